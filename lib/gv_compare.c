@@ -1,0 +1,113 @@
+/* gv_compare.c: per-entry tolerance test and error statistics. */
+#include "gv_compare.h"
+
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+
+void gv_cmp_init(gv_cmp *c)
+{
+  *c = (gv_cmp){0};
+}
+
+void gv_cmp_set_trial(gv_cmp *c, size_t t)
+{
+  c->trial = t;
+}
+
+double gv_cmp_bound(double analytic, double numeric, double e, const gv_tol *tol)
+{
+  return tol->atol + tol->rtol * fmax(fabs(analytic), fabs(numeric)) + tol->kerr * e;
+}
+
+int gv_cmp_entry_passes(double analytic, double numeric, double e, const gv_tol *tol, double *ratio)
+{
+  if (!isfinite(analytic) || !isfinite(numeric)) {
+    if (ratio)
+      *ratio = INFINITY;
+    return 0;
+  }
+  double err = fabs(analytic - numeric);
+  double bound = gv_cmp_bound(analytic, numeric, e, tol);
+  if (ratio)
+    *ratio = bound > 0.0 ? err / bound : (err > 0.0 ? INFINITY : 0.0);
+  return err <= bound;
+}
+
+int gv_cmp_entry(gv_cmp *c, size_t row, size_t col, double analytic, double numeric, double e,
+                 const gv_tol *tol)
+{
+  double ratio;
+  int pass = gv_cmp_entry_passes(analytic, numeric, e, tol, &ratio);
+  c->count++;
+  if (!pass)
+    c->nfail++;
+  if (!isfinite(analytic) || !isfinite(numeric)) {
+    c->nonfinite++;
+  } else {
+    double err = fabs(analytic - numeric);
+    double size = fmax(fabs(analytic), fabs(numeric));
+    double rel = size > 0.0 ? err / size : 0.0;
+    c->max_abs = fmax(c->max_abs, err);
+    c->max_rel = fmax(c->max_rel, rel);
+  }
+  /* '>' keeps the first of equally bad entries, so results are deterministic. */
+  if (!c->has_worst || ratio > c->worst_ratio) {
+    c->has_worst = 1;
+    c->worst_trial = c->trial;
+    c->worst_row = row;
+    c->worst_col = col;
+    c->worst_analytic = analytic;
+    c->worst_numeric = numeric;
+    c->worst_ratio = ratio;
+  }
+  return pass;
+}
+
+int gv_cmp_matrix(gv_cmp *c, const gsl_matrix *analytic, const gsl_matrix *numeric,
+                  const gsl_matrix *E, const gv_tol *tol)
+{
+  if (analytic->size1 != numeric->size1 || analytic->size2 != numeric->size2 ||
+      (E && (E->size1 != analytic->size1 || E->size2 != analytic->size2)))
+    return GSL_EBADLEN;
+  for (size_t i = 0; i < analytic->size1; i++)
+    for (size_t j = 0; j < analytic->size2; j++)
+      gv_cmp_entry(c, i, j, gsl_matrix_get(analytic, i, j), gsl_matrix_get(numeric, i, j),
+                   E ? gsl_matrix_get(E, i, j) : 0.0, tol);
+  return GSL_SUCCESS;
+}
+
+/* An n-by-1 matrix view of a vector, which may have a stride. */
+#define AS_COLUMN(v) gsl_matrix_const_view_vector_with_tda((v), (v)->size, 1, (v)->stride)
+
+int gv_cmp_vector(gv_cmp *c, const gsl_vector *analytic, const gsl_vector *numeric,
+                  const gsl_vector *e, const gv_tol *tol)
+{
+  if (analytic->size != numeric->size || (e && e->size != analytic->size))
+    return GSL_EBADLEN;
+  gsl_matrix_const_view a = AS_COLUMN(analytic), n = AS_COLUMN(numeric);
+  if (!e)
+    return gv_cmp_matrix(c, &a.matrix, &n.matrix, NULL, tol);
+  gsl_matrix_const_view ev = AS_COLUMN(e);
+  return gv_cmp_matrix(c, &a.matrix, &n.matrix, &ev.matrix, tol);
+}
+
+void gv_cmp_merge(gv_cmp *dst, const gv_cmp *src)
+{
+  dst->count += src->count;
+  dst->nfail += src->nfail;
+  dst->nonfinite += src->nonfinite;
+  dst->max_abs = fmax(dst->max_abs, src->max_abs);
+  dst->max_rel = fmax(dst->max_rel, src->max_rel);
+  if (src->has_worst && (!dst->has_worst || src->worst_ratio > dst->worst_ratio)) {
+    size_t trial = dst->trial;
+    dst->has_worst = 1;
+    dst->worst_trial = src->worst_trial;
+    dst->worst_row = src->worst_row;
+    dst->worst_col = src->worst_col;
+    dst->worst_analytic = src->worst_analytic;
+    dst->worst_numeric = src->worst_numeric;
+    dst->worst_ratio = src->worst_ratio;
+    dst->trial = trial;
+  }
+}

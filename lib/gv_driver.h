@@ -1,0 +1,71 @@
+/* gv_driver.h: the randomized driver. Runs every selected formula over many
+ * seeded random trials, then every negative control of those formulas on the
+ * same inputs, and gathers the results for the report writers.
+ *
+ * Reproducibility: each formula draws from its own gsl_rng (MT19937) seeded
+ * from the run's seed and the formula's id, so a formula's numbers do not
+ * depend on which other formulas run, and a control sees exactly the inputs
+ * of the formula it imitates. */
+#ifndef GV_DRIVER_H
+#define GV_DRIVER_H
+
+#include <stddef.h>
+
+#include "gv_compare.h"
+#include "gv_formula.h"
+
+#define GV_DRIVER_DEFAULT_SEED 20240515UL
+#define GV_DRIVER_DEFAULT_TRIALS 200
+
+typedef struct {
+  unsigned long seed;
+  size_t trials; /* per formula and per control; at least 1 */
+  gv_tol tol;
+  const char **only; /* ids to run; NULL runs all */
+  size_t n_only;
+} gv_driver_options;
+
+typedef struct {
+  const gv_formula *formula;
+  size_t trials;
+  size_t failed_trials;
+  size_t redraws;
+  size_t min_entries, max_entries;
+  gv_cmp cmp;
+  int pass;
+} gv_formula_result;
+
+typedef struct {
+  const gv_control *control;
+  size_t trials;
+  size_t caught_trials; /* trials in which at least one entry failed */
+  gv_cmp cmp;
+  int caught;
+} gv_control_result;
+
+typedef struct {
+  unsigned long seed;
+  size_t trials;
+  gv_tol tol;
+  size_t n_formulas, n_controls;
+  gv_formula_result *formulas;
+  gv_control_result *controls;
+  int pass; /* every formula passed and every control was caught */
+} gv_run;
+
+/* Fills o with the defaults: the default seed and trials, GV_TOL_DEFAULT_*, all ids. */
+void gv_driver_options_init(gv_driver_options *o);
+
+/* The seed of the generator for formula `id` under run seed `seed`. */
+unsigned long gv_driver_formula_seed(unsigned long seed, const char *id);
+
+/* Runs the driver. On success run holds arrays the caller releases with
+ * gv_run_free. Errors: GSL_EINVAL for zero trials, negative tolerances or an
+ * unknown id in o->only (run is then empty), GSL_ENOMEM, or the status of a
+ * trial that could not be completed. */
+int gv_driver_run(const gv_driver_options *o, gv_run *run);
+
+/* Releases the arrays of a run; safe on a zeroed or already freed run. */
+void gv_run_free(gv_run *run);
+
+#endif

@@ -1,0 +1,156 @@
+/* gv_fd.c: central differences over vectors, matrices and vector functions. */
+#include "gv_fd.h"
+
+#include <float.h>
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+
+double gv_fd_step(double x)
+{
+  /* cbrt(DBL_EPSILON), the optimal relative step of a central difference. */
+  static const double cbrt_eps = 6.0554544523933395e-06;
+  double ax = fabs(x);
+  return cbrt_eps * (ax > 1.0 ? ax : 1.0);
+}
+
+static int eval_scalar(const gv_fd_scalar *fn, double *fx)
+{
+  int status = fn->f(fn->params, fx);
+  if (status)
+    return status;
+  return isfinite(*fx) ? GSL_SUCCESS : GSL_EBADFUNC;
+}
+
+static int eval_vector(const gv_fd_vector *fn, gsl_vector *fx)
+{
+  int status = fn->f(fn->params, fx);
+  if (status)
+    return status;
+  for (size_t j = 0; j < fx->size; j++)
+    if (!isfinite(gsl_vector_get(fx, j)))
+      return GSL_EBADFUNC;
+  return GSL_SUCCESS;
+}
+
+/* The four abscissae of one entry: x0 +- h and x0 +- h/2, as stored. */
+typedef struct {
+  double x0, xp, xm, xp2, xm2;
+} stencil;
+
+static stencil stencil_at(double x0)
+{
+  double h = gv_fd_step(x0);
+  return (stencil){x0, x0 + h, x0 - h, x0 + 0.5 * h, x0 - 0.5 * h};
+}
+
+/* The error bar from the four function values: see gv_fd.h. */
+static double error_bar(const stencil *s, double fp, double fm, double fp2, double fm2)
+{
+  double d1 = (fp - fm) / (s->xp - s->xm), d2 = (fp2 - fm2) / (s->xp2 - s->xm2);
+  double trunc = 4.0 / 3.0 * fabs(d1 - d2);
+  double round = GV_FD_ROUNDOFF_ULPS * DBL_EPSILON * (fabs(fp) + fabs(fm)) / (s->xp - s->xm);
+  return trunc + round;
+}
+
+int gv_fd_derivative(const gv_fd_scalar *fn, double *xi, double *d, double *err)
+{
+  const stencil s = stencil_at(*xi);
+  double fp, fm, fp2 = 0.0, fm2 = 0.0;
+  int status;
+  *xi = s.xp;
+  if ((status = eval_scalar(fn, &fp)))
+    goto restore;
+  *xi = s.xm;
+  if ((status = eval_scalar(fn, &fm)))
+    goto restore;
+  if (err) {
+    *xi = s.xp2;
+    if ((status = eval_scalar(fn, &fp2)))
+      goto restore;
+    *xi = s.xm2;
+    if ((status = eval_scalar(fn, &fm2)))
+      goto restore;
+  }
+restore:
+  *xi = s.x0; /* restored exactly, whatever happened */
+  if (status)
+    return status;
+  *d = (fp - fm) / (s.xp - s.xm);
+  if (err)
+    *err = error_bar(&s, fp, fm, fp2, fm2);
+  return GSL_SUCCESS;
+}
+
+int gv_fd_gradient(const gv_fd_scalar *fn, gsl_vector *x, gsl_vector *grad, gsl_vector *err)
+{
+  if (grad->size != x->size || (err && err->size != x->size))
+    return GSL_EBADLEN;
+  for (size_t i = 0; i < x->size; i++) {
+    int status = gv_fd_derivative(fn, gsl_vector_ptr(x, i), gsl_vector_ptr(grad, i),
+                                  err ? gsl_vector_ptr(err, i) : NULL);
+    if (status)
+      return status;
+  }
+  return GSL_SUCCESS;
+}
+
+int gv_fd_gradient_matrix(const gv_fd_scalar *fn, gsl_matrix *X, gsl_matrix *G, gsl_matrix *E)
+{
+  if (G->size1 != X->size1 || G->size2 != X->size2 ||
+      (E && (E->size1 != X->size1 || E->size2 != X->size2)))
+    return GSL_EBADLEN;
+  for (size_t i = 0; i < X->size1; i++)
+    for (size_t j = 0; j < X->size2; j++) {
+      int status = gv_fd_derivative(fn, gsl_matrix_ptr(X, i, j), gsl_matrix_ptr(G, i, j),
+                                    E ? gsl_matrix_ptr(E, i, j) : NULL);
+      if (status)
+        return status;
+    }
+  return GSL_SUCCESS;
+}
+
+/* One row of the Jacobian: the derivatives of all m outputs in entry *xi. */
+static int jacobian_row(const gv_fd_vector *fn, double *xi, gsl_vector *f[4], gsl_vector *drow,
+                        gsl_vector *erow)
+{
+  const stencil s = stencil_at(*xi);
+  const double at[4] = {s.xp, s.xm, s.xp2, s.xm2};
+  int status = GSL_SUCCESS;
+  for (int k = 0; k < (erow ? 4 : 2) && !status; k++) {
+    *xi = at[k];
+    status = eval_vector(fn, f[k]);
+  }
+  *xi = s.x0;
+  if (status)
+    return status;
+  for (size_t j = 0; j < fn->m; j++) {
+    double fp = gsl_vector_get(f[0], j), fm = gsl_vector_get(f[1], j);
+    gsl_vector_set(drow, j, (fp - fm) / (s.xp - s.xm));
+    if (erow)
+      gsl_vector_set(erow, j,
+                     error_bar(&s, fp, fm, gsl_vector_get(f[2], j), gsl_vector_get(f[3], j)));
+  }
+  return GSL_SUCCESS;
+}
+
+int gv_fd_jacobian(const gv_fd_vector *fn, gsl_vector *x, gsl_matrix *D, gsl_matrix *E)
+{
+  if (fn->m == 0 || D->size1 != x->size || D->size2 != fn->m ||
+      (E && (E->size1 != D->size1 || E->size2 != D->size2)))
+    return GSL_EBADLEN;
+  gsl_vector *f[4];
+  int status = GSL_SUCCESS;
+  for (int k = 0; k < 4; k++)
+    if (!(f[k] = gsl_vector_alloc(fn->m)))
+      status = GSL_ENOMEM;
+  for (size_t i = 0; i < x->size && !status; i++) {
+    gsl_vector_view drow = gsl_matrix_row(D, i);
+    gsl_vector_view erow = E ? gsl_matrix_row(E, i) : drow;
+    status = jacobian_row(fn, gsl_vector_ptr(x, i), f, &drow.vector, E ? &erow.vector : NULL);
+  }
+  for (int k = 0; k < 4; k++)
+    if (f[k])
+      gsl_vector_free(f[k]);
+  return status;
+}

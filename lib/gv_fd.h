@@ -1,0 +1,77 @@
+/* gv_fd.h: the finite-difference engine.
+ *
+ * The engine knows nothing about networks or formulas: it sees a function of a
+ * variable that it perturbs in place. The caller's function reads the
+ * variable through its params (for example a pointer to the gsl_vector or
+ * gsl_matrix being differentiated), so any vector, matrix or view of either
+ * can be the variable. Each entry is restored bit for bit after its
+ * evaluations.
+ *
+ * Central differences: d = (f(x + h) - f(x - h)) / ((x + h) - (x - h)), with
+ * h = cbrt(DBL_EPSILON) max(1, |x|), the step that balances truncation
+ * (h^2 f'''/6) against round-off (eps |f| / h). Dividing by the difference of
+ * the two abscissae as stored, rather than by 2h, removes the error of x + h
+ * not being representable.
+ *
+ * Error bar: with every derivative the engine can return an estimate of its
+ * error, the sum of
+ *   - truncation, (4/3) |D(h) - D(h/2)|: the h^2 term of D(h), measured by
+ *     repeating the difference at half the step (2 more evaluations);
+ *   - round-off, GV_FD_ROUNDOFF_ULPS DBL_EPSILON (|f(x + h)| + |f(x - h)|)
+ *     / ((x + h) - (x - h)): the finest difference the function values can
+ *     resolve, for a function accurate to a few units in the last place.
+ * The fixed step suits functions whose length scale is about max(1, |x|);
+ * where it does not (softmax of logits in the hundreds varies on a scale of 1),
+ * the truncation term grows and says so, instead of a false alarm. Pass NULL
+ * where the error bar is not wanted: the engine then makes 2 evaluations per
+ * entry instead of 4.
+ *
+ * Layout: gradients are shaped like their variable; the Jacobian of
+ * F: R^n -> R^m is n-by-m, D(i, j) = dF_j/dx_i (denominator layout, see
+ * gv_softmax.h).
+ *
+ * Errors: GSL_EBADLEN on sizes that do not match, GSL_EBADFUNC when the
+ * function returns a non-finite value, otherwise whatever non-zero status
+ * the function itself returns. The engine never calls the GSL error handler. */
+#ifndef GV_FD_H
+#define GV_FD_H
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
+/* A scalar function: stores f at the current value of its variable in *fx
+ * and returns GSL_SUCCESS, or a non-zero status to abort the difference. */
+typedef struct {
+  int (*f)(void *params, double *fx);
+  void *params;
+} gv_fd_scalar;
+
+/* A vector function with m outputs: fills fx (size m). */
+typedef struct {
+  int (*f)(void *params, gsl_vector *fx);
+  void *params;
+  size_t m;
+} gv_fd_vector;
+
+/* Units in the last place of f assumed in the round-off bound: a function
+ * evaluated in a handful of floating-point operations. */
+#define GV_FD_ROUNDOFF_ULPS 8.0
+
+/* The step for an entry of value x: cbrt(eps) max(1, |x|). */
+double gv_fd_step(double x);
+
+/* Central difference of fn with respect to the single entry *xi, stored in
+ * *d, its round-off bound in *err (if err is not NULL). */
+int gv_fd_derivative(const gv_fd_scalar *fn, double *xi, double *d, double *err);
+
+/* grad_i = df/dx_i for every entry of x; grad and err (or NULL) have the size of x. */
+int gv_fd_gradient(const gv_fd_scalar *fn, gsl_vector *x, gsl_vector *grad, gsl_vector *err);
+
+/* G(i, j) = df/dX(i, j); G and E (or NULL) have the shape of X. */
+int gv_fd_gradient_matrix(const gv_fd_scalar *fn, gsl_matrix *X, gsl_matrix *G, gsl_matrix *E);
+
+/* D(i, j) = dF_j/dx_i; D and E (or NULL) are n-by-m for x of size n.
+ * Allocates four vectors of size m for the call (GSL_ENOMEM if it cannot). */
+int gv_fd_jacobian(const gv_fd_vector *fn, gsl_vector *x, gsl_matrix *D, gsl_matrix *E);
+
+#endif

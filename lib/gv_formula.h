@@ -1,0 +1,83 @@
+/* gv_formula.h: the catalogue of checked formulas and of planted mistakes.
+ *
+ * Each formula of the seed is a gv_formula: an id that scripts rely on, the
+ * formula as the seed writes it, the one-line reason it holds, and a trial
+ * function that draws random inputs, computes the analytic side (the right
+ * formula, or one of the planted mistakes) and the numeric side (finite
+ * differences of the function itself), and compares them.
+ *
+ * A negative control is a wrong version of one formula, the kind of mistake
+ * students make. It runs through the same trial function, on the same random
+ * inputs as the formula it imitates; a control that passes is a harness
+ * failure. */
+#ifndef GV_FORMULA_H
+#define GV_FORMULA_H
+
+#include <gsl/gsl_rng.h>
+
+#include "gv_compare.h"
+
+/* Which analytic side a trial computes. */
+typedef enum {
+  GV_RIGHT = 0,
+  GV_MISTAKE_SOFTMAX_SIGN,   /* p p^T - diag(p) */
+  GV_MISTAKE_SOFTMAX_DIAG,   /* diag(p) */
+  GV_MISTAKE_DELTA2_NOMASK,  /* V^T delta1 */
+  GV_MISTAKE_B1_NOMASK,      /* dL/db1 = V^T delta1 */
+  GV_MISTAKE_V_ORDER,        /* h delta1^T written into the K x H buffer */
+  GV_MISTAKE_SOFT_LABELS,    /* p - y with 1^T y != 1 */
+  GV_MISTAKE_XTAX_SYMMETRIC, /* 2 A x for a non-symmetric A */
+} gv_variant;
+
+/* What one trial reports besides the comparison. */
+typedef struct {
+  size_t entries; /* entries compared */
+  size_t redraws; /* inputs redrawn because a ReLU sat within a step of its kink */
+} gv_trial_info;
+
+/* Draws one random instance from r, compares analytic against numeric into
+ * cmp under tol. Returns GSL_SUCCESS or a GSL error code (no memory, or the
+ * engine saw a non-finite value). */
+typedef int (*gv_trial_fn)(gsl_rng *r, gv_variant variant, const gv_tol *tol, gv_cmp *cmp,
+                           gv_trial_info *info);
+
+typedef struct {
+  const char *id;      /* fixed: scripts rely on it */
+  const char *formula; /* as the seed writes it */
+  const char *reason;  /* one line: why it holds */
+  const char *draw;    /* the random inputs, in words */
+  gv_trial_fn trial;
+} gv_formula;
+
+typedef struct {
+  const char *id;
+  const char *description; /* the mistake, as a student would write it */
+  const char *formula_id;  /* the formula it pretends to be */
+  gv_variant variant;
+} gv_control;
+
+/* The catalogues, in report order; *count receives their lengths. */
+const gv_formula *gv_formula_list(size_t *count);
+const gv_control *gv_control_list(size_t *count);
+/* The entry with this id, or NULL. */
+const gv_formula *gv_formula_find(const char *id);
+
+/* The trial functions, by family (gv_trials_*.c). */
+int gv_trial_softmax_jacobian(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_ce_grad_p(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_ce_grad_logits(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_ce_grad_logits_general(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *,
+                                    gv_trial_info *);
+int gv_trial_relu_delta(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_grad_V(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_grad_b2(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_grad_W(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_grad_b1(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_identity_xTa(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_identity_Ax(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_identity_aTXb(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_identity_xTAx(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_identity_sqnorm(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_chain_rule(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+
+#endif

@@ -1,0 +1,39 @@
+/* gv_trial.c: the analytic/numeric pair shared by all trials. */
+#include "gv_trial.h"
+
+#include <gsl/gsl_errno.h>
+
+int gv_trial_pair_alloc(gv_trial_pair *t, size_t rows, size_t cols)
+{
+  t->analytic = gsl_matrix_calloc(rows, cols);
+  t->numeric = gsl_matrix_calloc(rows, cols);
+  t->err = gsl_matrix_calloc(rows, cols);
+  if (!t->analytic || !t->numeric || !t->err) {
+    gv_trial_pair_free(t);
+    return GSL_ENOMEM;
+  }
+  return GSL_SUCCESS;
+}
+
+void gv_trial_pair_free(gv_trial_pair *t)
+{
+  if (t->analytic)
+    gsl_matrix_free(t->analytic);
+  if (t->numeric)
+    gsl_matrix_free(t->numeric);
+  if (t->err)
+    gsl_matrix_free(t->err);
+  t->analytic = t->numeric = t->err = NULL;
+}
+
+gsl_vector_view gv_trial_col(gsl_matrix *m)
+{
+  return gsl_matrix_column(m, 0);
+}
+
+int gv_trial_pair_compare(const gv_trial_pair *t, const gv_tol *tol, gv_cmp *cmp,
+                          gv_trial_info *info)
+{
+  info->entries = t->analytic->size1 * t->analytic->size2;
+  return gv_cmp_matrix(cmp, t->analytic, t->numeric, t->err, tol);
+}

@@ -1,0 +1,221 @@
+/* gv_trials_identity.c: trials for the crash course's identities and the
+ * chain rule. Each differentiates the scalar (or vector) expression itself,
+ * never the identity's right-hand side. */
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+
+#include "gv_fd.h"
+#include "gv_identity.h"
+#include "gv_mistakes.h"
+#include "gv_random.h"
+#include "gv_trial.h"
+
+/* Everything an identity needs; unused members stay NULL. */
+typedef struct {
+  gsl_vector *x, *a, *b, *u;
+  gsl_matrix *A, *X;
+  gv_chain chain;
+} id_case;
+
+static void id_case_free(id_case *c)
+{
+  gsl_vector_free(c->x);
+  gsl_vector_free(c->a);
+  gsl_vector_free(c->b);
+  gsl_vector_free(c->u);
+  gsl_matrix_free(c->A);
+  gsl_matrix_free(c->X);
+}
+
+static double draw_scale(gsl_rng *r)
+{
+  return gv_random_scale(r, 0.1, 10.0);
+}
+
+static int f_xTa(void *params, double *f)
+{
+  id_case *c = params;
+  return gsl_blas_ddot(c->x, c->a, f);
+}
+
+static int f_Ax(void *params, gsl_vector *y)
+{
+  id_case *c = params;
+  return gsl_blas_dgemv(CblasNoTrans, 1.0, c->A, c->x, 0.0, y);
+}
+
+static int f_aTXb(void *params, double *f)
+{
+  id_case *c = params; /* u = X b, then a^T u */
+  int status = gsl_blas_dgemv(CblasNoTrans, 1.0, c->X, c->b, 0.0, c->u);
+  return status ? status : gsl_blas_ddot(c->a, c->u, f);
+}
+
+static int f_xTAx(void *params, double *f)
+{
+  id_case *c = params; /* u = A x, then x^T u */
+  int status = gsl_blas_dgemv(CblasNoTrans, 1.0, c->A, c->x, 0.0, c->u);
+  return status ? status : gsl_blas_ddot(c->x, c->u, f);
+}
+
+static int f_sqnorm(void *params, double *f)
+{
+  id_case *c = params;
+  return gsl_blas_ddot(c->x, c->x, f);
+}
+
+static int f_chain(void *params, double *f)
+{
+  id_case *c = params;
+  return gv_chain_value(&c->chain, c->x, c->u, f);
+}
+
+/* The trials differ in their shapes and two calls; the rest is one routine. */
+typedef enum { ID_XTA, ID_AX, ID_ATXB, ID_XTAX, ID_SQNORM, ID_CHAIN } id_kind;
+
+static int id_trial(gsl_rng *r, id_kind kind, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                    gv_trial_info *info)
+{
+  size_t n = gv_random_size(r, 1, 50), m = gv_random_size(r, 1, 50);
+  id_case c = {0};
+  gv_trial_pair t = {0};
+  int status = GSL_ENOMEM;
+  double s = draw_scale(r);
+  info->redraws = 0;
+
+  switch (kind) {
+  case ID_XTA:
+  case ID_SQNORM:
+    c.x = gsl_vector_alloc(n);
+    c.a = gsl_vector_alloc(n);
+    if (!c.x || !c.a || gv_trial_pair_alloc(&t, n, 1))
+      goto out;
+    break;
+  case ID_AX:
+    c.x = gsl_vector_alloc(n);
+    c.A = gsl_matrix_alloc(m, n);
+    if (!c.x || !c.A || gv_trial_pair_alloc(&t, n, m))
+      goto out;
+    gv_random_matrix(r, c.A, draw_scale(r));
+    break;
+  case ID_ATXB:
+    c.a = gsl_vector_alloc(m);
+    c.b = gsl_vector_alloc(n);
+    c.u = gsl_vector_alloc(m);
+    c.X = gsl_matrix_alloc(m, n);
+    if (!c.a || !c.b || !c.u || !c.X || gv_trial_pair_alloc(&t, m, n))
+      goto out;
+    gv_random_vector(r, c.b, draw_scale(r));
+    gv_random_matrix(r, c.X, s);
+    break;
+  case ID_XTAX:
+    c.x = gsl_vector_alloc(n);
+    c.u = gsl_vector_alloc(n);
+    c.A = gsl_matrix_alloc(n, n);
+    if (!c.x || !c.u || !c.A || gv_trial_pair_alloc(&t, n, 1))
+      goto out;
+    /* Uniform entries: A is symmetric with probability 0 for n > 1. */
+    gv_random_matrix(r, c.A, draw_scale(r));
+    break;
+  case ID_CHAIN:
+    c.x = gsl_vector_alloc(m);
+    c.u = gsl_vector_alloc(n);
+    c.a = gsl_vector_alloc(n);    /* the shift c of g */
+    c.b = gsl_vector_alloc(n);    /* workspace for df/dg */
+    c.X = gsl_matrix_alloc(n, m); /* B */
+    c.A = gsl_matrix_alloc(m, n); /* workspace for dg/dx */
+    if (!c.x || !c.u || !c.a || !c.b || !c.X || !c.A || gv_trial_pair_alloc(&t, m, 1))
+      goto out;
+    gv_random_matrix(r, c.X, 1.0 / s);
+    gv_random_vector(r, c.a, 1.0);
+    c.chain = (gv_chain){c.X, c.a};
+    break;
+  }
+  if (c.x)
+    gv_random_vector(r, c.x, s);
+  if (c.a && kind != ID_CHAIN)
+    gv_random_vector(r, c.a, draw_scale(r));
+
+  gsl_vector_view ga = gv_trial_col(t.analytic), gn = gv_trial_col(t.numeric),
+                  ge = gv_trial_col(t.err);
+  gv_fd_scalar fn = {NULL, &c};
+  switch (kind) {
+  case ID_XTA:
+    status = gv_identity_xTa(c.a, &ga.vector);
+    fn.f = f_xTa;
+    break;
+  case ID_SQNORM:
+    status = gv_identity_sqnorm(c.x, &ga.vector);
+    fn.f = f_sqnorm;
+    break;
+  case ID_AX:
+    status = gv_identity_Ax(c.A, t.analytic);
+    break;
+  case ID_ATXB:
+    status = gv_identity_aTXb(c.a, c.b, t.analytic);
+    fn.f = f_aTXb;
+    break;
+  case ID_XTAX:
+    status = v == GV_MISTAKE_XTAX_SYMMETRIC ? gv_mistake_xTAx(c.A, c.x, &ga.vector)
+                                            : gv_identity_xTAx(c.A, c.x, &ga.vector);
+    fn.f = f_xTAx;
+    break;
+  case ID_CHAIN:
+    status = gv_chain_grad(&c.chain, c.x, c.A, c.u, c.b, &ga.vector);
+    fn.f = f_chain;
+    break;
+  }
+  if (status)
+    goto out;
+
+  if (kind == ID_AX) {
+    gv_fd_vector fv = {f_Ax, &c, m};
+    status = gv_fd_jacobian(&fv, c.x, t.numeric, t.err);
+  } else if (kind == ID_ATXB) {
+    status = gv_fd_gradient_matrix(&fn, c.X, t.numeric, t.err);
+  } else {
+    status = gv_fd_gradient(&fn, c.x, &gn.vector, &ge.vector);
+  }
+  if (!status)
+    status = gv_trial_pair_compare(&t, tol, cmp, info);
+out:
+  gv_trial_pair_free(&t);
+  id_case_free(&c);
+  return status;
+}
+
+int gv_trial_identity_xTa(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                          gv_trial_info *info)
+{
+  return id_trial(r, ID_XTA, v, tol, cmp, info);
+}
+
+int gv_trial_identity_Ax(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                         gv_trial_info *info)
+{
+  return id_trial(r, ID_AX, v, tol, cmp, info);
+}
+
+int gv_trial_identity_aTXb(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                           gv_trial_info *info)
+{
+  return id_trial(r, ID_ATXB, v, tol, cmp, info);
+}
+
+int gv_trial_identity_xTAx(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                           gv_trial_info *info)
+{
+  return id_trial(r, ID_XTAX, v, tol, cmp, info);
+}
+
+int gv_trial_identity_sqnorm(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                             gv_trial_info *info)
+{
+  return id_trial(r, ID_SQNORM, v, tol, cmp, info);
+}
+
+int gv_trial_chain_rule(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                        gv_trial_info *info)
+{
+  return id_trial(r, ID_CHAIN, v, tol, cmp, info);
+}

@@ -1,0 +1,239 @@
+/* gv_trials_net.c: trials for the seed's network, one per backpropagated
+ * quantity. Each draws a network, an input and a one-hot target, runs the
+ * forward and backward passes, and differentiates the loss numerically with
+ * respect to one parameter (or to z for delta2), perturbing it in place.
+ *
+ * ReLU kinks: a central difference whose step moves some z_i across 0
+ * straddles the kink and measures neither one-sided slope. Such draws are
+ * redrawn, and counted. One trial in ten plants a unit exactly at its kink
+ * (z_i = 0, as after a zero initialisation) so that the redraw is exercised. */
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "gv_fd.h"
+#include "gv_mistakes.h"
+#include "gv_net.h"
+#include "gv_random.h"
+#include "gv_trial.h"
+
+#define MAX_REDRAWS 1000
+
+typedef struct {
+  gv_net *net;
+  gsl_vector *x, *y;
+  gv_net_state *s;    /* forward state for the analytic side */
+  gv_net_state *work; /* forward state for finite-difference evaluations */
+  gv_net_grad *g;
+} net_case;
+
+static void net_case_free(net_case *c)
+{
+  gv_net_free(c->net);
+  gsl_vector_free(c->x);
+  gsl_vector_free(c->y);
+  gv_net_state_free(c->s);
+  gv_net_state_free(c->work);
+  gv_net_grad_free(c->g);
+}
+
+/* How far any finite-difference step used by these trials can move z_i:
+ * a step on b1_i or z_i itself, or on W(i, j) times |x_j|. */
+static double kink_reach(const net_case *c, size_t i)
+{
+  double reach =
+      fmax(gv_fd_step(gsl_vector_get(c->net->b1, i)), gv_fd_step(gsl_vector_get(c->s->z, i)));
+  for (size_t j = 0; j < c->net->n_in; j++)
+    reach =
+        fmax(reach, gv_fd_step(gsl_matrix_get(c->net->W, i, j)) * fabs(gsl_vector_get(c->x, j)));
+  return reach;
+}
+
+static int near_kink(const net_case *c)
+{
+  for (size_t i = 0; i < c->net->n_hidden; i++)
+    /* A factor 2 of margin: x + h and x - h are rounded, and so is z. */
+    if (fabs(gsl_vector_get(c->s->z, i)) <= 2.0 * kink_reach(c, i))
+      return 1;
+  return 0;
+}
+
+static void draw_params(gsl_rng *r, net_case *c)
+{
+  const gv_net *net = c->net;
+  double sx = gv_random_scale(r, 0.1, 10.0);
+  gv_random_vector(r, c->x, sx);
+  /* Weights scaled like a standard initialisation, so that z is O(1). */
+  gv_random_matrix(r, net->W, sqrt(3.0 / (double)net->n_in) / sx);
+  gv_random_vector(r, net->b1, 0.5);
+  gv_random_matrix(r, net->V, 2.0 * sqrt(3.0 / (double)net->n_hidden));
+  gv_random_vector(r, net->b2, 0.5);
+  gv_random_onehot(r, c->y);
+  if (gsl_rng_uniform(r) < 0.1) {
+    /* Plant a kink: choose b1_i so that z_i = (W x)_i + b1_i is 0. */
+    size_t i = gsl_rng_uniform_int(r, net->n_hidden);
+    gsl_vector_const_view Wi = gsl_matrix_const_row(net->W, i);
+    double wx = 0.0;
+    for (size_t j = 0; j < net->n_in; j++)
+      wx += gsl_vector_get(&Wi.vector, j) * gsl_vector_get(c->x, j);
+    gsl_vector_set(net->b1, i, -wx);
+  }
+}
+
+/* Draws a network away from its kinks and runs forward and backward passes. */
+static int net_case_draw(gsl_rng *r, net_case *c, gv_trial_info *info)
+{
+  size_t D = gv_random_size(r, 1, 20), H = gv_random_size(r, 1, 20), K = gv_random_size(r, 2, 10);
+  *c = (net_case){0};
+  c->net = gv_net_alloc(D, H, K);
+  c->x = gsl_vector_alloc(D);
+  c->y = gsl_vector_alloc(K);
+  if (!c->net || !c->x || !c->y)
+    return GSL_ENOMEM;
+  c->s = gv_net_state_alloc(c->net);
+  c->work = gv_net_state_alloc(c->net);
+  c->g = gv_net_grad_alloc(c->net);
+  if (!c->s || !c->work || !c->g)
+    return GSL_ENOMEM;
+  info->redraws = 0;
+  for (;;) {
+    draw_params(r, c);
+    int status = gv_net_forward(c->net, c->x, c->y, c->s);
+    if (status)
+      return status;
+    if (!near_kink(c))
+      break;
+    if (++info->redraws >= MAX_REDRAWS)
+      return GSL_EMAXITER;
+  }
+  return gv_net_backward(c->net, c->x, c->y, c->s, c->g);
+}
+
+static int loss_of_params(void *params, double *L)
+{
+  net_case *c = params;
+  int status = gv_net_forward(c->net, c->x, c->y, c->work);
+  *L = c->work->loss;
+  return status;
+}
+
+typedef struct {
+  net_case *c;
+  gsl_vector *z;
+} z_ctx;
+
+static int loss_of_z(void *params, double *L)
+{
+  z_ctx *zc = params;
+  int status = gv_net_forward_from_z(zc->c->net, zc->z, zc->c->y, zc->c->work);
+  *L = zc->c->work->loss;
+  return status;
+}
+
+/* The analytic side of each trial, right or planted. */
+static int analytic_side(const net_case *c, char what, gv_variant v, gsl_matrix *out)
+{
+  gsl_vector_view col = gsl_matrix_column(out, 0);
+  const gv_net_grad *g = c->g;
+  switch (what) {
+  case 'z': /* delta2 */
+    if (v == GV_MISTAKE_DELTA2_NOMASK)
+      return gv_mistake_relu_nomask(c->net->V, g->delta1, &col.vector);
+    return gsl_vector_memcpy(&col.vector, g->delta2);
+  case 'V':
+    if (v == GV_MISTAKE_V_ORDER)
+      return gv_mistake_outer_order(g->delta1, c->s->h, out);
+    return gsl_matrix_memcpy(out, g->dV);
+  case 'c': /* b2 */
+    return gsl_vector_memcpy(&col.vector, g->db2);
+  case 'W':
+    return gsl_matrix_memcpy(out, g->dW);
+  case 'b': /* b1 */
+    if (v == GV_MISTAKE_B1_NOMASK)
+      return gv_mistake_relu_nomask(c->net->V, g->delta1, &col.vector);
+    return gsl_vector_memcpy(&col.vector, g->db1);
+  }
+  return GSL_EINVAL;
+}
+
+/* One trial for the quantity named by `what`: 'z' (delta2), 'V', 'c' (b2),
+ * 'W' or 'b' (b1). */
+static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                     gv_trial_info *info)
+{
+  net_case c;
+  gv_trial_pair t = {0};
+  gsl_vector *z = NULL;
+  int status = net_case_draw(r, &c, info);
+  if (status)
+    goto out;
+  const gv_net *net = c.net;
+  size_t rows = what == 'V' ? net->n_out : what == 'c' ? net->n_out : net->n_hidden;
+  size_t cols = what == 'V' ? net->n_hidden : what == 'W' ? net->n_in : 1;
+  status = gv_trial_pair_alloc(&t, rows, cols);
+  if (!status)
+    status = analytic_side(&c, what, v, t.analytic);
+  if (status)
+    goto out;
+
+  gv_fd_scalar fn = {loss_of_params, &c};
+  gsl_vector_view gn = gv_trial_col(t.numeric), ge = gv_trial_col(t.err);
+  switch (what) {
+  case 'z': {
+    z = gsl_vector_alloc(net->n_hidden);
+    if (!z) {
+      status = GSL_ENOMEM;
+      goto out;
+    }
+    gsl_vector_memcpy(z, c.s->z);
+    z_ctx zc = {&c, z};
+    gv_fd_scalar fz = {loss_of_z, &zc};
+    status = gv_fd_gradient(&fz, z, &gn.vector, &ge.vector);
+    break;
+  }
+  case 'V':
+    status = gv_fd_gradient_matrix(&fn, net->V, t.numeric, t.err);
+    break;
+  case 'c':
+    status = gv_fd_gradient(&fn, net->b2, &gn.vector, &ge.vector);
+    break;
+  case 'W':
+    status = gv_fd_gradient_matrix(&fn, net->W, t.numeric, t.err);
+    break;
+  default:
+    status = gv_fd_gradient(&fn, net->b1, &gn.vector, &ge.vector);
+  }
+  if (!status)
+    status = gv_trial_pair_compare(&t, tol, cmp, info);
+out:
+  gsl_vector_free(z);
+  gv_trial_pair_free(&t);
+  net_case_free(&c);
+  return status;
+}
+
+int gv_trial_relu_delta(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                        gv_trial_info *info)
+{
+  return net_trial(r, 'z', v, tol, cmp, info);
+}
+
+int gv_trial_grad_V(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp, gv_trial_info *info)
+{
+  return net_trial(r, 'V', v, tol, cmp, info);
+}
+
+int gv_trial_grad_b2(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp, gv_trial_info *info)
+{
+  return net_trial(r, 'c', v, tol, cmp, info);
+}
+
+int gv_trial_grad_W(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp, gv_trial_info *info)
+{
+  return net_trial(r, 'W', v, tol, cmp, info);
+}
+
+int gv_trial_grad_b1(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp, gv_trial_info *info)
+{
+  return net_trial(r, 'b', v, tol, cmp, info);
+}

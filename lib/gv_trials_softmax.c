@@ -1,0 +1,166 @@
+/* gv_trials_softmax.c: trials for softmax and cross-entropy.
+ *
+ * Logits are drawn at every scale up to |a| = 500, where exp(a) overflows a
+ * double: the stable softmax and log-sum-exp must hold there too. */
+#include <gsl/gsl_errno.h>
+
+#include "gv_fd.h"
+#include "gv_mistakes.h"
+#include "gv_random.h"
+#include "gv_softmax.h"
+#include "gv_trial.h"
+#include "gv_xent.h"
+
+static void draw_logits(gsl_rng *r, gsl_vector *a)
+{
+  gv_random_vector(r, a, gv_random_scale(r, 0.1, 500.0));
+}
+
+/* Labels that sum to one: one-hot as in the seed, or soft. */
+static void draw_labels(gsl_rng *r, gsl_vector *y)
+{
+  if (gsl_rng_uniform(r) < 0.5)
+    gv_random_onehot(r, y);
+  else
+    gv_random_simplex(r, y);
+}
+
+typedef struct {
+  gsl_vector *a; /* the variable */
+  const gsl_vector *y;
+} ce_ctx;
+
+static int softmax_of_a(void *params, gsl_vector *p)
+{
+  ce_ctx *c = params;
+  return gv_softmax(c->a, p);
+}
+
+static int loss_of_logits(void *params, double *L)
+{
+  ce_ctx *c = params;
+  return gv_xent_loss_logits(c->y, c->a, L);
+}
+
+static int loss_of_p(void *params, double *L)
+{
+  ce_ctx *c = params; /* here the variable a holds p */
+  return gv_xent_loss(c->y, c->a, L);
+}
+
+int gv_trial_softmax_jacobian(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                              gv_trial_info *info)
+{
+  size_t n = gv_random_size(r, 1, 50);
+  gv_trial_pair t = {0};
+  gsl_vector *a = gsl_vector_alloc(n), *p = gsl_vector_alloc(n);
+  int status = GSL_ENOMEM;
+  if (!a || !p || gv_trial_pair_alloc(&t, n, n))
+    goto out;
+  draw_logits(r, a);
+  status = gv_softmax(a, p);
+  if (status)
+    goto out;
+  if (v == GV_MISTAKE_SOFTMAX_SIGN)
+    status = gv_mistake_softmax_sign(p, t.analytic);
+  else if (v == GV_MISTAKE_SOFTMAX_DIAG)
+    status = gv_mistake_softmax_diag(p, t.analytic);
+  else
+    status = gv_softmax_jacobian(p, t.analytic);
+  if (status)
+    goto out;
+  ce_ctx c = {a, NULL};
+  gv_fd_vector fn = {softmax_of_a, &c, n};
+  status = gv_fd_jacobian(&fn, a, t.numeric, t.err);
+  if (!status)
+    status = gv_trial_pair_compare(&t, tol, cmp, info);
+out:
+  gv_trial_pair_free(&t);
+  gsl_vector_free(a);
+  gsl_vector_free(p);
+  return status;
+}
+
+int gv_trial_ce_grad_p(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                       gv_trial_info *info)
+{
+  (void)v;
+  size_t n = gv_random_size(r, 1, 50);
+  gv_trial_pair t = {0};
+  gsl_vector *p = gsl_vector_alloc(n), *y = gsl_vector_alloc(n);
+  int status = GSL_ENOMEM;
+  if (!p || !y || gv_trial_pair_alloc(&t, n, 1))
+    goto out;
+  /* p away from 0 so that p - h stays positive: -log p has its own kink-like
+   * singularity at 0 that no central difference should straddle. */
+  gv_random_vector_range(r, p, 0.05, 1.0);
+  draw_labels(r, y);
+  gsl_vector_view ga = gv_trial_col(t.analytic), gn = gv_trial_col(t.numeric),
+                  ge = gv_trial_col(t.err);
+  status = gv_xent_grad_p(y, p, &ga.vector);
+  if (status)
+    goto out;
+  ce_ctx c = {p, y};
+  gv_fd_scalar fn = {loss_of_p, &c};
+  status = gv_fd_gradient(&fn, p, &gn.vector, &ge.vector);
+  if (!status)
+    status = gv_trial_pair_compare(&t, tol, cmp, info);
+out:
+  gv_trial_pair_free(&t);
+  gsl_vector_free(p);
+  gsl_vector_free(y);
+  return status;
+}
+
+/* dL/da against the finite difference of the loss from the logits. */
+static int logits_trial(gsl_rng *r, gv_variant v, int general, const gv_tol *tol, gv_cmp *cmp,
+                        gv_trial_info *info)
+{
+  size_t n = gv_random_size(r, 2, 50);
+  gv_trial_pair t = {0};
+  gsl_vector *a = gsl_vector_alloc(n), *p = gsl_vector_alloc(n), *y = gsl_vector_alloc(n);
+  int status = GSL_ENOMEM;
+  if (!a || !p || !y || gv_trial_pair_alloc(&t, n, 1))
+    goto out;
+  draw_logits(r, a);
+  if (general) /* soft labels whose sum is off, anywhere in [0.5, 2] */
+    gv_random_vector_range(r, y, 0.0, gv_random_scale(r, 1.0, 4.0) / (double)n);
+  else
+    draw_labels(r, y);
+  status = gv_softmax(a, p);
+  if (status)
+    goto out;
+  gsl_vector_view ga = gv_trial_col(t.analytic), gn = gv_trial_col(t.numeric),
+                  ge = gv_trial_col(t.err);
+  if (v == GV_MISTAKE_SOFT_LABELS)
+    status = gv_mistake_soft_labels(y, p, &ga.vector);
+  else if (general)
+    status = gv_xent_grad_logits_general(y, p, &ga.vector);
+  else
+    status = gv_xent_grad_logits(y, p, &ga.vector);
+  if (status)
+    goto out;
+  ce_ctx c = {a, y};
+  gv_fd_scalar fn = {loss_of_logits, &c};
+  status = gv_fd_gradient(&fn, a, &gn.vector, &ge.vector);
+  if (!status)
+    status = gv_trial_pair_compare(&t, tol, cmp, info);
+out:
+  gv_trial_pair_free(&t);
+  gsl_vector_free(a);
+  gsl_vector_free(p);
+  gsl_vector_free(y);
+  return status;
+}
+
+int gv_trial_ce_grad_logits(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                            gv_trial_info *info)
+{
+  return logits_trial(r, v, 0, tol, cmp, info);
+}
+
+int gv_trial_ce_grad_logits_general(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
+                                    gv_trial_info *info)
+{
+  return logits_trial(r, v, 1, tol, cmp, info);
+}
