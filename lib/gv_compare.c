@@ -47,9 +47,9 @@ int gv_cmp_entry(gv_cmp *c, size_t row, size_t col, double analytic, double nume
   } else {
     double err = fabs(analytic - numeric);
     double size = fmax(fabs(analytic), fabs(numeric));
-    double rel = size > 0.0 ? err / size : 0.0;
     c->max_abs = fmax(c->max_abs, err);
-    c->max_rel = fmax(c->max_rel, rel);
+    if (tol->atol + tol->kerr * e <= 0.01 * size && size > 0.0)
+      c->max_rel = fmax(c->max_rel, err / size);
   }
   /* '>' keeps the first of equally bad entries, so results are deterministic. */
   if (!c->has_worst || ratio > c->worst_ratio) {

@@ -42,7 +42,7 @@ typedef struct {
   size_t nfail;     /* entries that failed, non-finite ones included */
   size_t nonfinite; /* entries where either value was NaN or infinite */
   double max_abs;   /* largest |analytic - numeric| over finite entries */
-  double max_rel;   /* largest relative error over finite entries */
+  double max_rel;   /* largest relative error over resolved finite entries */
   /* The worst entry: largest error/tolerance ratio (non-finite counts as infinite). */
   int has_worst;
   size_t worst_trial; /* set by the caller through gv_cmp_set_trial */

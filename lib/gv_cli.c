@@ -1,0 +1,265 @@
+/* gv_cli.c: argument parsing (getopt_long), the run, the reports, the summary. */
+#include "gv_cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "gv_driver.h"
+#include "gv_report.h"
+
+#define MAX_TRIALS 10000000UL
+
+static const char usage_text[] =
+    "Usage: gradverify [OPTION]...\n"
+    "Checks every gradient of the seed solution (a two-layer ReLU network with softmax\n"
+    "and cross-entropy, and the matrix-calculus identities) against finite differences\n"
+    "over seeded random trials, runs the planted-mistake controls, and writes the\n"
+    "gradient report.\n"
+    "\n"
+    "  -s, --seed N        seed of every random draw (default %lu)\n"
+    "  -t, --trials N      random trials per formula and per control (default %d)\n"
+    "  -o, --out DIR       directory for gradient-report.{md,json} (default reports)\n"
+    "      --only IDS      check only these formula ids, comma-separated\n"
+    "  -q, --quiet         print only the verdict line\n"
+    "  -l, --list          list the formula ids and exit\n"
+    "  -h, --help          show this help and exit\n"
+    "  -V, --version       show the version and exit\n"
+    "\n"
+    "Exit status: 0 all formulas pass and all controls are caught, 1 otherwise,\n"
+    "2 bad usage or a system error.\n";
+
+typedef struct {
+  gv_driver_options driver;
+  const char *out_dir;
+  char *only_buf;    /* owned copy of the --only argument, split in place */
+  const char **only; /* owned array of pointers into only_buf */
+  int quiet;
+} cli_options;
+
+/* An unsigned decimal: digits only (strtoul would take "-3" and " 7"). */
+static int parse_count(const char *s, unsigned long max, unsigned long *v)
+{
+  if (!s[0] || strspn(s, "0123456789") != strlen(s))
+    return -1;
+  errno = 0;
+  unsigned long x = strtoul(s, NULL, 10);
+  if (errno || x > max)
+    return -1;
+  *v = x;
+  return 0;
+}
+
+/* Splits "a,b,c" into the ids, checking each. */
+static int parse_only(cli_options *o, const char *arg, FILE *err)
+{
+  free(o->only_buf);
+  free(o->only);
+  o->only_buf = strdup(arg);
+  size_t n = 1;
+  for (const char *p = arg; *p; p++)
+    n += *p == ',';
+  o->only = calloc(n, sizeof *o->only);
+  if (!o->only_buf || !o->only) {
+    fprintf(err, "gradverify: out of memory\n");
+    return -1;
+  }
+  size_t k = 0;
+  for (char *save = NULL, *id = strtok_r(o->only_buf, ",", &save); id;
+       id = strtok_r(NULL, ",", &save)) {
+    if (!gv_formula_find(id)) {
+      fprintf(err, "gradverify: --only: unknown formula id '%s' (gradverify --list shows them)\n",
+              id);
+      return -1;
+    }
+    o->only[k++] = id;
+  }
+  if (k == 0) {
+    fprintf(err, "gradverify: --only: '%s' names no formula id\n", arg);
+    return -1;
+  }
+  o->driver.only = o->only;
+  o->driver.n_only = k;
+  return 0;
+}
+
+static void list_formulas(FILE *out)
+{
+  size_t n;
+  const gv_formula *f = gv_formula_list(&n);
+  for (size_t i = 0; i < n; i++)
+    fprintf(out, "%-24s %s\n", f[i].id, f[i].formula);
+}
+
+/* Returns -1 to exit with GV_EXIT_USAGE, 1 to exit 0 (help, version, list), 0 to run. */
+static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
+{
+  static const struct option longopts[] = {
+      {"seed", required_argument, NULL, 's'},
+      {"trials", required_argument, NULL, 't'},
+      {"out", required_argument, NULL, 'o'},
+      {"only", required_argument, NULL, 'O'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"list", no_argument, NULL, 'l'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0},
+  };
+  unsigned long v;
+  int c;
+  optind = 0; /* glibc: a full reinitialisation, so that the parser can run again */
+  opterr = 0; /* our own messages, one line each */
+  while ((c = getopt_long(argc, argv, ":s:t:o:qlhV", longopts, NULL)) != -1) {
+    switch (c) {
+    case 's':
+      if (parse_count(optarg, (unsigned long)-1, &v)) {
+        fprintf(err, "gradverify: --seed: '%s' is not a non-negative integer\n", optarg);
+        return -1;
+      }
+      o->driver.seed = v;
+      break;
+    case 't':
+      if (parse_count(optarg, MAX_TRIALS, &v) || v == 0) {
+        fprintf(err, "gradverify: --trials: '%s' is not an integer from 1 to %lu\n", optarg,
+                MAX_TRIALS);
+        return -1;
+      }
+      o->driver.trials = v;
+      break;
+    case 'o':
+      if (!optarg[0]) {
+        fprintf(err, "gradverify: --out: the directory name is empty\n");
+        return -1;
+      }
+      o->out_dir = optarg;
+      break;
+    case 'O':
+      if (parse_only(o, optarg, err))
+        return -1;
+      break;
+    case 'q':
+      o->quiet = 1;
+      break;
+    case 'l':
+      list_formulas(out);
+      return 1;
+    case 'h':
+      fprintf(out, usage_text, GV_DRIVER_DEFAULT_SEED, GV_DRIVER_DEFAULT_TRIALS);
+      return 1;
+    case 'V':
+      fprintf(out, "gradverify %s\n", GV_VERSION);
+      return 1;
+    case ':':
+      fprintf(err, "gradverify: %s needs a value (see gradverify --help)\n", argv[optind - 1]);
+      return -1;
+    default:
+      fprintf(err, "gradverify: unknown option '%s' (see gradverify --help)\n", argv[optind - 1]);
+      return -1;
+    }
+  }
+  if (optind < argc) {
+    fprintf(err, "gradverify: unexpected argument '%s' (see gradverify --help)\n", argv[optind]);
+    return -1;
+  }
+  return 0;
+}
+
+static void print_summary(FILE *out, const gv_run *run, const char *md, const char *json, int quiet)
+{
+  size_t passed = 0, caught = 0;
+  for (size_t i = 0; i < run->n_formulas; i++)
+    passed += run->formulas[i].pass;
+  for (size_t i = 0; i < run->n_controls; i++)
+    caught += run->controls[i].caught;
+  if (!quiet) {
+    fprintf(out, "gradverify %s: seed %lu, %zu trials per formula\n", GV_VERSION, run->seed,
+            run->trials);
+    for (size_t i = 0; i < run->n_formulas; i++) {
+      const gv_formula_result *fr = &run->formulas[i];
+      fprintf(out, "  %-4s  %-24s max rel err %.1e  worst %.2f of tolerance\n",
+              fr->pass ? "pass" : "FAIL", fr->formula->id, fr->cmp.max_rel, fr->cmp.worst_ratio);
+      if (!fr->pass)
+        fprintf(out, "        worst: trial %zu, entry (%zu, %zu): analytic %.10g, numeric %.10g\n",
+                fr->cmp.worst_trial, fr->cmp.worst_row, fr->cmp.worst_col, fr->cmp.worst_analytic,
+                fr->cmp.worst_numeric);
+    }
+    for (size_t i = 0; i < run->n_controls; i++) {
+      const gv_control_result *cr = &run->controls[i];
+      fprintf(out, "  %-6s control %-22s in %zu of %zu trials\n", cr->caught ? "caught" : "MISSED",
+              cr->control->id, cr->caught_trials, cr->trials);
+    }
+    fprintf(out, "report: %s, %s\n", md, json);
+  }
+  fprintf(out, "%s: %zu of %zu formulas pass, %zu of %zu controls caught (seed %lu)\n",
+          run->pass ? "PASS" : "FAIL", passed, run->n_formulas, caught, run->n_controls, run->seed);
+}
+
+/* DIR/NAME, or NULL when out of memory. */
+static char *join(const char *dir, const char *name)
+{
+  size_t a = strlen(dir), b = strlen(name);
+  char *p = malloc(a + b + 2);
+  if (p) {
+    memcpy(p, dir, a);
+    p[a] = '/';
+    memcpy(p + a + 1, name, b + 1);
+  }
+  return p;
+}
+
+static int write_reports(const gv_run *run, const char *dir, const char *md, const char *json,
+                         FILE *err)
+{
+  int err_no = 0;
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    fprintf(err, "gradverify: --out: cannot create directory '%s': %s\n", dir, strerror(errno));
+    return -1;
+  }
+  if (gv_report_write_json(run, json, &err_no) || gv_report_write_md(run, md, &err_no)) {
+    fprintf(err, "gradverify: --out: cannot write the report in '%s': %s\n", dir,
+            err_no ? strerror(err_no) : "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+int gv_cli_main(int argc, char **argv, FILE *out, FILE *err)
+{
+  cli_options o = {.out_dir = "reports"};
+  gv_driver_options_init(&o.driver);
+  gv_run run = {0};
+  char *md = NULL, *json = NULL;
+  int code = GV_EXIT_USAGE;
+
+  int p = parse(argc, argv, &o, out, err);
+  if (p) {
+    code = p > 0 ? GV_EXIT_PASS : GV_EXIT_USAGE;
+    goto out;
+  }
+  md = join(o.out_dir, GV_REPORT_MD);
+  json = join(o.out_dir, GV_REPORT_JSON);
+  if (!md || !json) {
+    fprintf(err, "gradverify: out of memory\n");
+    goto out;
+  }
+  int status = gv_driver_run(&o.driver, &run);
+  if (status) {
+    fprintf(err, "gradverify: the run could not complete: %s\n", gsl_strerror(status));
+    goto out;
+  }
+  if (write_reports(&run, o.out_dir, md, json, err))
+    goto out;
+  print_summary(out, &run, md, json, o.quiet);
+  code = run.pass ? GV_EXIT_PASS : GV_EXIT_FAIL;
+out:
+  gv_run_free(&run);
+  free(md);
+  free(json);
+  free(o.only);
+  free(o.only_buf);
+  return code;
+}

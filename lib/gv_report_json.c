@@ -1,0 +1,108 @@
+/* gv_report_json.c: the machine-readable report, built with jansson. */
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "gv_file.h"
+#include "gv_report.h"
+
+const char gv_report_rule[] =
+    "an entry passes iff |analytic - numeric| <= atol + rtol*max(|analytic|,|numeric|) + kerr*e, "
+    "where e is the finite difference's own error bar (truncation + round-off)";
+const char gv_report_step[] = "central difference, h = cbrt(DBL_EPSILON)*max(1,|x|), "
+                              "error bar from a second difference at h/2";
+
+/* JSON has no NaN or infinity: those become null, never a silent number. */
+static json_t *number(double v)
+{
+  return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *tolerance(const gv_tol *tol)
+{
+  return json_pack("{s:o, s:o, s:o, s:s}", "atol", number(tol->atol), "rtol", number(tol->rtol),
+                   "kerr", number(tol->kerr), "rule", gv_report_rule);
+}
+
+static json_t *worst(const gv_cmp *c)
+{
+  if (!c->has_worst)
+    return json_null();
+  return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}", "trial", (json_int_t)c->worst_trial, "row",
+                   (json_int_t)c->worst_row, "col", (json_int_t)c->worst_col, "analytic",
+                   number(c->worst_analytic), "numeric", number(c->worst_numeric),
+                   "error_over_tolerance", number(c->worst_ratio));
+}
+
+static json_t *formula(const gv_formula_result *fr, const gv_tol *tol)
+{
+  const gv_cmp *c = &fr->cmp;
+  return json_pack(
+      "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, "
+      "s:o, s:o}",
+      "id", fr->formula->id, "formula", fr->formula->formula, "reason", fr->formula->reason, "draw",
+      fr->formula->draw, "verdict", fr->pass ? "pass" : "fail", "trials", (json_int_t)fr->trials,
+      "failed_trials", (json_int_t)fr->failed_trials, "kink_redraws", (json_int_t)fr->redraws,
+      "entries_min", (json_int_t)fr->min_entries, "entries_max", (json_int_t)fr->max_entries,
+      "entries_compared", (json_int_t)c->count, "failing_entries", (json_int_t)c->nfail,
+      "nonfinite_entries", (json_int_t)c->nonfinite, "max_abs_err", number(c->max_abs),
+      "max_rel_err", number(c->max_rel), "tolerance", tolerance(tol), "worst", worst(c));
+}
+
+static json_t *control(const gv_control_result *cr)
+{
+  return json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:o}", "id", cr->control->id, "description",
+                   cr->control->description, "formula_id", cr->control->formula_id, "caught",
+                   cr->caught, "trials", (json_int_t)cr->trials, "caught_trials",
+                   (json_int_t)cr->caught_trials, "failing_entries", (json_int_t)cr->cmp.nfail,
+                   "worst", worst(&cr->cmp));
+}
+
+json_t *gv_report_json(const gv_run *run)
+{
+  json_t *fs = json_array(), *cs = json_array();
+  size_t passed = 0, caught = 0, redraws = 0;
+  for (size_t i = 0; fs && i < run->n_formulas; i++) {
+    passed += run->formulas[i].pass;
+    redraws += run->formulas[i].redraws;
+    if (json_array_append_new(fs, formula(&run->formulas[i], &run->tol)))
+      goto fail;
+  }
+  for (size_t i = 0; cs && i < run->n_controls; i++) {
+    caught += run->controls[i].caught;
+    if (json_array_append_new(cs, control(&run->controls[i])))
+      goto fail;
+  }
+  if (!fs || !cs)
+    goto fail;
+  /* The seed is written as a number (JSON integers hold 2^63): scripts compare it. */
+  return json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:s, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o}",
+                   "tool", "gradverify", "version", GV_VERSION, "seed", (json_int_t)run->seed,
+                   "trials", (json_int_t)run->trials, "verdict", run->pass ? "pass" : "fail",
+                   "tolerance", tolerance(&run->tol), "step_rule", gv_report_step, "summary",
+                   "formulas", (json_int_t)run->n_formulas, "formulas_passed", (json_int_t)passed,
+                   "controls", (json_int_t)run->n_controls, "controls_caught", (json_int_t)caught,
+                   "kink_redraws", (json_int_t)redraws, "formulas", fs, "controls", cs);
+fail:
+  json_decref(fs);
+  json_decref(cs);
+  return NULL;
+}
+
+static int dump(FILE *stream, void *ctx)
+{
+  if (json_dumpf(ctx, stream, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)))
+    return -1;
+  return fputc('\n', stream) == EOF ? -1 : 0;
+}
+
+int gv_report_write_json(const gv_run *run, const char *path, int *err_no)
+{
+  *err_no = 0;
+  json_t *root = gv_report_json(run);
+  if (!root)
+    return GSL_ENOMEM;
+  int status = gv_file_write_atomic(path, dump, root, err_no);
+  json_decref(root);
+  return status;
+}

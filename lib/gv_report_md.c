@@ -1,0 +1,102 @@
+/* gv_report_md.c: the report for people, a Markdown page. */
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "gv_file.h"
+#include "gv_report.h"
+
+/* "(trial t, entry (i, j): analytic a vs numeric n)", or a dash. */
+static void print_worst(FILE *f, const gv_cmp *c)
+{
+  if (!c->has_worst) {
+    fputs("–", f);
+    return;
+  }
+  fprintf(f, "trial %zu, entry (%zu, %zu): analytic %.6g vs numeric %.6g, %.3g× tolerance",
+          c->worst_trial, c->worst_row, c->worst_col, c->worst_analytic, c->worst_numeric,
+          c->worst_ratio);
+}
+
+static int write_md(FILE *f, void *ctx)
+{
+  const gv_run *run = ctx;
+  const gv_tol *t = &run->tol;
+  size_t passed = 0, caught = 0, redraws = 0;
+  for (size_t i = 0; i < run->n_formulas; i++) {
+    passed += run->formulas[i].pass;
+    redraws += run->formulas[i].redraws;
+  }
+  for (size_t i = 0; i < run->n_controls; i++)
+    caught += run->controls[i].caught;
+
+  fprintf(f, "# Gradient report\n\n");
+  fprintf(f,
+          "**Verdict: %s.** %zu of %zu formulas verified, %zu of %zu planted mistakes caught.\n\n",
+          run->pass ? "PASS" : "FAIL", passed, run->n_formulas, caught, run->n_controls);
+  fprintf(f, "- gradverify %s, seed **%lu** (`gradverify --seed %lu` reproduces every number)\n",
+          GV_VERSION, run->seed, run->seed);
+  fprintf(f, "- %zu random trials per formula and per control\n", run->trials);
+  fprintf(f, "- tolerance: atol = %g, rtol = %g, kerr = %g: %s\n", t->atol, t->rtol, t->kerr,
+          gv_report_rule);
+  fprintf(f, "- numeric side: %s\n", gv_report_step);
+  fprintf(f, "- ReLU kinks: %zu draws had a unit within a step of z = 0 and were redrawn\n\n",
+          redraws);
+
+  fprintf(f, "## Formulas\n\n");
+  fprintf(f, "Denominator layout, as in the seed: a derivative is shaped like its variable.\n\n");
+  fprintf(f, "| id | formula | trials | entries per trial | max abs error | max rel error | "
+             "worst / tolerance | tolerance | verdict |\n");
+  fprintf(f, "|---|---|---:|---:|---:|---:|---:|---|---|\n");
+  for (size_t i = 0; i < run->n_formulas; i++) {
+    const gv_formula_result *fr = &run->formulas[i];
+    fprintf(f, "| `%s` | %s | %zu | %zu–%zu | %.2e | %.2e | %.3g | atol %g, rtol %g, %g e | %s |\n",
+            fr->formula->id, fr->formula->formula, fr->trials, fr->min_entries, fr->max_entries,
+            fr->cmp.max_abs, fr->cmp.max_rel, fr->cmp.worst_ratio, t->atol, t->rtol, t->kerr,
+            fr->pass ? "✅ pass" : "❌ **FAIL**");
+  }
+
+  fprintf(f, "\n### Why each holds, and what was drawn\n\n");
+  for (size_t i = 0; i < run->n_formulas; i++) {
+    const gv_formula_result *fr = &run->formulas[i];
+    fprintf(f, "- `%s`: %s — because %s. Inputs: %s.", fr->formula->id, fr->formula->formula,
+            fr->formula->reason, fr->formula->draw);
+    if (!fr->pass) {
+      fprintf(f, " **%zu of %zu trials failed, %zu entries; worst: ", fr->failed_trials, fr->trials,
+              fr->cmp.nfail);
+      print_worst(f, &fr->cmp);
+      fputs("**", f);
+    }
+    if (fr->cmp.nonfinite)
+      fprintf(f, " **%zu entries were NaN or infinite.**", fr->cmp.nonfinite);
+    fputc('\n', f);
+  }
+
+  fprintf(f, "\n## Negative controls\n\n");
+  fprintf(f, "Each control is a classic mistake run through the same driver, on the same random "
+             "inputs as the formula it imitates. A control must be caught: one that passes would "
+             "mean the harness cannot see that mistake.\n\n");
+  fprintf(f, "| control | planted mistake | imitates | caught in | worst entry | verdict |\n");
+  fprintf(f, "|---|---|---|---:|---|---|\n");
+  for (size_t i = 0; i < run->n_controls; i++) {
+    const gv_control_result *cr = &run->controls[i];
+    fprintf(f, "| `%s` | %s | `%s` | %zu of %zu trials | ", cr->control->id,
+            cr->control->description, cr->control->formula_id, cr->caught_trials, cr->trials);
+    print_worst(f, &cr->cmp);
+    fprintf(f, " | %s |\n", cr->caught ? "✅ caught" : "❌ **MISSED**");
+  }
+
+  fprintf(f, "\n## How to read this report\n\n");
+  fprintf(f, "- *max rel error* is |analytic − numeric| / max(|analytic|, |numeric|) over the "
+             "entries the finite difference resolves; *worst / tolerance* is the largest error "
+             "as a fraction of its own tolerance: below 1 passes.\n");
+  fprintf(f, "- Entries are numbered from 0 as (row, column); a vector is a column.\n");
+  fprintf(f, "- A control caught in fewer than all trials is normal: some draws hide a mistake "
+             "(a one-hot softmax has a zero Jacobian whatever its sign).\n");
+  return ferror(f) ? -1 : 0;
+}
+
+int gv_report_write_md(const gv_run *run, const char *path, int *err_no)
+{
+  return gv_file_write_atomic(path, write_md, (void *)run, err_no);
+}
