@@ -1,0 +1,164 @@
+/* check_driver.c: the randomized driver, end to end. Every formula of the seed
+ * must pass over its random trials, every planted mistake must be caught, and
+ * a seed must reproduce its numbers. Breaking any formula in lib/ fails the
+ * row of that formula here. */
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "check_main.h"
+#include "gv_driver.h"
+
+/* One formula alone (--only), with its controls, at the default settings. */
+static gv_run run_one(const char *id, unsigned long seed)
+{
+  gv_driver_options o;
+  gv_driver_options_init(&o);
+  o.seed = seed;
+  o.only = &id;
+  o.n_only = 1;
+  gv_run run;
+  int status = gv_driver_run(&o, &run);
+  ck_assert_int_eq(status, GSL_SUCCESS);
+  return run;
+}
+
+START_TEST(formula_passes)
+{
+  size_t n;
+  const gv_formula *f = gv_formula_list(&n);
+  ck_assert_uint_lt(_i, n);
+  gv_run run = run_one(f[_i].id, GV_DRIVER_DEFAULT_SEED);
+  ck_assert_uint_eq(run.n_formulas, 1);
+  const gv_formula_result *fr = &run.formulas[0];
+  ck_assert_str_eq(fr->formula->id, f[_i].id);
+  ck_assert_uint_eq(fr->trials, GV_DRIVER_DEFAULT_TRIALS);
+  ck_assert_uint_gt(fr->cmp.count, 0);
+  ck_assert_msg(fr->pass,
+                "%s failed: %zu entries, worst trial %zu entry (%zu, %zu) analytic %.17g numeric "
+                "%.17g (%.3g x tolerance)",
+                fr->formula->id, fr->cmp.nfail, fr->cmp.worst_trial, fr->cmp.worst_row,
+                fr->cmp.worst_col, fr->cmp.worst_analytic, fr->cmp.worst_numeric,
+                fr->cmp.worst_ratio);
+  /* A margin, not just a pass: the worst entry stays within half its tolerance. */
+  ck_assert_double_lt(fr->cmp.worst_ratio, 0.5);
+  ck_assert_uint_eq(fr->cmp.nonfinite, 0);
+  gv_run_free(&run);
+}
+END_TEST
+
+START_TEST(control_caught)
+{
+  size_t n;
+  const gv_control *c = gv_control_list(&n);
+  ck_assert_uint_lt(_i, n);
+  gv_run run = run_one(c[_i].formula_id, GV_DRIVER_DEFAULT_SEED);
+  const gv_control_result *cr = NULL;
+  for (size_t k = 0; k < run.n_controls; k++)
+    if (strcmp(run.controls[k].control->id, c[_i].id) == 0)
+      cr = &run.controls[k];
+  ck_assert_ptr_nonnull(cr);
+  ck_assert_msg(cr->caught, "control %s was not caught", c[_i].id);
+  /* Caught in most trials, not by luck in one. */
+  ck_assert_uint_ge(cr->caught_trials * 4, cr->trials * 3);
+  ck_assert(cr->cmp.has_worst);
+  ck_assert_double_gt(cr->cmp.worst_ratio, 1.0);
+  /* The right formula passes and its controls are caught: the run passes. */
+  ck_assert_int_eq(run.pass, 1);
+  gv_run_free(&run);
+}
+END_TEST
+
+START_TEST(same_seed_same_numbers)
+{
+  gv_driver_options o;
+  gv_driver_options_init(&o);
+  o.trials = 20;
+  gv_run a, b, c;
+  ck_assert_int_eq(gv_driver_run(&o, &a), GSL_SUCCESS);
+  ck_assert_int_eq(gv_driver_run(&o, &b), GSL_SUCCESS);
+  o.seed += 1;
+  ck_assert_int_eq(gv_driver_run(&o, &c), GSL_SUCCESS);
+  ck_assert_uint_eq(a.n_formulas, b.n_formulas);
+  size_t differ = 0;
+  for (size_t i = 0; i < a.n_formulas; i++) {
+    ck_assert(memcmp(&a.formulas[i].cmp, &b.formulas[i].cmp, sizeof a.formulas[i].cmp) == 0);
+    differ += a.formulas[i].cmp.max_abs != c.formulas[i].cmp.max_abs;
+    ck_assert_int_eq(a.formulas[i].pass, c.formulas[i].pass);
+  }
+  ck_assert_uint_gt(differ, a.n_formulas / 2);
+  gv_run_free(&a);
+  gv_run_free(&b);
+  gv_run_free(&c);
+}
+END_TEST
+
+START_TEST(alone_or_together)
+{
+  /* A formula's numbers do not depend on which other formulas run. */
+  gv_driver_options o;
+  gv_driver_options_init(&o);
+  o.trials = 10;
+  gv_run all;
+  ck_assert_int_eq(gv_driver_run(&o, &all), GSL_SUCCESS);
+  for (size_t i = 0; i < all.n_formulas; i++) {
+    const char *id = all.formulas[i].formula->id;
+    o.only = &id;
+    o.n_only = 1;
+    gv_run one;
+    ck_assert_int_eq(gv_driver_run(&o, &one), GSL_SUCCESS);
+    ck_assert(memcmp(&one.formulas[0].cmp, &all.formulas[i].cmp, sizeof one.formulas[0].cmp) == 0);
+    gv_run_free(&one);
+  }
+  gv_run_free(&all);
+}
+END_TEST
+
+START_TEST(bad_options)
+{
+  gv_driver_options o;
+  gv_run run;
+  gv_driver_options_init(&o);
+  o.trials = 0;
+  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_EINVAL);
+  ck_assert_ptr_null(run.formulas);
+  gv_driver_options_init(&o);
+  o.tol.rtol = -1.0;
+  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_EINVAL);
+  gv_driver_options_init(&o);
+  const char *bad = "no_such_formula";
+  o.only = &bad;
+  o.n_only = 1;
+  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_EINVAL);
+  gv_run_free(&run); /* safe on an empty run */
+}
+END_TEST
+
+START_TEST(seeds_differ_by_id)
+{
+  ck_assert_uint_ne(gv_driver_formula_seed(7, "grad_W"), gv_driver_formula_seed(7, "grad_V"));
+  ck_assert_uint_ne(gv_driver_formula_seed(7, "grad_W"), gv_driver_formula_seed(8, "grad_W"));
+  ck_assert_uint_eq(gv_driver_formula_seed(7, "grad_W"), gv_driver_formula_seed(7, "grad_W"));
+}
+END_TEST
+
+Suite *gv_test_suite(void)
+{
+  size_t nf, nc;
+  gv_formula_list(&nf);
+  gv_control_list(&nc);
+  Suite *s = suite_create("driver");
+  TCase *f = tcase_create("Formulas");
+  tcase_add_loop_test(f, formula_passes, 0, (int)nf);
+  suite_add_tcase(s, f);
+  TCase *c = tcase_create("Controls");
+  tcase_add_loop_test(c, control_caught, 0, (int)nc);
+  suite_add_tcase(s, c);
+  TCase *r = tcase_create("Reproducibility");
+  tcase_add_test(r, same_seed_same_numbers);
+  tcase_add_test(r, alone_or_together);
+  tcase_add_test(r, seeds_differ_by_id);
+  tcase_add_test(r, bad_options);
+  suite_add_tcase(s, r);
+  return s;
+}

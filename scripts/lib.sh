@@ -1,0 +1,41 @@
+# scripts/lib.sh: shared by scripts/report and scripts/test (sourced, not run).
+# Installs what is missing (as root) or says how, then configures and builds build/.
+
+# Debian packages the build and the tests need.
+GV_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libgsl-dev check libjansson-dev"
+
+gv_top=$(cd "$(dirname "$0")/.." && pwd)
+
+gv_missing_packages() {
+  missing=""
+  for p in $GV_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      missing="$missing $p"
+  done
+  echo "$missing"
+}
+
+gv_ensure_packages() {
+  missing=$(gv_missing_packages)
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "installing:$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends $missing >&2 || {
+      echo "$(basename "$0"): apt-get could not install:$missing" >&2
+      exit 2
+    }
+  else
+    echo "$(basename "$0"): missing Debian packages; install them with:" >&2
+    echo "  sudo apt-get install$missing" >&2
+    exit 2
+  fi
+}
+
+gv_build() {
+  cd "$gv_top" || exit 2
+  if [ ! -f build/build.ninja ]; then
+    meson setup build >&2 || { echo "$(basename "$0"): meson setup failed" >&2; exit 2; }
+  fi
+  ninja -C build >&2 || { echo "$(basename "$0"): the build failed" >&2; exit 2; }
+}
