@@ -1,0 +1,206 @@
+/* check_report.c: the report writers on hand-made results: a failing formula,
+ * a missed control and a NaN must all show, and files are written whole or
+ * not at all. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "check_main.h"
+#include "gv_file.h"
+#include "gv_report.h"
+
+static gv_formula_result formulas[2];
+static gv_control_result controls[1];
+static gv_run run;
+
+/* Two formulas (one passing, one failing with a NaN) and one missed control. */
+static void setup(void)
+{
+  size_t n, nc;
+  const gv_formula *f = gv_formula_list(&n);
+  const gv_control *c = gv_control_list(&nc);
+  gv_tol tol = {1e-9, 1e-5, 2.0};
+  memset(formulas, 0, sizeof formulas);
+  memset(controls, 0, sizeof controls);
+  for (int i = 0; i < 2; i++) {
+    formulas[i].formula = &f[i];
+    formulas[i].trials = 3;
+    formulas[i].min_entries = 4;
+    formulas[i].max_entries = 9;
+    gv_cmp_init(&formulas[i].cmp);
+  }
+  gv_cmp_entry(&formulas[0].cmp, 0, 0, 0.25, 0.25 + 1e-12, 0.0, &tol);
+  formulas[0].pass = 1;
+  gv_cmp_set_trial(&formulas[1].cmp, 2);
+  gv_cmp_entry(&formulas[1].cmp, 1, 2, 0.5, NAN, 0.0, &tol);
+  formulas[1].failed_trials = 1;
+  formulas[1].pass = 0;
+  controls[0].control = &c[0];
+  controls[0].trials = 3;
+  gv_cmp_init(&controls[0].cmp);
+  gv_cmp_entry(&controls[0].cmp, 0, 1, 0.125, 0.125, 0.0, &tol);
+  controls[0].caught = 0;
+  run = (gv_run){.seed = 42,
+                 .trials = 3,
+                 .tol = tol,
+                 .n_formulas = 2,
+                 .n_controls = 1,
+                 .formulas = formulas,
+                 .controls = controls,
+                 .pass = 0};
+}
+
+START_TEST(json_fields)
+{
+  json_t *root = gv_report_json(&run);
+  ck_assert_ptr_nonnull(root);
+  ck_assert_int_eq(json_integer_value(json_object_get(root, "seed")), 42);
+  ck_assert_str_eq(json_string_value(json_object_get(root, "verdict")), "fail");
+  json_t *f1 = json_array_get(json_object_get(root, "formulas"), 1);
+  ck_assert_str_eq(json_string_value(json_object_get(f1, "verdict")), "fail");
+  ck_assert_int_eq(json_integer_value(json_object_get(f1, "nonfinite_entries")), 1);
+  json_t *w = json_object_get(f1, "worst");
+  ck_assert_int_eq(json_integer_value(json_object_get(w, "trial")), 2);
+  ck_assert_int_eq(json_integer_value(json_object_get(w, "row")), 1);
+  ck_assert_int_eq(json_integer_value(json_object_get(w, "col")), 2);
+  ck_assert(json_is_null(json_object_get(w, "numeric"))); /* NaN is null, never a number */
+  ck_assert(json_is_null(json_object_get(w, "error_over_tolerance")));
+  ck_assert_double_eq(json_real_value(json_object_get(w, "analytic")), 0.5);
+  json_t *tol = json_object_get(f1, "tolerance");
+  ck_assert_double_eq(json_real_value(json_object_get(tol, "rtol")), 1e-5);
+  json_t *c0 = json_array_get(json_object_get(root, "controls"), 0);
+  ck_assert(json_is_false(json_object_get(c0, "caught")));
+  json_t *sum = json_object_get(root, "summary");
+  ck_assert_int_eq(json_integer_value(json_object_get(sum, "formulas_passed")), 1);
+  ck_assert_int_eq(json_integer_value(json_object_get(sum, "controls_caught")), 0);
+  json_decref(root);
+}
+END_TEST
+
+static char dir[64];
+
+static char *path_in(const char *name)
+{
+  static char p[128];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  return p;
+}
+
+static size_t files_in_dir(void)
+{
+  DIR *d = opendir(dir);
+  ck_assert_ptr_nonnull(d);
+  size_t n = 0;
+  for (struct dirent *e; (e = readdir(d));)
+    n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
+
+static char *slurp(const char *path)
+{
+  FILE *f = fopen(path, "r");
+  ck_assert_ptr_nonnull(f);
+  static char buf[1 << 16];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  return buf;
+}
+
+START_TEST(markdown_shows_failures)
+{
+  strcpy(dir, "/tmp/gv-report-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  int err_no = -1;
+  ck_assert_int_eq(gv_report_write_md(&run, path_in(GV_REPORT_MD), &err_no), GSL_SUCCESS);
+  ck_assert_int_eq(err_no, 0);
+  char *md = slurp(path_in(GV_REPORT_MD));
+  ck_assert_ptr_nonnull(strstr(md, "**Verdict: FAIL.**"));
+  ck_assert_ptr_nonnull(strstr(md, "seed **42**"));
+  ck_assert_ptr_nonnull(strstr(md, formulas[0].formula->formula));
+  ck_assert_ptr_nonnull(strstr(md, "❌ **FAIL**"));
+  ck_assert_ptr_nonnull(strstr(md, "❌ **MISSED**"));
+  ck_assert_ptr_nonnull(strstr(md, "1 entries were NaN or infinite"));
+  ck_assert_ptr_nonnull(strstr(md, "trial 2, entry (1, 2)"));
+  ck_assert_ptr_nonnull(strstr(md, "rtol = 1e-05"));
+  unlink(path_in(GV_REPORT_MD));
+  rmdir(dir);
+}
+END_TEST
+
+static int write_text(FILE *f, void *ctx)
+{
+  return fputs(ctx, f) < 0 ? -1 : 0;
+}
+
+static int write_fails(FILE *f, void *ctx)
+{
+  fputs(ctx, f);
+  return -1;
+}
+
+START_TEST(atomic_writes)
+{
+  strcpy(dir, "/tmp/gv-report-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  int err_no;
+  ck_assert_int_eq(gv_file_write_atomic(path_in("a.txt"), write_text, "first\n", &err_no),
+                   GSL_SUCCESS);
+  ck_assert_str_eq(slurp(path_in("a.txt")), "first\n");
+  /* A writer that fails leaves the old file in place and no temporary behind. */
+  ck_assert_int_eq(gv_file_write_atomic(path_in("a.txt"), write_fails, "partial", &err_no),
+                   GSL_EFAILED);
+  ck_assert_str_eq(slurp(path_in("a.txt")), "first\n");
+  ck_assert_uint_eq(files_in_dir(), 1);
+  /* A successful write replaces it whole. */
+  ck_assert_int_eq(gv_file_write_atomic(path_in("a.txt"), write_text, "second\n", &err_no),
+                   GSL_SUCCESS);
+  ck_assert_str_eq(slurp(path_in("a.txt")), "second\n");
+  ck_assert_uint_eq(files_in_dir(), 1);
+  /* A directory that does not exist: an error with its errno, nothing written. */
+  ck_assert_int_eq(gv_file_write_atomic("/tmp/gv-no-such-dir/x", write_text, "x", &err_no),
+                   GSL_EFAILED);
+  ck_assert_int_eq(err_no, ENOENT);
+  ck_assert_int_eq(gv_report_write_json(&run, "/tmp/gv-no-such-dir/r.json", &err_no), GSL_EFAILED);
+  ck_assert_int_eq(err_no, ENOENT);
+  unlink(path_in("a.txt"));
+  rmdir(dir);
+}
+END_TEST
+
+START_TEST(json_file_reproducible)
+{
+  strcpy(dir, "/tmp/gv-report-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  int err_no;
+  ck_assert_int_eq(gv_report_write_json(&run, path_in("1.json"), &err_no), GSL_SUCCESS);
+  ck_assert_int_eq(gv_report_write_json(&run, path_in("2.json"), &err_no), GSL_SUCCESS);
+  char *a = strdup(slurp(path_in("1.json")));
+  ck_assert_str_eq(a, slurp(path_in("2.json")));
+  /* 17 significant digits: the number reads back exactly. */
+  ck_assert_ptr_nonnull(strstr(a, "\"rtol\": 1.0000000000000001e-5"));
+  free(a);
+  unlink(path_in("1.json"));
+  unlink(path_in("2.json"));
+  rmdir(dir);
+}
+END_TEST
+
+Suite *gv_test_suite(void)
+{
+  Suite *s = suite_create("report");
+  TCase *tc = tcase_create("Writers");
+  tcase_add_checked_fixture(tc, setup, NULL);
+  tcase_add_test(tc, json_fields);
+  tcase_add_test(tc, markdown_shows_failures);
+  tcase_add_test(tc, atomic_writes);
+  tcase_add_test(tc, json_file_reproducible);
+  suite_add_tcase(s, tc);
+  return s;
+}
