@@ -69,6 +69,33 @@ START_TEST(control_caught)
 }
 END_TEST
 
+/* The defaults' promise: a single entry off by a relative 1e-4 fails. The
+ * corrupted entry is each trial's largest, wherever that is at least
+ * GV_CORRUPT_MIN; every trial so corrupted must fail, on that entry alone. */
+START_TEST(single_entry_1e4_caught)
+{
+  size_t n;
+  const gv_formula *f = gv_formula_list(&n);
+  ck_assert_uint_lt(_i, n);
+  gv_driver_options o;
+  gv_driver_options_init(&o);
+  const char *id = f[_i].id;
+  o.only = &id;
+  o.n_only = 1;
+  o.corrupt = 1e-4;
+  gv_run run;
+  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_SUCCESS);
+  const gv_formula_result *fr = &run.formulas[0];
+  ck_assert_msg(fr->corrupted_trials * 2 >= fr->trials, "%s: only %zu trials corrupted", f[_i].id,
+                fr->corrupted_trials);
+  ck_assert_msg(fr->failed_trials == fr->corrupted_trials,
+                "%s: a 1e-4 corruption passed in %zu of %zu trials", f[_i].id,
+                fr->corrupted_trials - fr->failed_trials, fr->corrupted_trials);
+  ck_assert_uint_eq(fr->cmp.nfail, fr->corrupted_trials);
+  gv_run_free(&run);
+}
+END_TEST
+
 START_TEST(same_seed_same_numbers)
 {
   gv_driver_options o;
@@ -153,6 +180,7 @@ Suite *gv_test_suite(void)
   suite_add_tcase(s, f);
   TCase *c = tcase_create("Controls");
   tcase_add_loop_test(c, control_caught, 0, (int)nc);
+  tcase_add_loop_test(c, single_entry_1e4_caught, 0, (int)nf);
   suite_add_tcase(s, c);
   TCase *r = tcase_create("Reproducibility");
   tcase_add_test(r, same_seed_same_numbers);

@@ -42,30 +42,34 @@ static int selected(const gv_driver_options *o, const char *id)
   return 0;
 }
 
-/* Runs `trials` trials of f with variant v; fills cmp and the counters. */
+/* What run_trials counts besides the comparison. */
+typedef struct {
+  size_t failed, corrupted, redraws, min_entries, max_entries;
+} totals;
+
+/* Runs `trials` trials of f with variant v; fills cmp and t. */
 static int run_trials(const gv_driver_options *o, const gv_formula *f, gv_variant v, gsl_rng *r,
-                      gv_cmp *cmp, size_t *failed, size_t *redraws, size_t *min_entries,
-                      size_t *max_entries)
+                      gv_cmp *cmp, totals *t)
 {
   gsl_rng_set(r, gv_driver_formula_seed(o->seed, f->id));
   gv_cmp_init(cmp);
-  *failed = *redraws = *max_entries = 0;
-  *min_entries = (size_t)-1;
-  for (size_t t = 0; t < o->trials; t++) {
+  *t = (totals){.min_entries = (size_t)-1};
+  for (size_t k = 0; k < o->trials; k++) {
     gv_cmp one;
     gv_cmp_init(&one);
-    gv_cmp_set_trial(&one, t);
-    gv_trial_info info = {0};
+    gv_cmp_set_trial(&one, k);
+    gv_trial_info info = {.corrupt = o->corrupt};
     int status = f->trial(r, v, &o->tol, &one, &info);
     if (status)
       return status;
     gv_cmp_merge(cmp, &one);
-    *failed += one.nfail > 0;
-    *redraws += info.redraws;
-    if (info.entries < *min_entries)
-      *min_entries = info.entries;
-    if (info.entries > *max_entries)
-      *max_entries = info.entries;
+    t->failed += one.nfail > 0;
+    t->corrupted += info.corrupted;
+    t->redraws += info.redraws;
+    if (info.entries < t->min_entries)
+      t->min_entries = info.entries;
+    if (info.entries > t->max_entries)
+      t->max_entries = info.entries;
   }
   return GSL_SUCCESS;
 }
@@ -96,10 +100,15 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
     gv_formula_result *fr = &run->formulas[run->n_formulas++];
     fr->formula = &formulas[i];
     fr->trials = o->trials;
-    status = run_trials(o, fr->formula, GV_RIGHT, r, &fr->cmp, &fr->failed_trials, &fr->redraws,
-                        &fr->min_entries, &fr->max_entries);
+    totals t;
+    status = run_trials(o, fr->formula, GV_RIGHT, r, &fr->cmp, &t);
     if (status)
       goto fail;
+    fr->failed_trials = t.failed;
+    fr->corrupted_trials = t.corrupted;
+    fr->redraws = t.redraws;
+    fr->min_entries = t.min_entries;
+    fr->max_entries = t.max_entries;
     fr->pass = fr->cmp.nfail == 0;
     run->pass &= fr->pass;
   }
@@ -107,13 +116,14 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
     if (!selected(o, controls[i].formula_id))
       continue;
     gv_control_result *cr = &run->controls[run->n_controls++];
-    size_t redraws, lo, hi;
+    totals t;
     cr->control = &controls[i];
     cr->trials = o->trials;
     status = run_trials(o, gv_formula_find(controls[i].formula_id), controls[i].variant, r,
-                        &cr->cmp, &cr->caught_trials, &redraws, &lo, &hi);
+                        &cr->cmp, &t);
     if (status)
       goto fail;
+    cr->caught_trials = t.failed;
     cr->caught = cr->cmp.nfail > 0;
     run->pass &= cr->caught;
   }

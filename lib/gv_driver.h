@@ -23,12 +23,15 @@ typedef struct {
   gv_tol tol;
   const char **only; /* ids to run; NULL runs all */
   size_t n_only;
+  double corrupt; /* relative corruption of each trial's largest analytic
+                     entry (0: none); for measuring what the check catches */
 } gv_driver_options;
 
 typedef struct {
   const gv_formula *formula;
   size_t trials;
   size_t failed_trials;
+  size_t corrupted_trials; /* with gv_driver_options.corrupt: trials corrupted */
   size_t redraws;
   size_t min_entries, max_entries;
   gv_cmp cmp;

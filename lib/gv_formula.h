@@ -29,10 +29,18 @@ typedef enum {
   GV_MISTAKE_XTAX_SYMMETRIC, /* 2 A x for a non-symmetric A */
 } gv_variant;
 
-/* What one trial reports besides the comparison. */
+#define GV_CORRUPT_MIN 1e-4
+
+/* What one trial is told and reports besides the comparison. */
 typedef struct {
-  size_t entries; /* entries compared */
-  size_t redraws; /* inputs redrawn because a ReLU sat within a step of its kink */
+  /* In: when non-zero, the analytic entry of largest magnitude is multiplied
+   * by (1 + corrupt) before the comparison, to measure what the check catches;
+   * only if that entry is at least GV_CORRUPT_MIN, since no tolerance with an
+   * absolute floor can see a relative change in an entry near 0. */
+  double corrupt;
+  int corrupted;  /* out: whether the corruption was applied */
+  size_t entries; /* out: entries compared */
+  size_t redraws; /* out: inputs redrawn because a ReLU sat within a step of its kink */
 } gv_trial_info;
 
 /* Draws one random instance from r, compares analytic against numeric into

@@ -18,7 +18,8 @@ int gv_trial_pair_alloc(gv_trial_pair *t, size_t rows, size_t cols);
 void gv_trial_pair_free(gv_trial_pair *t);
 /* Column 0 of a matrix (an n-by-1 matrix holding a vector), as a vector view. */
 gsl_vector_view gv_trial_col(gsl_matrix *m);
-/* Compares analytic against numeric into cmp and records the entry count. */
+/* Compares analytic against numeric into cmp and records the entry count;
+ * applies info->corrupt first (see gv_trial_info). */
 int gv_trial_pair_compare(const gv_trial_pair *t, const gv_tol *tol, gv_cmp *cmp,
                           gv_trial_info *info);
 
