@@ -1,0 +1,25 @@
+/* gv_explain.h: worked examples, for learners. For one formula of the
+ * catalogue (gv_formula.h), draws a small instance (vectors of size 3; the
+ * network with D = H = K = 3), and prints the formula and why it holds, the
+ * inputs, the analytic and the finite-difference results side by side with
+ * the difference's error bars, the per-entry errors against the default
+ * tolerance (gv_compare.h) and the verdict. The same id and seed print the
+ * same text. Output is UTF-8. */
+#ifndef GV_EXPLAIN_H
+#define GV_EXPLAIN_H
+
+#include <stdio.h>
+
+/* Prints one line per formula: its id, then its formula. Returns
+ * GSL_SUCCESS, or GSL_EFAILED if writing to out failed. */
+int gv_explain_list(FILE *out);
+
+/* Prints the worked example for formula id, its inputs drawn from an MT19937
+ * generator seeded with seed. Returns GSL_SUCCESS when the example was
+ * printed, whatever its verdict (a FAIL line says the formula failed);
+ * GSL_EINVAL for an unknown id, having printed nothing; GSL_ENOMEM;
+ * GSL_EFAILED if writing to out failed; or the status of a computation that
+ * could not be completed (as the driver's trials). */
+int gv_explain_print(FILE *out, const char *id, unsigned long seed);
+
+#endif

@@ -1,0 +1,152 @@
+/* gv_report_junit.c: the report for CI, JUnit XML. Written with stdio: the
+ * format needs five escapes and nothing else of an XML library. */
+#include <stdio.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "gv_file.h"
+#include "gv_report_junit.h"
+
+/* Writes s with the five characters XML reserves replaced by entities, so
+ * that it is safe both as text and inside a double-quoted attribute. */
+static void xml_puts(FILE *f, const char *s)
+{
+  for (; *s; s++) {
+    switch (*s) {
+    case '&':
+      fputs("&amp;", f);
+      break;
+    case '<':
+      fputs("&lt;", f);
+      break;
+    case '>':
+      fputs("&gt;", f);
+      break;
+    case '"':
+      fputs("&quot;", f);
+      break;
+    case '\'':
+      fputs("&apos;", f);
+      break;
+    default:
+      fputc(*s, f);
+    }
+  }
+}
+
+static const char *or_unknown(const char *s)
+{
+  return s ? s : "(unknown)";
+}
+
+static void write_properties(FILE *f, const gv_run *run)
+{
+  fputs("    <properties>\n", f);
+  fprintf(f, "      <property name=\"seed\" value=\"%lu\"/>\n", run->seed);
+  fprintf(f, "      <property name=\"trials\" value=\"%zu\"/>\n", run->trials);
+  fprintf(f, "      <property name=\"atol\" value=\"%.17g\"/>\n", run->tol.atol);
+  fprintf(f, "      <property name=\"rtol\" value=\"%.17g\"/>\n", run->tol.rtol);
+  fprintf(f, "      <property name=\"kerr\" value=\"%.17g\"/>\n", run->tol.kerr);
+  fputs("    </properties>\n", f);
+}
+
+static void open_suite(FILE *f, const gv_run *run, const char *name, size_t tests, size_t failures)
+{
+  fprintf(f,
+          "  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" "
+          "time=\"0\">\n",
+          name, tests, failures);
+  write_properties(f, run);
+}
+
+static void open_case(FILE *f, const char *classname, const char *name)
+{
+  fprintf(f, "    <testcase classname=\"%s\" name=\"", classname);
+  xml_puts(f, name);
+  fputs("\" time=\"0\"", f);
+}
+
+static void write_formula(FILE *f, const gv_formula_result *r)
+{
+  const gv_cmp *c = &r->cmp;
+  open_case(f, "gradverify.formulas", or_unknown(r->formula ? r->formula->id : NULL));
+  if (r->pass) {
+    fputs("/>\n", f);
+    return;
+  }
+  char msg[768];
+  if (c->has_worst)
+    snprintf(msg, sizeof msg,
+             "worst entry: trial %zu, row %zu, col %zu: analytic %.17g, numeric %.17g, "
+             "error/tolerance %.17g; %zu of %zu entries failed (%zu non-finite), "
+             "in %zu of %zu trials",
+             c->worst_trial, c->worst_row, c->worst_col, c->worst_analytic, c->worst_numeric,
+             c->worst_ratio, c->nfail, c->count, c->nonfinite, r->failed_trials, r->trials);
+  else
+    snprintf(msg, sizeof msg, "%zu of %zu entries failed (%zu non-finite), in %zu of %zu trials",
+             c->nfail, c->count, c->nonfinite, r->failed_trials, r->trials);
+  fputs(">\n      <failure message=\"", f);
+  xml_puts(f, msg);
+  fputs("\" type=\"gradient_mismatch\">", f);
+  if (r->formula) {
+    xml_puts(f, r->formula->formula);
+    fputs(": ", f);
+  }
+  xml_puts(f, msg);
+  fputs("</failure>\n    </testcase>\n", f);
+}
+
+static void write_control(FILE *f, const gv_control_result *r)
+{
+  const gv_control *ctl = r->control;
+  open_case(f, "gradverify.controls", or_unknown(ctl ? ctl->id : NULL));
+  if (r->caught) {
+    fputs("/>\n", f);
+    return;
+  }
+  char msg[768];
+  snprintf(msg, sizeof msg,
+           "planted mistake passed: %s (imitating %s) was caught in %zu of %zu trials; "
+           "the check cannot tell it from the right formula",
+           or_unknown(ctl ? ctl->description : NULL), or_unknown(ctl ? ctl->formula_id : NULL),
+           r->caught_trials, r->trials);
+  fputs(">\n      <failure message=\"", f);
+  xml_puts(f, msg);
+  fputs("\" type=\"missed_control\">", f);
+  xml_puts(f, msg);
+  fputs("</failure>\n    </testcase>\n", f);
+}
+
+static int write_junit(FILE *f, void *ctx)
+{
+  const gv_run *run = ctx;
+  size_t failed = 0, missed = 0;
+  for (size_t i = 0; i < run->n_formulas; i++)
+    failed += !run->formulas[i].pass;
+  for (size_t i = 0; i < run->n_controls; i++)
+    missed += !run->controls[i].caught;
+
+  fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+  fprintf(f,
+          "<testsuites name=\"gradverify\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+          "time=\"0\">\n",
+          run->n_formulas + run->n_controls, failed + missed);
+
+  open_suite(f, run, "formulas", run->n_formulas, failed);
+  for (size_t i = 0; i < run->n_formulas; i++)
+    write_formula(f, &run->formulas[i]);
+  fputs("  </testsuite>\n", f);
+
+  open_suite(f, run, "controls", run->n_controls, missed);
+  for (size_t i = 0; i < run->n_controls; i++)
+    write_control(f, &run->controls[i]);
+  fputs("  </testsuite>\n", f);
+
+  fputs("</testsuites>\n", f);
+  return ferror(f) ? -1 : 0;
+}
+
+int gv_report_write_junit(const gv_run *run, const char *path, int *err_no)
+{
+  return gv_file_write_atomic(path, write_junit, (void *)run, err_no);
+}
