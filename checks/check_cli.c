@@ -10,6 +10,7 @@
 #include "check_main.h"
 #include "gv_cli.h"
 #include "gv_report.h"
+#include "gv_report_junit.h"
 
 typedef struct {
   int code;
@@ -64,6 +65,8 @@ static void remove_tmpdir(void)
   unlink(path);
   snprintf(path, sizeof path, "%s/%s", tmpdir, GV_REPORT_MD);
   unlink(path);
+  snprintf(path, sizeof path, "%s/%s", tmpdir, GV_REPORT_JUNIT);
+  unlink(path);
   rmdir(tmpdir);
 }
 
@@ -85,6 +88,10 @@ static const struct {
     {{"extra"}, "extra"},
     {{"--out", ""}, "--out"},
     {{"--out", "/proc/no/such/dir"}, "/proc/no/such/dir"},
+    {{"explain"}, "explain"},
+    {{"explain", "nope"}, "nope"},
+    {{"explain", "grad_W", "--seed", "x"}, "'x'"},
+    {{"explain", "grad_W", "extra"}, "extra"},
 };
 
 START_TEST(usage_errors)
@@ -190,6 +197,9 @@ START_TEST(writes_reports)
   struct stat st;
   ck_assert_int_eq(stat(md, &st), 0);
   ck_assert_int_gt(st.st_size, 1000);
+  snprintf(md, sizeof md, "%s/%s", tmpdir, GV_REPORT_JUNIT);
+  ck_assert_int_eq(stat(md, &st), 0);
+  ck_assert_int_gt(st.st_size, 1000);
   remove_tmpdir();
   free_result(&r);
 }
@@ -240,6 +250,24 @@ START_TEST(only_selects)
 }
 END_TEST
 
+START_TEST(explain)
+{
+  const char *args[] = {"explain", "relu_delta", NULL}, *list[] = {"explain", "--list", NULL};
+  cli_result r = run_cli(args);
+  ck_assert_int_eq(r.code, GV_EXIT_PASS);
+  ck_assert_str_eq(r.err, "");
+  ck_assert_ptr_nonnull(strstr(r.out, "relu_delta"));
+  ck_assert_ptr_nonnull(strstr(r.out, "PASS"));
+  free_result(&r);
+  r = run_cli(list);
+  ck_assert_int_eq(r.code, GV_EXIT_PASS);
+  size_t n;
+  gv_formula_list(&n);
+  ck_assert_uint_eq(count_lines(r.out), n);
+  free_result(&r);
+}
+END_TEST
+
 Suite *gv_test_suite(void)
 {
   Suite *s = suite_create("cli");
@@ -247,6 +275,7 @@ Suite *gv_test_suite(void)
   tcase_add_loop_test(u, usage_errors, 0, (int)(sizeof bad_usage / sizeof bad_usage[0]));
   tcase_add_test(u, unwritable_out);
   tcase_add_test(u, informational);
+  tcase_add_test(u, explain);
   suite_add_tcase(s, u);
   TCase *r = tcase_create("Reports");
   tcase_add_test(r, writes_reports);

@@ -10,12 +10,15 @@
 #include <gsl/gsl_errno.h>
 
 #include "gv_driver.h"
+#include "gv_explain.h"
 #include "gv_report.h"
+#include "gv_report_junit.h"
 
 #define MAX_TRIALS 10000000UL
 
 static const char usage_text[] =
     "Usage: gradverify [OPTION]...\n"
+    "       gradverify explain ID [--seed N] | explain --list\n"
     "Checks every gradient of the seed solution (a two-layer ReLU network with softmax\n"
     "and cross-entropy, and the matrix-calculus identities) against finite differences\n"
     "over seeded random trials, runs the planted-mistake controls, and writes the\n"
@@ -23,7 +26,8 @@ static const char usage_text[] =
     "\n"
     "  -s, --seed N        seed of every random draw (default %lu)\n"
     "  -t, --trials N      random trials per formula and per control (default %d)\n"
-    "  -o, --out DIR       directory for gradient-report.{md,json} (default reports)\n"
+    "  -o, --out DIR       directory for gradient-report.{md,json} and junit.xml\n"
+    "                      (default reports)\n"
     "      --only IDS      check only these formula ids, comma-separated\n"
     "  -q, --quiet         print only the verdict line\n"
     "  -l, --list          list the formula ids and exit\n"
@@ -212,14 +216,15 @@ static char *join(const char *dir, const char *name)
 }
 
 static int write_reports(const gv_run *run, const char *dir, const char *md, const char *json,
-                         FILE *err)
+                         const char *junit, FILE *err)
 {
   int err_no = 0;
   if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
     fprintf(err, "gradverify: --out: cannot create directory '%s': %s\n", dir, strerror(errno));
     return -1;
   }
-  if (gv_report_write_json(run, json, &err_no) || gv_report_write_md(run, md, &err_no)) {
+  if (gv_report_write_json(run, json, &err_no) || gv_report_write_md(run, md, &err_no) ||
+      gv_report_write_junit(run, junit, &err_no)) {
     fprintf(err, "gradverify: --out: cannot write the report in '%s': %s\n", dir,
             err_no ? strerror(err_no) : "out of memory");
     return -1;
@@ -227,12 +232,52 @@ static int write_reports(const gv_run *run, const char *dir, const char *md, con
   return 0;
 }
 
+/* gradverify explain ID [--seed N] | explain --list */
+static int explain_main(int argc, char **argv, FILE *out, FILE *err)
+{
+  unsigned long seed = GV_DRIVER_DEFAULT_SEED;
+  const char *id = NULL;
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "--list") == 0) {
+      gv_explain_list(out);
+      return GV_EXIT_PASS;
+    } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+      if (parse_count(argv[++i], (unsigned long)-1, &seed)) {
+        fprintf(err, "gradverify: explain --seed: '%s' is not a non-negative integer\n", argv[i]);
+        return GV_EXIT_USAGE;
+      }
+    } else if (!id && argv[i][0] != '-') {
+      id = argv[i];
+    } else {
+      fprintf(err, "gradverify: explain: unexpected argument '%s' (see gradverify --help)\n",
+              argv[i]);
+      return GV_EXIT_USAGE;
+    }
+  }
+  if (!id) {
+    fprintf(err, "gradverify: explain: which formula? (gradverify explain --list shows them)\n");
+    return GV_EXIT_USAGE;
+  }
+  if (!gv_formula_find(id)) {
+    fprintf(err, "gradverify: explain: unknown formula id '%s' (gradverify explain --list)\n", id);
+    return GV_EXIT_USAGE;
+  }
+  if (gv_explain_print(out, id, seed)) {
+    fprintf(err, "gradverify: explain: the example for '%s' could not be computed\n", id);
+    return GV_EXIT_USAGE;
+  }
+  return GV_EXIT_PASS;
+}
+
 int gv_cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
+  if (argc > 1 && strcmp(argv[1], "explain") == 0)
+    return explain_main(argc, argv, out, err);
+
   cli_options o = {.out_dir = "reports"};
   gv_driver_options_init(&o.driver);
   gv_run run = {0};
-  char *md = NULL, *json = NULL;
+  char *md = NULL, *json = NULL, *junit = NULL;
   int code = GV_EXIT_USAGE;
 
   int p = parse(argc, argv, &o, out, err);
@@ -242,7 +287,8 @@ int gv_cli_main(int argc, char **argv, FILE *out, FILE *err)
   }
   md = join(o.out_dir, GV_REPORT_MD);
   json = join(o.out_dir, GV_REPORT_JSON);
-  if (!md || !json) {
+  junit = join(o.out_dir, GV_REPORT_JUNIT);
+  if (!md || !json || !junit) {
     fprintf(err, "gradverify: out of memory\n");
     goto out;
   }
@@ -251,7 +297,7 @@ int gv_cli_main(int argc, char **argv, FILE *out, FILE *err)
     fprintf(err, "gradverify: the run could not complete: %s\n", gsl_strerror(status));
     goto out;
   }
-  if (write_reports(&run, o.out_dir, md, json, err))
+  if (write_reports(&run, o.out_dir, md, json, junit, err))
     goto out;
   print_summary(out, &run, md, json, o.quiet);
   code = run.pass ? GV_EXIT_PASS : GV_EXIT_FAIL;
@@ -259,6 +305,7 @@ out:
   gv_run_free(&run);
   free(md);
   free(json);
+  free(junit);
   free(o.only);
   free(o.only_buf);
   return code;

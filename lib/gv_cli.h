@@ -3,6 +3,7 @@
  *
  *   gradverify [--seed N] [--trials N] [--out DIR] [--only ID[,ID...]] [--quiet]
  *   gradverify --list | --help | --version
+ *   gradverify explain ID [--seed N] | explain --list
  *
  * Exit status: 0 when every selected formula passes and every control of
  * those formulas is caught, 1 when one does not, 2 on bad usage or a system
