@@ -99,7 +99,6 @@ void gv_cmp_merge(gv_cmp *dst, const gv_cmp *src)
   dst->max_abs = fmax(dst->max_abs, src->max_abs);
   dst->max_rel = fmax(dst->max_rel, src->max_rel);
   if (src->has_worst && (!dst->has_worst || src->worst_ratio > dst->worst_ratio)) {
-    size_t trial = dst->trial;
     dst->has_worst = 1;
     dst->worst_trial = src->worst_trial;
     dst->worst_row = src->worst_row;
@@ -107,6 +106,5 @@ void gv_cmp_merge(gv_cmp *dst, const gv_cmp *src)
     dst->worst_analytic = src->worst_analytic;
     dst->worst_numeric = src->worst_numeric;
     dst->worst_ratio = src->worst_ratio;
-    dst->trial = trial;
   }
 }
