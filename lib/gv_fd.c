@@ -38,10 +38,14 @@ typedef struct {
   double x0, xp, xm, xp2, xm2;
 } stencil;
 
+static stencil stencil_with(double x0, double h)
+{
+  return (stencil){x0, x0 + h, x0 - h, x0 + 0.5 * h, x0 - 0.5 * h};
+}
+
 static stencil stencil_at(double x0)
 {
-  double h = gv_fd_step(x0);
-  return (stencil){x0, x0 + h, x0 - h, x0 + 0.5 * h, x0 - 0.5 * h};
+  return stencil_with(x0, gv_fd_step(x0));
 }
 
 /* The error bar from the four function values: see gv_fd.h. */
@@ -152,5 +156,61 @@ int gv_fd_jacobian(const gv_fd_vector *fn, gsl_vector *x, gsl_matrix *D, gsl_mat
   for (int k = 0; k < 4; k++)
     if (f[k])
       gsl_vector_free(f[k]);
+  return status;
+}
+
+/* One side of a kink-aware estimate: f0 at x0, fh at xh = x0 +- h, f2 at
+ * x2 = x0 +- h/2 (stored abscissae). D(s) = (f(x0 + s) - f0) / s has error
+ * c s + O(s^2), so 2 D(h/2) - D(h) cancels c s and |D(h/2) - D(h)| bounds
+ * what is left. The round-off of 2 D(h/2) - D(h) is twice D(h/2)'s plus D(h)'s. */
+static void one_side(double x0, double f0, double xh, double fh, double x2, double f2, double *d,
+                     double *err)
+{
+  double d1 = (fh - f0) / (xh - x0), d2 = (f2 - f0) / (x2 - x0);
+  double r1 = GV_FD_ROUNDOFF_ULPS * DBL_EPSILON * (fabs(fh) + fabs(f0)) / fabs(xh - x0);
+  double r2 = GV_FD_ROUNDOFF_ULPS * DBL_EPSILON * (fabs(f2) + fabs(f0)) / fabs(x2 - x0);
+  *d = 2.0 * d2 - d1;
+  *err = fabs(d2 - d1) + 2.0 * r2 + r1;
+}
+
+void gv_fd_sided_from_values(double x0, double h, double f0, const double fv[4], gv_fd_sided *d)
+{
+  const stencil s = stencil_with(x0, h);
+  d->central = (fv[0] - fv[1]) / (s.xp - s.xm);
+  d->central_err = error_bar(&s, fv[0], fv[1], fv[2], fv[3]);
+  one_side(x0, f0, s.xp, fv[0], s.xp2, fv[2], &d->right, &d->right_err);
+  one_side(x0, f0, s.xm, fv[1], s.xm2, fv[3], &d->left, &d->left_err);
+}
+
+int gv_fd_derivative_sided(const gv_fd_scalar *fn, double *xi, double h, double f0, gv_fd_sided *d)
+{
+  const stencil s = stencil_with(*xi, h);
+  const double at[4] = {s.xp, s.xm, s.xp2, s.xm2};
+  double fv[4];
+  int status = GSL_SUCCESS;
+  for (int k = 0; k < 4 && !status; k++) {
+    *xi = at[k];
+    status = eval_scalar(fn, &fv[k]);
+  }
+  *xi = s.x0; /* restored exactly, whatever happened */
+  if (status)
+    return status;
+  gv_fd_sided_from_values(s.x0, h, f0, fv, d);
+  return GSL_SUCCESS;
+}
+
+int gv_fd_vector_stencil(const gv_fd_vector *fn, double *xi, double h, gsl_vector *const fv[4])
+{
+  for (int k = 0; k < 4; k++)
+    if (fv[k]->size != fn->m)
+      return GSL_EBADLEN;
+  const stencil s = stencil_with(*xi, h);
+  const double at[4] = {s.xp, s.xm, s.xp2, s.xm2};
+  int status = GSL_SUCCESS;
+  for (int k = 0; k < 4 && !status; k++) {
+    *xi = at[k];
+    status = eval_vector(fn, fv[k]);
+  }
+  *xi = s.x0;
   return status;
 }

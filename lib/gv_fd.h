@@ -74,4 +74,39 @@ int gv_fd_gradient_matrix(const gv_fd_scalar *fn, gsl_matrix *X, gsl_matrix *G, 
  * Allocates four vectors of size m for the call (GSL_ENOMEM if it cannot). */
 int gv_fd_jacobian(const gv_fd_vector *fn, gsl_vector *x, gsl_matrix *D, gsl_matrix *E);
 
+/* One-sided differences, for entries where f may have a kink.
+ *
+ * At a point where f is not differentiable in x_i (ReLU or |x| at 0, max with
+ * a tie) the central difference straddles the kink and returns a mean of the
+ * two slopes; the one-sided differences return each slope. From the five
+ * values f(x0), f(x0 +- h/2), f(x0 +- h), with D(s) the forward difference
+ * over step s, the right derivative is the Richardson extrapolation
+ * 2 D(h/2) - D(h), second order, and its error bar is |D(h/2) - D(h)| (the
+ * first-order error of D(h/2), an over-estimate for smooth f) plus the
+ * round-off of the three values; the left derivative mirrors it. Where f is
+ * smooth, left, right and central agree within their error bars; at a kink
+ * left and right differ by the jump of the slope, which no step removes.
+ *
+ * The step h is the caller's: these functions serve any step rule, and with
+ * h = gv_fd_step(x0) central and central_err equal gv_fd_derivative's. */
+typedef struct {
+  double central, central_err; /* as gv_fd_derivative, error bar included */
+  double left, left_err;       /* from f(x0 - h), f(x0 - h/2), f(x0) */
+  double right, right_err;     /* from f(x0), f(x0 + h/2), f(x0 + h) */
+} gv_fd_sided;
+
+/* The estimates from f0 = f(x0) and fv = {f(x0 + h), f(x0 - h), f(x0 + h/2),
+ * f(x0 - h/2)}, the abscissae rounded as the engine stores them. h > 0. */
+void gv_fd_sided_from_values(double x0, double h, double f0, const double fv[4], gv_fd_sided *d);
+
+/* Central and one-sided estimates for the entry *xi with step h, given
+ * f0 = f at the current point: 4 evaluations of fn; *xi is restored. */
+int gv_fd_derivative_sided(const gv_fd_scalar *fn, double *xi, double h, double f0, gv_fd_sided *d);
+
+/* The vector form: evaluates fn at x0 + h, x0 - h, x0 + h/2, x0 - h/2
+ * (x0 = *xi) into fv[0..3], each of size fn->m, and restores *xi; the
+ * caller then calls gv_fd_sided_from_values per output. GSL_EBADLEN if a
+ * vector is not of size fn->m. */
+int gv_fd_vector_stencil(const gv_fd_vector *fn, double *xi, double h, gsl_vector *const fv[4]);
+
 #endif

@@ -1,0 +1,192 @@
+/* gradverify.h: check a GSL user's derivatives against finite differences.
+ *
+ * Given the gsl_multimin_function_fdf you would hand to a minimizer, or the
+ * gsl_multifit_nlinear_fdf you would hand to a least-squares solver, and a
+ * point x, gv_check_gradient and gv_check_jacobian compare every analytic
+ * derivative df/dx_j (or every Jacobian entry J(i, j) = df_i/dx_j) with a
+ * central difference of f, and record the comparison in a gv_outcome:
+ *
+ *   gsl_set_error_handler_off();
+ *   gv_outcome *out = gv_outcome_alloc();
+ *   int status = gv_check_gradient(&fdf, x, NULL, out);   // NULL: default options
+ *   if (status == GSL_SUCCESS && gv_outcome_verdict(out) == GV_FAIL)
+ *     gv_outcome_fprintf(stderr, out);                    // names the wrong entries
+ *   gv_outcome_free(out);
+ *
+ * How an entry is judged. The numeric value comes with an error bar from the
+ * finite-difference engine (truncation + round-off, see gv_fd.h). An entry
+ * passes iff
+ *
+ *   |analytic - numeric| <= atol_eff + rtol max(|analytic|, |numeric|) + kerr e
+ *
+ * where e is the error bar and atol_eff = atol + atol_scale S is an absolute
+ * floor for entries near zero, S being the scale of the problem: the largest
+ * |numeric| entry of the gradient (of the Jacobian's row, for a Jacobian), or
+ * for a direction v the sum of |analytic_j v_j| (the size of the terms of the
+ * dot product). The floor is thus scale-free: multiplying f by 1e8 or 1e-8
+ * changes no verdict. An entry whose check passed only thanks to a large error
+ * bar, or that looks non-smooth, is estimated again at steps 10, 100, 1000 and
+ * 10000 times smaller, and the estimate with the smallest error bar decides.
+ *
+ * Kinks. Where f is not differentiable in x_j (ReLU or |x| at 0, max with a
+ * tie), the left and right one-sided derivatives disagree beyond their error
+ * bars. Such an entry is marked non-smooth; it passes iff the analytic value
+ * lies between the left and right derivatives, within the same tolerance
+ * (any subgradient-like choice passes, a value outside the interval fails).
+ *
+ * Directional mode (opts->directions = k > 0): instead of every entry, k random
+ * directions v (entries +-s_j, s_j the step scale of x_j, see gv_step_rule) are
+ * checked: the analytic grad f . v against the central difference of
+ * t -> f(x + t v), and for a Jacobian J v against the difference of
+ * t -> F(x + t v), component by component, and u^T J v for a random u. The
+ * cost is 4k + 1 evaluations of f (at most 20k + 1 with re-estimation),
+ * whatever the size of x; a wrong entry shows in every direction, but the
+ * tolerance then scales with the whole dot product, so small errors in small
+ * entries can hide. The default is the full check.
+ *
+ * Errors. The checks return GSL_SUCCESS when the check ran, whatever its
+ * verdict, and otherwise a GSL error code, leaving out empty:
+ *   GSL_EFAULT   fdf, x or out is NULL;
+ *   GSL_EINVAL   a callback gv needs is NULL (f, df), or opts holds an invalid value;
+ *   GSL_EBADLEN  x->size differs from fdf->n (gradient) or fdf->p (Jacobian), or it is 0;
+ *   GSL_EBADFUNC f returned a non-finite value at x or at a perturbed point;
+ *   GSL_ENOMEM   no memory;
+ *   any non-zero status returned by the user's nlinear f or df, unchanged.
+ * A non-finite analytic value is not an error: that entry fails (the check is
+ * there to find such things). The checks never abort and never print; they
+ * call the user's callbacks as they are, and switch the GSL error handler off
+ * only around their own allocations, restoring the caller's handler (so they
+ * are not thread-safe against another thread changing the handler).
+ *
+ * Ownership. x, fdf and opts are read only; x is copied, never perturbed. The
+ * outcome belongs to the caller, who may reuse it for any number of checks of
+ * any sizes: each check overwrites it.
+ *
+ * Layout. Numerator layout throughout, as GSL's Jacobians: rows are outputs,
+ * columns are variables. A Jacobian is n-by-p, entry (i, j) = df_i/dx_j for n
+ * residuals and p parameters; a gradient is 1-by-n, entry (0, j) = df/dx_j.
+ * In directional mode column k is direction k: entry (i, k) is component i of
+ * J v_k (row 0 for a gradient), and for a Jacobian row n holds u^T J v_k. */
+#ifndef GRADVERIFY_H
+#define GRADVERIFY_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <gsl/gsl_multifit_nlinear.h>
+#include <gsl/gsl_multimin.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { GV_PASS = 0, GV_FAIL = 1 } gv_verdict;
+
+/* How the step h_j for entry x_j is chosen, with c = cbrt(DBL_EPSILON) ~ 6.06e-6,
+ * the step that balances truncation against round-off for a central difference. */
+typedef enum {
+  GV_STEP_SCALED = 0, /* h = c max(1, |x_j|): the default, as gv_fd_step */
+  GV_STEP_RELATIVE,   /* h = c |x_j| (c where x_j = 0), as GSL's own Jacobians */
+  GV_STEP_FIXED       /* h = opts->step for every entry */
+} gv_step_rule;
+
+/* Options: fill with gv_options_init, then change what you need. Passing NULL
+ * instead of options means the defaults. */
+typedef struct gv_options gv_options;
+struct gv_options {
+  double rtol;            /* relative tolerance; default 1e-5 (GV_TOL_DEFAULT_RTOL) */
+  double kerr;            /* multiple of the error bar allowed; default 2 */
+  double atol;            /* absolute floor, in the units of the derivative; default 0 */
+  double atol_scale;      /* floor relative to the problem's scale S; default 1e-8 */
+  gv_step_rule step_rule; /* default GV_STEP_SCALED */
+  double step;            /* the step of GV_STEP_FIXED (> 0); default 1e-5 */
+  int refine;             /* re-estimate doubtful entries at smaller steps; default 1 */
+  size_t directions;      /* 0: check every entry (default); k > 0: k random directions */
+  unsigned long seed;     /* seed of the gsl_rng (mt19937) drawing directions; default 1 */
+};
+
+/* Sets every field of *opts to its default. */
+void gv_options_init(gv_options *opts);
+
+/* One compared entry. */
+typedef struct {
+  size_t row, col;    /* see Layout above */
+  double analytic;    /* the user's derivative */
+  double numeric;     /* the central difference */
+  double error_bar;   /* the engine's estimate of numeric's error */
+  double abs_err;     /* |analytic - numeric| (against the nearest one-sided value if non-smooth) */
+  double rel_err;     /* abs_err / max(|analytic|, |numeric|), 0 when both are 0 */
+  double bound;       /* what abs_err had to stay within */
+  double left, right; /* one-sided derivatives (left from below, right from above) */
+  double step;        /* the step of the estimate that decided */
+  int smooth;         /* 0 when left and right disagree: a kink */
+  int passed;         /* 1 if the entry passed */
+} gv_entry;
+
+/* The result of a check. Opaque; reusable across calls of any size. */
+typedef struct gv_outcome gv_outcome;
+
+/* A new, empty outcome (size 0, verdict GV_PASS); NULL if out of memory. */
+gv_outcome *gv_outcome_alloc(void);
+
+/* Frees out and everything it holds. NULL is a no-op. */
+void gv_outcome_free(gv_outcome *out);
+
+/* Checks fdf->df against central differences of fdf->f at x (size fdf->n).
+ * fdf->fdf is not used and may be NULL. See Errors above for the return value. */
+int gv_check_gradient(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
+                      const gv_options *opts, gv_outcome *out);
+
+/* Checks fdf->df (an n-by-p Jacobian) against central differences of fdf->f at
+ * x (size fdf->p). A NULL df, which GSL reads as "use finite differences", is
+ * GSL_EINVAL here. fdf->fvv is not used. */
+int gv_check_jacobian(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x,
+                      const gv_options *opts, gv_outcome *out);
+
+/* GV_PASS iff no entry failed (an empty or NULL outcome passes). */
+gv_verdict gv_outcome_verdict(const gv_outcome *out);
+
+/* Number of entries compared, rows times columns: n (gradient), n p
+ * (Jacobian), k (directional gradient), (n + 1) k (directional Jacobian). 0 for NULL. */
+size_t gv_outcome_size(const gv_outcome *out);
+
+/* The rows and columns of the compared matrix (see Layout); 0 for NULL. */
+size_t gv_outcome_rows(const gv_outcome *out);
+size_t gv_outcome_cols(const gv_outcome *out);
+
+/* Number of failing entries, non-finite ones included. */
+size_t gv_outcome_nfail(const gv_outcome *out);
+
+/* Number of entries found non-smooth (kinks), passed or not. */
+size_t gv_outcome_nnonsmooth(const gv_outcome *out);
+
+/* Number of evaluations of the user's f made by the check (df is called once). */
+size_t gv_outcome_nevals(const gv_outcome *out);
+
+/* The largest relative error over smooth, finite entries. */
+double gv_outcome_max_rel_err(const gv_outcome *out);
+
+/* Copies entry k (0 <= k < size, row-major over rows and columns) into *entry.
+ * GSL_EFAULT if out or entry is NULL, GSL_EDOM if k is out of range. */
+int gv_outcome_entry(const gv_outcome *out, size_t k, gv_entry *entry);
+
+/* Copies the worst entry, the one with the largest abs_err / bound (a
+ * non-finite entry counts as infinitely bad; the first of equals wins), into
+ * *entry. GSL_EFAULT if out or entry is NULL, GSL_EDOM if out is empty. */
+int gv_outcome_worst(const gv_outcome *out, gv_entry *entry);
+
+/* The tolerances the check used: rtol, kerr, and the largest absolute floor
+ * atol_eff over the entries. Any pointer may be NULL. */
+void gv_outcome_tolerances(const gv_outcome *out, double *atol_eff, double *rtol, double *kerr);
+
+/* Prints a short summary to stream: the verdict and counts, then the failing
+ * entries by (row, column) (the first 10), the non-smooth ones (the first
+ * 10), the worst entry and the tolerances. Returns GSL_SUCCESS, GSL_EFAULT for a NULL argument, or
+ * GSL_EFAILED if writing failed. */
+int gv_outcome_fprintf(FILE *stream, const gv_outcome *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,443 @@
+/* gv_check.c: gv_check_gradient and gv_check_jacobian.
+ *
+ * Both checks are one computation. The user's function becomes a vector
+ * function of m outputs (m = 1 for a gradient, n residuals for a Jacobian),
+ * and the derivative to check an m-by-ncols matrix A whose column j is the
+ * derivative along one variable: the coordinate x_j in the full check, or a
+ * random direction v_k in directional mode, where the variable is t in
+ * f(x + t v_k) and A's column is J v_k. Each column costs 4 evaluations of the
+ * function (the engine's stencil at +-h, +-h/2) plus one shared f(x); the same
+ * 5 values give the central difference, its error bar and both one-sided
+ * differences, so that kinks are found at no extra cost. */
+#include "gv_check_impl.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_rng.h>
+
+#include "gv_compare.h"
+
+/* Re-estimation of doubtful entries: steps h/10 ... h/10^REFINE_LEVELS. */
+#define REFINE_LEVELS 4
+
+void gv_options_init(gv_options *opts)
+{
+  *opts = (gv_options){
+      .rtol = GV_TOL_DEFAULT_RTOL,
+      .kerr = GV_TOL_DEFAULT_KERR,
+      .atol = 0.0,
+      .atol_scale = 1e-8,
+      .step_rule = GV_STEP_SCALED,
+      .step = 1e-5,
+      .refine = 1,
+      .directions = 0,
+      .seed = 1,
+  };
+}
+
+static int options_valid(const gv_options *o)
+{
+  int ok = isfinite(o->rtol) && o->rtol >= 0.0 && isfinite(o->kerr) && o->kerr >= 0.0 &&
+           isfinite(o->atol) && o->atol >= 0.0 && isfinite(o->atol_scale) && o->atol_scale >= 0.0;
+  switch (o->step_rule) {
+  case GV_STEP_SCALED:
+  case GV_STEP_RELATIVE:
+    return ok;
+  case GV_STEP_FIXED:
+    return ok && isfinite(o->step) && o->step > 0.0;
+  }
+  return 0;
+}
+
+/* The step is base * scale(x_j); in directional mode v_j = +-scale(x_j) and
+ * t moves by base, so that each x_j moves by its own coordinate step. */
+static double step_base(const gv_options *o)
+{
+  return o->step_rule == GV_STEP_FIXED ? o->step : cbrt(DBL_EPSILON);
+}
+
+static double step_scale(const gv_options *o, double x)
+{
+  double ax = fabs(x);
+  switch (o->step_rule) {
+  case GV_STEP_SCALED:
+    return ax > 1.0 ? ax : 1.0;
+  case GV_STEP_RELATIVE:
+    return ax > 0.0 ? ax : 1.0;
+  case GV_STEP_FIXED:
+    break;
+  }
+  return 1.0;
+}
+
+/* Allocations are the only GSL calls here that could reach the error handler. */
+static gsl_vector *vector_alloc(size_t n)
+{
+  gsl_error_handler_t *old = gsl_set_error_handler_off();
+  gsl_vector *v = gsl_vector_alloc(n);
+  gsl_set_error_handler(old);
+  return v;
+}
+
+static gsl_matrix *matrix_alloc(size_t n1, size_t n2)
+{
+  gsl_error_handler_t *old = gsl_set_error_handler_off();
+  gsl_matrix *m = gsl_matrix_alloc(n1, n2);
+  gsl_set_error_handler(old);
+  return m;
+}
+
+static gsl_rng *rng_alloc(unsigned long seed)
+{
+  gsl_error_handler_t *old = gsl_set_error_handler_off();
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_set_error_handler(old);
+  if (r)
+    gsl_rng_set(r, seed);
+  return r;
+}
+
+/* The user's function as the engine sees it. In the full check the engine
+ * perturbs work in place; in directional mode it perturbs t and every call
+ * sets work = x0 + t v. */
+typedef struct {
+  const gsl_multimin_function_fdf *grad; /* exactly one of grad, jac */
+  const gsl_multifit_nlinear_fdf *jac;
+  gsl_vector *work;
+  const gsl_vector *x0; /* directional mode: the point */
+  const gsl_matrix *V;  /* directional mode: the directions, as columns */
+  size_t dir;           /* directional mode: the current one */
+  int directional;
+  double t;
+  const gsl_vector *u; /* directional Jacobian: output m - 1 is u . F */
+  size_t nevals;
+} problem;
+
+static int problem_eval(void *params, gsl_vector *fx)
+{
+  problem *p = params;
+  if (p->directional)
+    for (size_t j = 0; j < p->work->size; j++)
+      gsl_vector_set(p->work, j, gsl_vector_get(p->x0, j) + p->t * gsl_matrix_get(p->V, j, p->dir));
+  p->nevals++;
+  if (p->grad) {
+    gsl_vector_set(fx, 0, p->grad->f(p->work, p->grad->params));
+    return GSL_SUCCESS;
+  }
+  gsl_vector_view F = gsl_vector_subvector(fx, 0, p->jac->n);
+  int status = p->jac->f(p->work, p->jac->params, &F.vector);
+  if (status || !p->u)
+    return status;
+  double uf;
+  gsl_blas_ddot(p->u, &F.vector, &uf);
+  gsl_vector_set(fx, p->jac->n, uf);
+  return GSL_SUCCESS;
+}
+
+/* Sets up column j: returns the variable to perturb and its step in *h.
+ * V holds the directions as columns (NULL in the full check). */
+static double *column(problem *p, const gsl_matrix *V, size_t j, const gv_options *o, double *h)
+{
+  if (!V) {
+    *h = step_base(o) * step_scale(o, gsl_vector_get(p->work, j));
+    return gsl_vector_ptr(p->work, j);
+  }
+  p->V = V;
+  p->dir = j;
+  p->t = 0.0;
+  *h = step_base(o);
+  return &p->t;
+}
+
+/* What run needs besides the outcome: one stencil's outputs, and per row
+ * whether re-estimation of the current column is over. */
+typedef struct {
+  gsl_vector *fv[4];
+  unsigned char *settled;
+} workspace;
+
+/* Re-estimates the doubtful entries of column j at steps 10, 100, ... times
+ * smaller and keeps, per entry, the estimate with the smallest error bar,
+ * smooth ones first. An entry is settled once its error bar no longer
+ * matters to its verdict. All levels are tried otherwise: while the step is
+ * larger than f's length scale, the error bar is itself unreliable and may
+ * rise before it falls. Neither the choice nor the stopping looks at whether
+ * the entry passes, so neither can favour a pass. */
+static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, const gsl_matrix *V,
+                         size_t j, const gsl_matrix *A, const gsl_vector *f0, workspace *w,
+                         const gv_options *o)
+{
+  const size_t m = out->rows, ncols = out->cols;
+  double h0;
+  column(p, V, j, o, &h0);
+  for (size_t i = 0; i < m; i++)
+    w->settled[i] = !gv_outcome_doubtful(&out->entry[i * ncols + j], out->floor[i * ncols + j], o);
+  for (int level = 1; level <= REFINE_LEVELS; level++) {
+    size_t open = 0;
+    for (size_t i = 0; i < m; i++)
+      open += !w->settled[i];
+    if (!open)
+      break;
+    double h = h0 * pow(10.0, -level), h_rule;
+    double *xi = column(p, V, j, o, &h_rule);
+    const double x0 = *xi;
+    int status = gv_fd_vector_stencil(fn, xi, h, w->fv);
+    if (status)
+      return status;
+    for (size_t i = 0; i < m; i++) {
+      if (w->settled[i])
+        continue;
+      gv_entry *e = &out->entry[i * ncols + j];
+      const double vals[4] = {gsl_vector_get(w->fv[0], i), gsl_vector_get(w->fv[1], i),
+                              gsl_vector_get(w->fv[2], i), gsl_vector_get(w->fv[3], i)};
+      gv_fd_sided d;
+      gv_entry cand = *e;
+      gv_fd_sided_from_values(x0, h, gsl_vector_get(f0, i), vals, &d);
+      gv_outcome_judge(&cand, gsl_matrix_get(A, i, j), &d, h, out->floor[i * ncols + j], o);
+      if (gv_outcome_better(&cand, e))
+        *e = cand;
+      if (!gv_outcome_doubtful(e, out->floor[i * ncols + j], o))
+        w->settled[i] = 1;
+    }
+  }
+  return GSL_SUCCESS;
+}
+
+/* The common computation: A (m-by-ncols) against differences of p's function
+ * along each column's variable. S (m-by-ncols) is the scale of each entry's
+ * floor, or NULL for the largest |numeric| of its row. f0 = f(x), m outputs. */
+static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matrix *A,
+               const gsl_matrix *S, const gsl_vector *f0, const gv_options *o)
+{
+  const size_t m = A->size1, ncols = A->size2;
+  gv_fd_vector fn = {problem_eval, p, m};
+  workspace w = {{NULL, NULL, NULL, NULL}, malloc(m)};
+  int status = gv_outcome_reset(out, m, ncols);
+  if (!w.settled)
+    status = GSL_ENOMEM;
+  for (int k = 0; k < 4 && !status; k++)
+    if (!(w.fv[k] = vector_alloc(m)))
+      status = GSL_ENOMEM;
+
+  /* First estimates at the rule's step. */
+  for (size_t j = 0; j < ncols && !status; j++) {
+    double h;
+    double *xi = column(p, V, j, o, &h);
+    const double x0 = *xi;
+    status = gv_fd_vector_stencil(&fn, xi, h, w.fv);
+    for (size_t i = 0; i < m && !status; i++) {
+      const double vals[4] = {gsl_vector_get(w.fv[0], i), gsl_vector_get(w.fv[1], i),
+                              gsl_vector_get(w.fv[2], i), gsl_vector_get(w.fv[3], i)};
+      gv_fd_sided_from_values(x0, h, gsl_vector_get(f0, i), vals, &out->sided[i * ncols + j]);
+      out->entry[i * ncols + j].step = h;
+    }
+  }
+  if (status)
+    goto cleanup;
+
+  /* The floors, now that the scale of every row is known. */
+  for (size_t i = 0; i < m; i++) {
+    double row_scale = 0.0;
+    for (size_t j = 0; j < ncols && !S; j++)
+      row_scale = fmax(row_scale, fabs(out->sided[i * ncols + j].central));
+    for (size_t j = 0; j < ncols; j++)
+      out->floor[i * ncols + j] =
+          o->atol + o->atol_scale * (S ? gsl_matrix_get(S, i, j) : row_scale);
+  }
+
+  for (size_t k = 0; k < m * ncols; k++) {
+    gv_entry *e = &out->entry[k];
+    gv_outcome_judge(e, gsl_matrix_get(A, k / ncols, k % ncols), &out->sided[k], e->step,
+                     out->floor[k], o);
+    e->row = k / ncols;
+    e->col = k % ncols;
+  }
+  for (size_t j = 0; j < ncols && o->refine && !status; j++)
+    status = refine_column(out, &fn, p, V, j, A, f0, &w, o);
+  if (!status)
+    gv_outcome_finish(out, o);
+
+cleanup:
+  for (int k = 0; k < 4; k++)
+    gsl_vector_free(w.fv[k]);
+  free(w.settled);
+  if (status)
+    gv_outcome_reset(out, 0, 0);
+  else
+    out->nevals = p->nevals;
+  return status;
+}
+
+/* Fills V (nx-by-k) with directions v_j = +-scale(x_j), signs from r. */
+static void draw_directions(gsl_matrix *V, const gsl_vector *x, gsl_rng *r, const gv_options *o)
+{
+  for (size_t k = 0; k < V->size2; k++)
+    for (size_t j = 0; j < V->size1; j++) {
+      double s = step_scale(o, gsl_vector_get(x, j));
+      gsl_matrix_set(V, j, k, gsl_rng_uniform_int(r, 2) ? s : -s);
+    }
+}
+
+/* |M| entry by entry, into dst of the same shape. */
+static void matrix_abs(gsl_matrix *dst, const gsl_matrix *src)
+{
+  for (size_t i = 0; i < src->size1; i++)
+    for (size_t j = 0; j < src->size2; j++)
+      gsl_matrix_set(dst, i, j, fabs(gsl_matrix_get(src, i, j)));
+}
+
+/* Resolves NULL options to the defaults and validates them. */
+static int resolve_options(const gv_options *opts, gv_options *o)
+{
+  if (opts)
+    *o = *opts;
+  else
+    gv_options_init(o);
+  return options_valid(o) ? GSL_SUCCESS : GSL_EINVAL;
+}
+
+/* f(x) into f0 (its first outputs), through the same counter as every evaluation. */
+static int eval_at_x(problem *p, gsl_vector *f0)
+{
+  int status = problem_eval(p, f0);
+  if (status)
+    return status;
+  for (size_t i = 0; i < f0->size; i++)
+    if (!isfinite(gsl_vector_get(f0, i)))
+      return GSL_EBADFUNC;
+  return GSL_SUCCESS;
+}
+
+/* Directional mode, for the m0-by-nx derivative J at x with f0 = f(x): draws
+ * k directions V and compares A = J V with the differences along them; for a
+ * Jacobian (p->jac) also u^T J V for a random sign vector u, as output m0 (f0
+ * must have room for it). Each entry's floor scales with |J| |V|, the size of
+ * the terms its dot product sums. */
+static int check_directional(gv_outcome *out, problem *p, const gsl_matrix *J, const gsl_vector *x,
+                             gsl_vector *f0, const gv_options *o)
+{
+  const size_t m0 = J->size1, nx = J->size2, k = o->directions, m = m0 + (p->jac ? 1 : 0);
+  gsl_matrix *V = matrix_alloc(nx, k), *absV = matrix_alloc(nx, k), *absJ = matrix_alloc(m0, nx);
+  gsl_matrix *A = matrix_alloc(m, k), *S = matrix_alloc(m, k);
+  gsl_vector *u = p->jac ? vector_alloc(m0) : NULL;
+  gsl_rng *r = rng_alloc(o->seed);
+  int status = GSL_SUCCESS;
+  if (!V || !absV || !absJ || !A || !S || (p->jac && !u) || !r) {
+    status = GSL_ENOMEM;
+    goto cleanup;
+  }
+  draw_directions(V, x, r, o);
+  matrix_abs(absV, V);
+  matrix_abs(absJ, J);
+  gsl_matrix_view Atop = gsl_matrix_submatrix(A, 0, 0, m0, k);
+  gsl_matrix_view Stop = gsl_matrix_submatrix(S, 0, 0, m0, k);
+  gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, J, V, 0.0, &Atop.matrix);
+  gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, absJ, absV, 0.0, &Stop.matrix);
+  if (u) {
+    for (size_t i = 0; i < m0; i++)
+      gsl_vector_set(u, i, gsl_rng_uniform_int(r, 2) ? 1.0 : -1.0);
+    gsl_vector_view Arow = gsl_matrix_row(A, m0), Srow = gsl_matrix_row(S, m0);
+    gsl_blas_dgemv(CblasTrans, 1.0, &Atop.matrix, u, 0.0, &Arow.vector);
+    gsl_vector_set_all(&Srow.vector, 1.0); /* |u| */
+    gsl_blas_dgemv(CblasTrans, 1.0, &Stop.matrix, &Srow.vector, 0.0, &Srow.vector);
+    gsl_vector_const_view F0 = gsl_vector_const_subvector(f0, 0, m0);
+    double uf;
+    gsl_blas_ddot(u, &F0.vector, &uf);
+    gsl_vector_set(f0, m0, uf);
+    p->u = u;
+  }
+  p->directional = 1;
+  p->x0 = x;
+  status = run(out, p, V, A, S, f0, o);
+
+cleanup:
+  gsl_matrix_free(V);
+  gsl_matrix_free(absV);
+  gsl_matrix_free(absJ);
+  gsl_matrix_free(A);
+  gsl_matrix_free(S);
+  gsl_vector_free(u);
+  gsl_rng_free(r);
+  return status;
+}
+
+int gv_check_gradient(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
+                      const gv_options *opts, gv_outcome *out)
+{
+  if (!fdf || !x || !out)
+    return GSL_EFAULT;
+  gv_outcome_reset(out, 0, 0);
+  gv_options o;
+  if (!fdf->f || !fdf->df || resolve_options(opts, &o))
+    return GSL_EINVAL;
+  if (x->size == 0 || x->size != fdf->n)
+    return GSL_EBADLEN;
+  const size_t n = x->size;
+  problem p = {.grad = fdf, .work = vector_alloc(n)};
+  gsl_vector *g = vector_alloc(n), *f0 = vector_alloc(1);
+  int status = GSL_SUCCESS;
+  if (!p.work || !g || !f0) {
+    status = GSL_ENOMEM;
+    goto cleanup;
+  }
+  gsl_vector_memcpy(p.work, x);
+  if ((status = eval_at_x(&p, f0)))
+    goto cleanup;
+  /* NaN first, so that an entry df forgets to set fails instead of passing on garbage. */
+  gsl_vector_set_all(g, NAN);
+  fdf->df(p.work, fdf->params, g);
+  gsl_matrix_view G = gsl_matrix_view_vector(g, 1, n);
+  if (o.directions)
+    status = check_directional(out, &p, &G.matrix, x, f0, &o);
+  else
+    status = run(out, &p, NULL, &G.matrix, NULL, f0, &o);
+
+cleanup:
+  gsl_vector_free(p.work);
+  gsl_vector_free(g);
+  gsl_vector_free(f0);
+  return status;
+}
+
+int gv_check_jacobian(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x,
+                      const gv_options *opts, gv_outcome *out)
+{
+  if (!fdf || !x || !out)
+    return GSL_EFAULT;
+  gv_outcome_reset(out, 0, 0);
+  gv_options o;
+  if (!fdf->f || !fdf->df || resolve_options(opts, &o))
+    return GSL_EINVAL;
+  if (x->size == 0 || x->size != fdf->p || fdf->n == 0)
+    return GSL_EBADLEN;
+  const size_t n = fdf->n, np = fdf->p;
+  problem p = {.jac = fdf, .work = vector_alloc(np)};
+  gsl_vector *f0 = vector_alloc(o.directions ? n + 1 : n);
+  gsl_matrix *J = matrix_alloc(n, np);
+  int status = GSL_SUCCESS;
+  if (!p.work || !f0 || !J) {
+    status = GSL_ENOMEM;
+    goto cleanup;
+  }
+  gsl_vector_memcpy(p.work, x);
+  gsl_vector_view F0 = gsl_vector_subvector(f0, 0, n);
+  if ((status = eval_at_x(&p, &F0.vector)))
+    goto cleanup;
+  gsl_matrix_set_all(J, NAN);
+  if ((status = fdf->df(p.work, fdf->params, J)))
+    goto cleanup;
+  if (o.directions)
+    status = check_directional(out, &p, J, x, f0, &o);
+  else
+    status = run(out, &p, NULL, J, NULL, f0, &o);
+
+cleanup:
+  gsl_vector_free(p.work);
+  gsl_vector_free(f0);
+  gsl_matrix_free(J);
+  return status;
+}

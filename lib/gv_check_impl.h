@@ -1,0 +1,37 @@
+/* gv_check_impl.h: what gv_check.c (the checks) and gv_outcome.c (the results)
+ * share. Not installed. */
+#ifndef GV_CHECK_IMPL_H
+#define GV_CHECK_IMPL_H
+
+#include "gradverify.h"
+#include "gv_fd.h"
+
+struct gv_outcome {
+  size_t rows, cols;  /* the compared matrix; size = rows * cols */
+  size_t cap;         /* entries allocated */
+  gv_entry *entry;    /* rows * cols, row-major */
+  gv_fd_sided *sided; /* the first estimate of each entry, before its floor is known */
+  double *floor;      /* the absolute floor atol_eff of each entry */
+  size_t nfail, nnonsmooth, nevals, worst;
+  double max_rel, atol_eff, rtol, kerr;
+};
+
+/* Empties out and makes room for a rows-by-cols result. GSL_ENOMEM if it cannot
+ * (out is then empty, its old storage kept). */
+int gv_outcome_reset(gv_outcome *out, size_t rows, size_t cols);
+
+/* Judges an entry from the estimate d at step h: fills *e but its row and col. */
+void gv_outcome_judge(gv_entry *e, double analytic, const gv_fd_sided *d, double h, double floor,
+                      const gv_options *o);
+
+/* Whether an entry's verdict rests on its error bar or on a kink, so that a
+ * smaller step could settle it. */
+int gv_outcome_doubtful(const gv_entry *e, double floor, const gv_options *o);
+
+/* Whether estimate a is to be preferred to b: smooth first, then the smaller error bar. */
+int gv_outcome_better(const gv_entry *a, const gv_entry *b);
+
+/* Counts failures and kinks and finds the worst entry once all are judged. */
+void gv_outcome_finish(gv_outcome *out, const gv_options *o);
+
+#endif
