@@ -268,6 +268,8 @@ static const gcase GCASES[] = {
     {"softmax, logits ~ 300", softmax_f, softmax_df, 10, 1, 1, 300},
 };
 #define NGCASES (sizeof GCASES / sizeof GCASES[0])
+/* Cases some tests use by name. */
+enum { CASE_ROSENBROCK = 0, CASE_QUADRATIC = 1, CASE_NETWORK = 2, CASE_ZEROS = 10, CASE_WIDE = 11 };
 
 /* A high-entropy coordinate in [-1.5, 1.5], away from 0. */
 static double coordinate(gsl_rng *r)
@@ -427,7 +429,7 @@ END_TEST
 START_TEST(test_quadratic_unsymmetrized)
 {
   gsetup g;
-  gsetup_init(&g, &GCASES[1]);
+  gsetup_init(&g, &GCASES[CASE_QUADRATIC]);
   g.fdf.df = quad_df_unsym;
   gv_outcome *out = gv_outcome_alloc();
   ck_assert(check_grad(&g, NULL, out) == GV_FAIL);
@@ -440,7 +442,7 @@ END_TEST
 START_TEST(test_network_no_mask)
 {
   gsetup g;
-  gsetup_init(&g, &GCASES[2]);
+  gsetup_init(&g, &GCASES[CASE_NETWORK]);
   gv_outcome *out = gv_outcome_alloc();
   ck_assert(check_grad(&g, NULL, out) == GV_PASS);
   g.p.no_mask = 1;
@@ -456,7 +458,7 @@ END_TEST
 START_TEST(test_zero_entry_reported)
 {
   gsetup g;
-  gsetup_init(&g, &GCASES[10]);
+  gsetup_init(&g, &GCASES[CASE_ZEROS]);
   g.p.corrupt = 1;
   gv_outcome *out = gv_outcome_alloc();
   for (size_t k = 1; k <= 3; k += 2) { /* the stationary and the unused entry */
@@ -805,7 +807,7 @@ START_TEST(test_directional_cost)
   o.directions = k;
   gv_outcome *out = gv_outcome_alloc();
   for (size_t s = 0; s < 2; s++) {
-    gcase c = GCASES[11]; /* wide */
+    gcase c = GCASES[CASE_WIDE];
     c.n = sizes[s];
     gsetup g;
     gsetup_init(&g, &c);
@@ -886,7 +888,7 @@ START_TEST(test_errors)
   gsl_error_handler_t *old = gsl_set_error_handler(counting_handler);
   handler_calls = 0;
   gsetup g;
-  gsetup_init(&g, &GCASES[0]);
+  gsetup_init(&g, &GCASES[CASE_ROSENBROCK]);
   gv_outcome *out = gv_outcome_alloc();
   gsl_vector *x3 = gsl_vector_calloc(3);
 
@@ -1011,7 +1013,7 @@ END_TEST
 START_TEST(test_fprintf)
 {
   gsetup g;
-  gsetup_init(&g, &GCASES[1]);
+  gsetup_init(&g, &GCASES[CASE_QUADRATIC]);
   g.p.corrupt = 1;
   g.p.bad = 2;
   g.p.rel = 1e-3;

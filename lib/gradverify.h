@@ -24,9 +24,19 @@
  * |numeric| entry of the gradient (of the Jacobian's row, for a Jacobian), or
  * for a direction v the sum of |analytic_j v_j| (the size of the terms of the
  * dot product). The floor is thus scale-free: multiplying f by 1e8 or 1e-8
- * changes no verdict. An entry whose check passed only thanks to a large error
- * bar, or that looks non-smooth, is estimated again at steps 10, 100, 1000 and
- * 10000 times smaller, and the estimate with the smallest error bar decides.
+ * changes no verdict. The defaults (rtol 1e-5, kerr 2, atol 0, atol_scale
+ * 1e-8) pass right derivatives of badly scaled functions (values 1e-8 to 1e8,
+ * inputs 1e-6 to 1e6, n = 1000, logits in the hundreds) and fail a single
+ * entry off by a relative 3e-5 or more.
+ *
+ * Re-estimation (opts->refine). An entry whose error bar is large enough to
+ * sway its verdict (kerr e above a tenth of the tolerance, unless the entry
+ * agrees within that tenth), or that looks non-smooth, is estimated again at
+ * steps 10, 100, 1000 and 10000 times smaller, and the estimate with the
+ * smallest error bar decides (smooth ones first). This rescues a step that is
+ * too large for f's length scale (inputs near 1e-6 under GV_STEP_SCALED, or
+ * f = sin(x) at x near 1e6) and a kink within a step of x. Cost: 4n + 1
+ * evaluations of f for n variables, at most 20n + 1 with re-estimation.
  *
  * Kinks. Where f is not differentiable in x_j (ReLU or |x| at 0, max with a
  * tie), the left and right one-sided derivatives disagree beyond their error

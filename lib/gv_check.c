@@ -109,9 +109,8 @@ typedef struct {
   const gsl_multifit_nlinear_fdf *jac;
   gsl_vector *work;
   const gsl_vector *x0; /* directional mode: the point */
-  const gsl_matrix *V;  /* directional mode: the directions, as columns */
+  const gsl_matrix *V;  /* directional mode: the directions, as columns; else NULL */
   size_t dir;           /* directional mode: the current one */
-  int directional;
   double t;
   const gsl_vector *u; /* directional Jacobian: output m - 1 is u . F */
   size_t nevals;
@@ -120,7 +119,7 @@ typedef struct {
 static int problem_eval(void *params, gsl_vector *fx)
 {
   problem *p = params;
-  if (p->directional)
+  if (p->V)
     for (size_t j = 0; j < p->work->size; j++)
       gsl_vector_set(p->work, j, gsl_vector_get(p->x0, j) + p->t * gsl_matrix_get(p->V, j, p->dir));
   p->nevals++;
@@ -160,6 +159,15 @@ typedef struct {
   unsigned char *settled;
 } workspace;
 
+/* Output i's estimates from the stencil values in w, for x0 and step h. */
+static void estimate(const workspace *w, size_t i, double x0, double h, const gsl_vector *f0,
+                     gv_fd_sided *d)
+{
+  const double vals[4] = {gsl_vector_get(w->fv[0], i), gsl_vector_get(w->fv[1], i),
+                          gsl_vector_get(w->fv[2], i), gsl_vector_get(w->fv[3], i)};
+  gv_fd_sided_from_values(x0, h, gsl_vector_get(f0, i), vals, d);
+}
+
 /* Re-estimates the doubtful entries of column j at steps 10, 100, ... times
  * smaller and keeps, per entry, the estimate with the smallest error bar,
  * smooth ones first. An entry is settled once its error bar no longer
@@ -192,11 +200,9 @@ static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, co
       if (w->settled[i])
         continue;
       gv_entry *e = &out->entry[i * ncols + j];
-      const double vals[4] = {gsl_vector_get(w->fv[0], i), gsl_vector_get(w->fv[1], i),
-                              gsl_vector_get(w->fv[2], i), gsl_vector_get(w->fv[3], i)};
       gv_fd_sided d;
       gv_entry cand = *e;
-      gv_fd_sided_from_values(x0, h, gsl_vector_get(f0, i), vals, &d);
+      estimate(w, i, x0, h, f0, &d);
       gv_outcome_judge(&cand, gsl_matrix_get(A, i, j), &d, h, out->floor[i * ncols + j], o);
       if (gv_outcome_better(&cand, e))
         *e = cand;
@@ -230,9 +236,7 @@ static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matri
     const double x0 = *xi;
     status = gv_fd_vector_stencil(&fn, xi, h, w.fv);
     for (size_t i = 0; i < m && !status; i++) {
-      const double vals[4] = {gsl_vector_get(w.fv[0], i), gsl_vector_get(w.fv[1], i),
-                              gsl_vector_get(w.fv[2], i), gsl_vector_get(w.fv[3], i)};
-      gv_fd_sided_from_values(x0, h, gsl_vector_get(f0, i), vals, &out->sided[i * ncols + j]);
+      estimate(&w, i, x0, h, f0, &out->sided[i * ncols + j]);
       out->entry[i * ncols + j].step = h;
     }
   }
@@ -350,7 +354,6 @@ static int check_directional(gv_outcome *out, problem *p, const gsl_matrix *J, c
     gsl_vector_set(f0, m0, uf);
     p->u = u;
   }
-  p->directional = 1;
   p->x0 = x;
   status = run(out, p, V, A, S, f0, o);
 
