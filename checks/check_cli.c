@@ -242,8 +242,8 @@ START_TEST(only_selects)
   json_t *fs = json_object_get(root, "formulas"), *cs = json_object_get(root, "controls");
   ck_assert_uint_eq(json_array_size(fs), 2);
   ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "id")), "grad_W");
-  /* identity_xTAx has one control, grad_W none. */
-  ck_assert_uint_eq(json_array_size(cs), 1);
+  /* grad_W and identity_xTAx have one control each. */
+  ck_assert_uint_eq(json_array_size(cs), 2);
   json_decref(root);
   remove_tmpdir();
   free_result(&r);

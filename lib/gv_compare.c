@@ -15,6 +15,26 @@ void gv_cmp_set_trial(gv_cmp *c, size_t t)
   c->trial = t;
 }
 
+const char *gv_term_name(gv_term t)
+{
+  return t == GV_TERM_ATOL ? "atol" : t == GV_TERM_RTOL ? "rtol" : "error bar";
+}
+
+static gv_term largest_term(double analytic, double numeric, double e, const gv_tol *tol)
+{
+  double a = tol->atol, r = tol->rtol * fmax(fabs(analytic), fabs(numeric)), k = tol->kerr * e;
+  return k >= a && k >= r ? GV_TERM_ERRBAR : r >= a ? GV_TERM_RTOL : GV_TERM_ATOL;
+}
+
+/* The histogram bin of v > 0 for decades from 10^min_exp. */
+static size_t decade_bin(double v, int min_exp)
+{
+  if (!(v > 0.0))
+    return 0;
+  double k = floor(log10(v)) - min_exp;
+  return k < 0.0 ? 0 : k >= GV_CMP_HIST_BINS - 1 ? GV_CMP_HIST_BINS - 1 : (size_t)k;
+}
+
 double gv_cmp_bound(double analytic, double numeric, double e, const gv_tol *tol)
 {
   return tol->atol + tol->rtol * fmax(fabs(analytic), fabs(numeric)) + tol->kerr * e;
@@ -48,8 +68,13 @@ int gv_cmp_entry(gv_cmp *c, size_t row, size_t col, double analytic, double nume
     double err = fabs(analytic - numeric);
     double size = fmax(fabs(analytic), fabs(numeric));
     c->max_abs = fmax(c->max_abs, err);
-    if (tol->atol + tol->kerr * e <= 0.01 * size && size > 0.0)
+    if (tol->atol + tol->kerr * e <= 0.01 * size && size > 0.0) {
       c->max_rel = fmax(c->max_rel, err / size);
+      c->hist_rel[decade_bin(err / size, GV_CMP_REL_MIN_EXP)]++;
+    } else {
+      c->unresolved++;
+    }
+    c->hist_ratio[decade_bin(ratio, GV_CMP_RATIO_MIN_EXP)]++;
   }
   /* '>' keeps the first of equally bad entries, so results are deterministic. */
   if (!c->has_worst || ratio > c->worst_ratio) {
@@ -60,6 +85,7 @@ int gv_cmp_entry(gv_cmp *c, size_t row, size_t col, double analytic, double nume
     c->worst_analytic = analytic;
     c->worst_numeric = numeric;
     c->worst_ratio = ratio;
+    c->worst_term = largest_term(analytic, numeric, e, tol);
   }
   return pass;
 }
@@ -98,6 +124,11 @@ void gv_cmp_merge(gv_cmp *dst, const gv_cmp *src)
   dst->nonfinite += src->nonfinite;
   dst->max_abs = fmax(dst->max_abs, src->max_abs);
   dst->max_rel = fmax(dst->max_rel, src->max_rel);
+  dst->unresolved += src->unresolved;
+  for (size_t k = 0; k < GV_CMP_HIST_BINS; k++) {
+    dst->hist_rel[k] += src->hist_rel[k];
+    dst->hist_ratio[k] += src->hist_ratio[k];
+  }
   if (src->has_worst && (!dst->has_worst || src->worst_ratio > dst->worst_ratio)) {
     dst->has_worst = 1;
     dst->worst_trial = src->worst_trial;
@@ -106,5 +137,6 @@ void gv_cmp_merge(gv_cmp *dst, const gv_cmp *src)
     dst->worst_analytic = src->worst_analytic;
     dst->worst_numeric = src->worst_numeric;
     dst->worst_ratio = src->worst_ratio;
+    dst->worst_term = src->worst_term;
   }
 }

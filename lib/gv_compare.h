@@ -37,6 +37,21 @@ typedef struct {
 #define GV_TOL_DEFAULT_RTOL 1e-5
 #define GV_TOL_DEFAULT_KERR 2.0
 
+/* Histograms over entries, one bin per decade: bin k of hist_rel counts
+ * resolved entries with relative error in [10^(GV_CMP_REL_MIN_EXP + k),
+ * 10^(GV_CMP_REL_MIN_EXP + k + 1)), the first bin also everything below
+ * (exact agreement included), the last everything above; hist_ratio likewise
+ * for error / bound of every finite entry, from 10^GV_CMP_RATIO_MIN_EXP. */
+#define GV_CMP_HIST_BINS 20
+#define GV_CMP_REL_MIN_EXP (-18)
+#define GV_CMP_RATIO_MIN_EXP (-15)
+
+/* Which term of the bound was largest: what decided an entry's verdict. */
+typedef enum { GV_TERM_ATOL = 0, GV_TERM_RTOL, GV_TERM_ERRBAR } gv_term;
+
+/* The name of a term: "atol", "rtol" or "error bar". */
+const char *gv_term_name(gv_term t);
+
 typedef struct {
   size_t count;     /* entries compared */
   size_t nfail;     /* entries that failed, non-finite ones included */
@@ -48,7 +63,11 @@ typedef struct {
   size_t worst_trial; /* set by the caller through gv_cmp_set_trial */
   size_t worst_row, worst_col;
   double worst_analytic, worst_numeric, worst_ratio;
-  size_t trial; /* current trial label, copied into worst_trial */
+  gv_term worst_term; /* the largest term of the worst entry's bound */
+  size_t trial;       /* current trial label, copied into worst_trial */
+  size_t unresolved;  /* finite entries not resolved to 1% (not in hist_rel) */
+  size_t hist_rel[GV_CMP_HIST_BINS];
+  size_t hist_ratio[GV_CMP_HIST_BINS];
 } gv_cmp;
 
 /* Resets every counter; the trial label becomes 0. */
@@ -77,7 +96,8 @@ int gv_cmp_matrix(gv_cmp *c, const gsl_matrix *analytic, const gsl_matrix *numer
 int gv_cmp_vector(gv_cmp *c, const gsl_vector *analytic, const gsl_vector *numeric,
                   const gsl_vector *e, const gv_tol *tol);
 
-/* Adds the counts of src to dst and keeps the worse of the two worst entries. */
+/* Adds the counts and histograms of src to dst and keeps the worse of the two
+ * worst entries. */
 void gv_cmp_merge(gv_cmp *dst, const gv_cmp *src);
 
 #endif

@@ -45,6 +45,8 @@ static int selected(const gv_driver_options *o, const char *id)
 /* What run_trials counts besides the comparison. */
 typedef struct {
   size_t failed, corrupted, redraws, min_entries, max_entries;
+  gsl_matrix *heat; /* of the first failing trial; the caller owns it */
+  size_t heat_trial;
 } totals;
 
 /* Runs `trials` trials of f with variant v; fills cmp and t. */
@@ -58,8 +60,12 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, gv_varian
     gv_cmp one;
     gv_cmp_init(&one);
     gv_cmp_set_trial(&one, k);
-    gv_trial_info info = {.corrupt = o->corrupt};
+    gv_trial_info info = {.corrupt = o->corrupt, .want_heat = t->heat == NULL};
     int status = f->trial(r, v, &o->tol, &one, &info);
+    if (info.heat) {
+      t->heat = info.heat;
+      t->heat_trial = k;
+    }
     if (status)
       return status;
     gv_cmp_merge(cmp, &one);
@@ -102,6 +108,8 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
     fr->trials = o->trials;
     totals t;
     status = run_trials(o, fr->formula, GV_RIGHT, r, &fr->cmp, &t);
+    fr->heat = t.heat;
+    fr->heat_trial = t.heat_trial;
     if (status)
       goto fail;
     fr->failed_trials = t.failed;
@@ -121,6 +129,8 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
     cr->trials = o->trials;
     status = run_trials(o, gv_formula_find(controls[i].formula_id), controls[i].variant, r,
                         &cr->cmp, &t);
+    cr->heat = t.heat;
+    cr->heat_trial = t.heat_trial;
     if (status)
       goto fail;
     cr->caught_trials = t.failed;
@@ -137,6 +147,10 @@ fail:
 
 void gv_run_free(gv_run *run)
 {
+  for (size_t i = 0; run->formulas && i < run->n_formulas; i++)
+    gsl_matrix_free(run->formulas[i].heat);
+  for (size_t i = 0; run->controls && i < run->n_controls; i++)
+    gsl_matrix_free(run->controls[i].heat);
   free(run->formulas);
   free(run->controls);
   run->formulas = NULL;

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include <gsl/gsl_matrix.h>
+
 #include "gv_compare.h"
 #include "gv_formula.h"
 
@@ -35,6 +37,8 @@ typedef struct {
   size_t redraws;
   size_t min_entries, max_entries;
   gv_cmp cmp;
+  gsl_matrix *heat;  /* error / bound per entry of the first failing trial, or NULL */
+  size_t heat_trial; /* that trial */
   int pass;
 } gv_formula_result;
 
@@ -43,6 +47,8 @@ typedef struct {
   size_t trials;
   size_t caught_trials; /* trials in which at least one entry failed */
   gv_cmp cmp;
+  gsl_matrix *heat;  /* error / bound per entry of the first catching trial */
+  size_t heat_trial; /* that trial */
   int caught;
 } gv_control_result;
 

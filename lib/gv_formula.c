@@ -50,6 +50,8 @@ static const gv_control controls[] = {
      GV_MISTAKE_DELTA2_NOMASK},
     {"grad_b1_nomask", "∂L/∂b₁ = Vᵀδ₁ (mask forgotten on the bias)", "grad_b1",
      GV_MISTAKE_B1_NOMASK},
+    {"grad_W_nomask", "∂L/∂W = (Vᵀδ₁)xᵀ (mask forgotten: inactive units' rows are wrong)", "grad_W",
+     GV_MISTAKE_W_NOMASK},
     {"grad_V_order", "∂L/∂V as hδ₁ᵀ (wrong order) stored into the K×H buffer", "grad_V",
      GV_MISTAKE_V_ORDER},
     {"ce_grad_logits_soft", "p − y used with soft labels that do not sum to one",

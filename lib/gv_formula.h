@@ -13,6 +13,7 @@
 #ifndef GV_FORMULA_H
 #define GV_FORMULA_H
 
+#include <gsl/gsl_matrix.h>
 #include <gsl/gsl_rng.h>
 
 #include "gv_compare.h"
@@ -27,6 +28,7 @@ typedef enum {
   GV_MISTAKE_V_ORDER,        /* h delta1^T written into the K x H buffer */
   GV_MISTAKE_SOFT_LABELS,    /* p - y with 1^T y != 1 */
   GV_MISTAKE_XTAX_SYMMETRIC, /* 2 A x for a non-symmetric A */
+  GV_MISTAKE_W_NOMASK,       /* dL/dW = (V^T delta1) x^T */
 } gv_variant;
 
 #define GV_CORRUPT_MIN 1e-4
@@ -38,7 +40,13 @@ typedef struct {
    * only if that entry is at least GV_CORRUPT_MIN, since no tolerance with an
    * absolute floor can see a relative change in an entry near 0. */
   double corrupt;
-  int corrupted;  /* out: whether the corruption was applied */
+  int corrupted; /* out: whether the corruption was applied */
+  /* In: ask for the heat map of a failing trial. Out: when asked and some
+   * entry failed, a matrix shaped like the derivative holding each entry's
+   * |analytic - numeric| / bound (non-finite entries as +inf), owned by the
+   * caller (gsl_matrix_free); NULL otherwise. */
+  int want_heat;
+  gsl_matrix *heat;
   size_t entries; /* out: entries compared */
   size_t redraws; /* out: inputs redrawn because a ReLU sat within a step of its kink */
 } gv_trial_info;

@@ -30,6 +30,23 @@ int gv_mistake_relu_nomask(const gsl_matrix *V, const gsl_vector *delta1, gsl_ve
   return gsl_blas_dgemv(CblasTrans, 1.0, V, delta1, 0.0, out);
 }
 
+int gv_mistake_grad_W_nomask(const gsl_matrix *V, const gsl_vector *delta1, const gsl_vector *x,
+                             gsl_matrix *dW)
+{
+  if (V->size1 != delta1->size || dW->size1 != V->size2 || dW->size2 != x->size)
+    return GSL_EBADLEN;
+  for (size_t i = 0; i < dW->size1; i++) {
+    gsl_vector_const_view Vi = gsl_matrix_const_column(V, i);
+    double d;
+    int status = gsl_blas_ddot(&Vi.vector, delta1, &d);
+    if (status)
+      return status;
+    for (size_t j = 0; j < x->size; j++)
+      gsl_matrix_set(dW, i, j, d * gsl_vector_get(x, j));
+  }
+  return GSL_SUCCESS;
+}
+
 int gv_mistake_outer_order(const gsl_vector *delta1, const gsl_vector *h, gsl_matrix *dV)
 {
   if (dV->size1 != delta1->size || dV->size2 != h->size || dV->tda != dV->size2)

@@ -14,6 +14,10 @@ int gv_mistake_softmax_sign(const gsl_vector *p, gsl_matrix *J);
 int gv_mistake_softmax_diag(const gsl_vector *p, gsl_matrix *J);
 /* out = V^T delta1: the ReLU mask forgotten (for delta2 or for dL/db1). */
 int gv_mistake_relu_nomask(const gsl_matrix *V, const gsl_vector *delta1, gsl_vector *out);
+/* dW = (V^T delta1) x^T: the mask forgotten before the outer product, so
+ * the rows of inactive units are wrong. V is K x H, dW is H x D. */
+int gv_mistake_grad_W_nomask(const gsl_matrix *V, const gsl_vector *delta1, const gsl_vector *x,
+                             gsl_matrix *dW);
 /* dV (K x H) receives the H x K product h delta1^T written row by row into its
  * memory: the factors in the wrong order, hidden by a buffer of the right size. */
 int gv_mistake_outer_order(const gsl_vector *delta1, const gsl_vector *h, gsl_matrix *dV);

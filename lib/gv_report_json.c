@@ -28,10 +28,11 @@ static json_t *worst(const gv_cmp *c)
 {
   if (!c->has_worst)
     return json_null();
-  return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}", "trial", (json_int_t)c->worst_trial, "row",
-                   (json_int_t)c->worst_row, "col", (json_int_t)c->worst_col, "analytic",
+  return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:s}", "trial", (json_int_t)c->worst_trial,
+                   "row", (json_int_t)c->worst_row, "col", (json_int_t)c->worst_col, "analytic",
                    number(c->worst_analytic), "numeric", number(c->worst_numeric),
-                   "error_over_tolerance", number(c->worst_ratio));
+                   "error_over_tolerance", number(c->worst_ratio), "decided_by",
+                   gv_term_name(c->worst_term));
 }
 
 static json_t *formula(const gv_formula_result *fr, const gv_tol *tol)

@@ -13,9 +13,11 @@ static void print_worst(FILE *f, const gv_cmp *c)
     fputs("–", f);
     return;
   }
-  fprintf(f, "trial %zu, entry (%zu, %zu): analytic %.6g vs numeric %.6g, %.3g× tolerance",
+  fprintf(f,
+          "trial %zu, entry (%zu, %zu): analytic %.6g vs numeric %.6g, %.3g× tolerance "
+          "(its largest term: %s)",
           c->worst_trial, c->worst_row, c->worst_col, c->worst_analytic, c->worst_numeric,
-          c->worst_ratio);
+          c->worst_ratio, gv_term_name(c->worst_term));
 }
 
 static int write_md(FILE *f, void *ctx)

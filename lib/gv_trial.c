@@ -48,5 +48,19 @@ int gv_trial_pair_compare(const gv_trial_pair *t, const gv_tol *tol, gv_cmp *cmp
     if (info->corrupted)
       *v *= 1.0 + info->corrupt;
   }
-  return gv_cmp_matrix(cmp, t->analytic, t->numeric, t->err, tol);
+  size_t failed_before = cmp->nfail;
+  int status = gv_cmp_matrix(cmp, t->analytic, t->numeric, t->err, tol);
+  if (status || !info->want_heat || cmp->nfail == failed_before)
+    return status;
+  info->heat = gsl_matrix_alloc(t->analytic->size1, t->analytic->size2);
+  if (!info->heat)
+    return GSL_ENOMEM;
+  for (size_t i = 0; i < t->analytic->size1; i++)
+    for (size_t j = 0; j < t->analytic->size2; j++) {
+      double ratio;
+      gv_cmp_entry_passes(gsl_matrix_get(t->analytic, i, j), gsl_matrix_get(t->numeric, i, j),
+                          gsl_matrix_get(t->err, i, j), tol, &ratio);
+      gsl_matrix_set(info->heat, i, j, ratio);
+    }
+  return GSL_SUCCESS;
 }

@@ -147,6 +147,8 @@ static int analytic_side(const net_case *c, char what, gv_variant v, gsl_matrix 
   case 'c': /* b2 */
     return gsl_vector_memcpy(&col.vector, g->db2);
   case 'W':
+    if (v == GV_MISTAKE_W_NOMASK)
+      return gv_mistake_grad_W_nomask(c->net->V, g->delta1, c->x, out);
     return gsl_matrix_memcpy(out, g->dW);
   case 'b': /* b1 */
     if (v == GV_MISTAKE_B1_NOMASK)
