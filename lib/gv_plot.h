@@ -1,0 +1,60 @@
+/* gv_plot.h: plots drawn by gnuplot, returned as SVG text for inlining.
+ *
+ * A gv_plot is a private work directory (mkdtemp) where the caller writes
+ * data files; gv_plot_render then writes a gnuplot script there, runs the
+ * program "gnuplot" (looked up in PATH) on it and reads back the SVG it drew.
+ * gnuplot's stdout and stdin are /dev/null and its stderr goes to a log file
+ * in the work directory: nothing is ever printed. gv_plot_free removes the
+ * directory and everything in it.
+ *
+ * The SVG is made fit for inlining into an HTML page: the XML declaration
+ * before <svg is dropped, and every id (and every reference to one) gets a
+ * prefix unique to the render, since gnuplot gives each plot the same ids.
+ *
+ * Errors are GSL status codes: GSL_EUNIMPL when gnuplot is not installed (so
+ * that the caller can say plots were skipped and how to install gnuplot),
+ * GSL_EFAILED when it ran and failed or drew nothing (the cause, an errno
+ * value or 0, in *err_no where the function takes one), GSL_ENOMEM,
+ * GSL_EINVAL for a bad argument. */
+#ifndef GV_PLOT_H
+#define GV_PLOT_H
+
+#include <stdio.h>
+
+typedef struct gv_plot gv_plot;
+
+/* The terminal line every script starts with (W and H filled in). */
+#define GV_PLOT_TERMINAL "set terminal svg size %u,%u dynamic enhanced font 'sans,11'"
+
+/* What the page should say when gnuplot is missing. */
+#define GV_PLOT_INSTALL_HINT "apt-get install gnuplot-nox"
+
+/* Creates a work directory under $TMPDIR (or /tmp). Returns NULL with the
+ * cause in *err_no (ENOMEM, or mkdtemp's errno). */
+gv_plot *gv_plot_alloc(int *err_no);
+
+/* Removes the work directory and its files; NULL is a no-op. */
+void gv_plot_free(gv_plot *p);
+
+/* The work directory's absolute path, owned by p. */
+const char *gv_plot_dir(const gv_plot *p);
+
+/* Opens the data file `name` (a plain file name, no '/') in the work
+ * directory for writing; the caller fcloses it. A script refers to it by that
+ * name: gv_plot_render runs gnuplot in the work directory. GSL_EINVAL for a
+ * name with '/' or '\'', GSL_EFAILED with errno in *err_no. */
+int gv_plot_data_open(gv_plot *p, const char *name, FILE **f, int *err_no);
+
+/* Draws `script` (gnuplot commands, without terminal or output settings) on
+ * an SVG canvas of width x height pixels. On success *svg receives the SVG
+ * element as a NUL-terminated string that the caller frees. A script that
+ * gnuplot rejects gives GSL_EFAILED (its stderr is kept in the work
+ * directory's gnuplot.log until gv_plot_free). */
+int gv_plot_render(gv_plot *p, const char *script, unsigned width, unsigned height, char **svg,
+                   int *err_no);
+
+/* Whether gnuplot can be run at all: GSL_SUCCESS, GSL_EUNIMPL when it is
+ * not installed, GSL_EFAILED when it is but `gnuplot --version` fails. */
+int gv_plot_available(void);
+
+#endif

@@ -1,0 +1,877 @@
+/* gv_report_html.c: the report for people, one self-contained HTML page with
+ * plots drawn by gnuplot. Every plot is drawn first, then the page is written
+ * in one go, atomically. */
+#include "gv_report_html.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "gv_file.h"
+#include "gv_plot.h"
+#include "gv_plot_data.h"
+#include "gv_report.h"
+
+/* One plot's place on the page: the SVG, or why there is none. */
+typedef struct {
+  char *svg;
+  const char *why; /* when svg is NULL */
+} plot;
+
+typedef struct {
+  const gv_run *run;
+  gv_plot *gp; /* NULL when gnuplot is missing */
+  int skipped; /* as *plots_skipped */
+  int fatal;   /* GSL_ENOMEM met while drawing */
+  plot *hist;  /* per formula */
+  plot *fheat; /* per formula: a failing formula's heat map */
+  plot *cheat; /* per control */
+  plot step, taylor;
+  gv_step_curve sc;
+  gv_taylor_curve tc;
+} page;
+
+static const char failed_why[] = "this plot could not be drawn: gnuplot failed on it";
+
+/* Whether a result's heat map is worth a picture: a matrix, not a vector. */
+static int has_heat_map(const gsl_matrix *heat)
+{
+  return heat && heat->size2 > 1;
+}
+
+/* Draws one plot from a script built in memory, recording the outcome. */
+static void draw(page *pg, plot *pl, char *script, unsigned w, unsigned h)
+{
+  pl->svg = NULL;
+  if (!script) {
+    pg->fatal = GSL_ENOMEM;
+    return;
+  }
+  if (!pg->gp) {
+    pl->why = GV_REPORT_HTML_SKIPPED;
+    free(script);
+    return;
+  }
+  int err_no;
+  int rc = gv_plot_render(pg->gp, script, w, h, &pl->svg, &err_no);
+  free(script);
+  if (rc == GSL_ENOMEM)
+    pg->fatal = GSL_ENOMEM;
+  if (rc == GSL_EUNIMPL) {
+    /* gnuplot vanished between the check and now: skip the rest too */
+    pl->why = GV_REPORT_HTML_SKIPPED;
+    pg->skipped = 1;
+    gv_plot_free(pg->gp);
+    pg->gp = NULL;
+  } else if (rc != GSL_SUCCESS) {
+    pl->why = failed_why;
+    if (!pg->skipped)
+      pg->skipped = 2;
+  }
+}
+
+/* A data file in the work directory; NULL (and the plot marked failed) when it cannot be made. */
+static FILE *data_file(page *pg, plot *pl, const char *name)
+{
+  FILE *f = NULL;
+  int err_no;
+  if (!pg->gp)
+    return NULL;
+  int rc = gv_plot_data_open(pg->gp, name, &f, &err_no);
+  if (rc == GSL_ENOMEM)
+    pg->fatal = GSL_ENOMEM;
+  if (!f) {
+    pl->why = failed_why;
+    if (!pg->skipped)
+      pg->skipped = 2;
+  }
+  return f;
+}
+
+/* Closes a data file; 0 when it was written whole. */
+static int data_close(page *pg, plot *pl, FILE *f)
+{
+  int bad = ferror(f);
+  bad |= fclose(f) != 0;
+  if (bad) {
+    pl->why = failed_why;
+    if (!pg->skipped)
+      pg->skipped = 2;
+  }
+  return bad;
+}
+
+/* A value for a log axis: gnuplot skips NaN, where log of 0 would fail. */
+static double positive(double v)
+{
+  return v > 0 && isfinite(v) ? v : NAN;
+}
+
+/* --- the relative-error histogram of one formula --------------------------- */
+
+static void plot_hist(page *pg, size_t i)
+{
+  const gv_formula_result *fr = &pg->run->formulas[i];
+  plot *pl = &pg->hist[i];
+  pl->svg = NULL;
+  pl->why = GV_REPORT_HTML_SKIPPED;
+  if (!pg->gp)
+    return;
+  char name[32];
+  snprintf(name, sizeof name, "hist%zu.dat", i);
+  size_t top = 1, resolved = 0;
+  FILE *f = data_file(pg, pl, name);
+  if (f) {
+    /* bin k: [10^(e), 10^(e+1)) with e = GV_CMP_REL_MIN_EXP + k, drawn as a box */
+    for (size_t k = 0; k < GV_CMP_HIST_BINS; k++) {
+      double lo = pow(10.0, GV_CMP_REL_MIN_EXP + (int)k), hi = lo * 10.0;
+      size_t n = fr->cmp.hist_rel[k];
+      fprintf(f, "%.6g %.6g %.6g %zu\n", sqrt(lo * hi), lo, hi, n);
+      top = n > top ? n : top;
+      resolved += n;
+    }
+    if (data_close(pg, pl, f))
+      return;
+  } else {
+    return;
+  }
+  char *s = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&s, &len);
+  if (!m) {
+    pg->fatal = GSL_ENOMEM;
+    return;
+  }
+  double lo = pow(10.0, GV_CMP_REL_MIN_EXP), hi = lo * pow(10.0, GV_CMP_HIST_BINS);
+  fprintf(m, "set title '%s: relative error of %zu resolved entries over %zu trials' noenhanced\n",
+          fr->formula->id, resolved, fr->trials);
+  fprintf(m, "set logscale x 10\nset xrange [%g:%g]\nset format x '10^{%%L}'\n", lo, hi);
+  fprintf(m, "set xtics %g, 1000, %g\nset mxtics 3\n", lo, hi);
+  fprintf(m, "set yrange [0:%g]\n", 1.15 * (double)top);
+  fputs("set xlabel '|analytic − numeric| / max(|analytic|, |numeric|)'\n"
+        "set ylabel 'entries'\nset grid xtics ytics lc rgb '#dddddd'\n"
+        "set style fill solid 0.75 border lc rgb '#1f4e79'\nset key off\n",
+        m);
+  double rtol = pg->run->tol.rtol;
+  if (rtol > lo && rtol < hi) {
+    fprintf(m, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 2 lw 2 lc rgb '#b2182b'\n",
+            rtol, rtol);
+    fprintf(m, "set label 'rtol = %g' at %g, graph 0.93 offset 0.6,0 tc rgb '#b2182b'\n", rtol,
+            rtol);
+  }
+  fprintf(m, "plot '%s' using 1:4:2:3:(0):4 with boxxyerror lc rgb '#5b9bd5'\n", name);
+  if (fclose(m) != 0) {
+    free(s);
+    pg->fatal = GSL_ENOMEM;
+    return;
+  }
+  draw(pg, pl, s, 620, 300);
+}
+
+/* --- the step-size curve ---------------------------------------------------- */
+
+static void plot_step(page *pg)
+{
+  const gv_step_curve *c = &pg->sc;
+  plot *pl = &pg->step;
+  pl->svg = NULL;
+  pl->why = GV_REPORT_HTML_SKIPPED;
+  if (!pg->gp)
+    return;
+  double ymin = INFINITY, ymax = 0;
+  FILE *f = data_file(pg, pl, "step.dat");
+  if (f) {
+    for (size_t k = 0; k < GV_STEP_CURVE_POINTS; k++) {
+      fprintf(f, "%.17g %.17g %.17g\n", c->h[k], positive(c->err[k]), positive(c->errbar[k]));
+      if (c->err[k] > 0) {
+        ymin = fmin(ymin, c->err[k]);
+        ymax = fmax(ymax, c->err[k]);
+      }
+      if (c->errbar[k] > 0)
+        ymax = fmax(ymax, c->errbar[k]);
+    }
+    fprintf(f, "\n\n%.17g %.17g\n", c->h_chosen, positive(c->err_chosen));
+    if (data_close(pg, pl, f))
+      return;
+  } else {
+    return;
+  }
+  if (!(ymin < ymax)) {
+    ymin = 1e-16;
+    ymax = 1;
+  }
+  char *s = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&s, &len);
+  if (!m) {
+    pg->fatal = GSL_ENOMEM;
+    return;
+  }
+  fprintf(m, "set title 'central difference of L in W(%zu,%zu): error against the step h'\n",
+          c->row, c->col);
+  fputs("set logscale xy 10\nset format x '10^{%L}'\nset format y '10^{%L}'\n"
+        "set xlabel 'step h'\nset ylabel '|numeric − analytic|'\n"
+        "set grid xtics ytics lc rgb '#dddddd'\nset key top left box\n",
+        m);
+  fprintf(m, "set xrange [%g:%g]\nset yrange [%g:%g]\n", c->h[GV_STEP_CURVE_POINTS - 1] / 2,
+          c->h[0] * 2, ymin / 10, ymax * 10);
+  fprintf(m, "c2 = %.17g\nc1 = %.17g\n", c->c2, c->c1);
+  fprintf(m, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 2 lw 1.5 lc rgb '#b2182b'\n",
+          c->h_chosen, c->h_chosen);
+  fprintf(m,
+          "set label 'chosen h = ∛ε·max(1,|x|) = %.2g' at %g, graph 0.06 offset 0.6,0 "
+          "tc rgb '#b2182b'\n",
+          c->h_chosen, c->h_chosen);
+  fputs(
+      "plot c1/x with lines dt 2 lw 1.5 lc rgb '#7f7f7f' title 'round-off ε|L|/h (slope −1)', \\\n"
+      "  c2*x**2 with lines dt 4 lw 1.5 lc rgb '#2ca02c' title 'truncation ∝ h^2 (slope 2)', \\\n"
+      "  'step.dat' index 0 using 1:3 with lines lw 1 lc rgb '#ff7f0e' "
+      "title 'the engine''s own error bar', \\\n"
+      "  'step.dat' index 0 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#1f77b4' "
+      "title 'error of the central difference', \\\n"
+      "  'step.dat' index 1 using 1:2 with points pt 9 ps 2 lc rgb '#b2182b' "
+      "title 'at the chosen h'\n",
+      m);
+  if (fclose(m) != 0) {
+    free(s);
+    pg->fatal = GSL_ENOMEM;
+    return;
+  }
+  draw(pg, pl, s, 820, 460);
+}
+
+/* --- the Taylor test -------------------------------------------------------- */
+
+static void plot_taylor(page *pg)
+{
+  const gv_taylor_curve *c = &pg->tc;
+  plot *pl = &pg->taylor;
+  pl->svg = NULL;
+  pl->why = GV_REPORT_HTML_SKIPPED;
+  if (!pg->gp)
+    return;
+  FILE *f = data_file(pg, pl, "taylor.dat");
+  double ymin = INFINITY, ymax = 0;
+  if (f) {
+    for (size_t k = 0; k < GV_TAYLOR_POINTS; k++) {
+      fprintf(f, "%.17g %.17g %.17g\n", c->eps[k], positive(c->right[k]), positive(c->wrong[k]));
+      for (int j = 0; j < 2; j++) {
+        double r = j ? c->wrong[k] : c->right[k];
+        if (r > 0) {
+          ymin = fmin(ymin, r);
+          ymax = fmax(ymax, r);
+        }
+      }
+    }
+    if (data_close(pg, pl, f))
+      return;
+  } else {
+    return;
+  }
+  if (!(ymin < ymax)) {
+    ymin = 1e-16;
+    ymax = 1;
+  }
+  /* guide lines through the point at eps = 2^-6, well inside both regimes */
+  const size_t k0 = 6;
+  double a2 = c->right[k0] / (c->eps[k0] * c->eps[k0]), a1 = c->wrong[k0] / c->eps[k0];
+  char *s = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&s, &len);
+  if (!m) {
+    pg->fatal = GSL_ENOMEM;
+    return;
+  }
+  fputs("set title 'Taylor test of the network gradient along a random direction v'\n"
+        "set logscale x 2\nset logscale y 10\nset format x '2^{%L}'\nset format y '10^{%L}'\n"
+        "set xtics 2**-30, 2**5, 1\n"
+        "set xlabel 'ε'\nset ylabel '|L(θ + εv) − L(θ) − ε g^Tv|'\n"
+        "set grid xtics ytics lc rgb '#dddddd'\nset key bottom right box\n",
+        m);
+  fprintf(m, "set xrange [%g:%g]\nset yrange [%g:%g]\n", c->eps[GV_TAYLOR_POINTS - 1] / 1.5, 1.5,
+          ymin / 10, ymax * 10);
+  fprintf(m, "a2 = %.17g\na1 = %.17g\n", a2, a1);
+  fprintf(m,
+          "plot a2*x**2 with lines dt 4 lw 1.5 lc rgb '#2ca02c' title 'slope 2', \\\n"
+          "  a1*x with lines dt 2 lw 1.5 lc rgb '#7f7f7f' title 'slope 1', \\\n"
+          "  'taylor.dat' using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#1f77b4' "
+          "title 'right gradient (fitted slope %.2f)', \\\n"
+          "  'taylor.dat' using 1:3 with linespoints pt 5 ps 0.6 lw 2 lc rgb '#d62728' "
+          "title 'δ_2 without the ReLU mask (fitted slope %.2f)'\n",
+          c->slope_right, c->slope_wrong);
+  if (fclose(m) != 0) {
+    free(s);
+    pg->fatal = GSL_ENOMEM;
+    return;
+  }
+  draw(pg, pl, s, 820, 460);
+}
+
+/* --- heat maps -------------------------------------------------------------- */
+
+/* Axis names of a derivative, by the formula it is the derivative of. */
+static void heat_axes(const char *formula_id, const char **rows, const char **cols)
+{
+  *rows = "row i";
+  *cols = "column j";
+  if (strcmp(formula_id, "grad_W") == 0) {
+    *rows = "row i: hidden unit (z_i)";
+    *cols = "column j: input x_j";
+  } else if (strcmp(formula_id, "grad_V") == 0) {
+    *rows = "row i: class (logit a_i)";
+    *cols = "column j: hidden unit h_j";
+  } else if (strcmp(formula_id, "softmax_jacobian") == 0) {
+    *rows = "row i: logit a_i";
+    *cols = "column j: probability p_j";
+  }
+}
+
+static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id,
+                      const gsl_matrix *heat, size_t trial, size_t index)
+{
+  pl->svg = NULL;
+  pl->why = GV_REPORT_HTML_SKIPPED;
+  if (!pg->gp)
+    return;
+  char name[32];
+  snprintf(name, sizeof name, "heat%zu.dat", index);
+  /* log10(error / bound): 0 is the tolerance; a symmetric colour range puts
+   * it at white, passing entries blue, failing ones red. */
+  double range = 1.0;
+  for (size_t i = 0; i < heat->size1; i++)
+    for (size_t j = 0; j < heat->size2; j++) {
+      double v = log10(gsl_matrix_get(heat, i, j));
+      if (isfinite(v))
+        range = fmax(range, fabs(v));
+    }
+  range = fmin(ceil(range), 16.0);
+  FILE *f = data_file(pg, pl, name);
+  if (f) {
+    for (size_t i = 0; i < heat->size1; i++) {
+      for (size_t j = 0; j < heat->size2; j++) {
+        double v = log10(gsl_matrix_get(heat, i, j));
+        v = isnan(v) ? range : fmax(-range, fmin(range, v));
+        fprintf(f, "%s%.6g", j ? " " : "", v);
+      }
+      fputc('\n', f);
+    }
+    if (data_close(pg, pl, f))
+      return;
+  } else {
+    return;
+  }
+  const char *rows, *cols;
+  heat_axes(formula_id, &rows, &cols);
+  char *s = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&s, &len);
+  if (!m) {
+    pg->fatal = GSL_ENOMEM;
+    return;
+  }
+  fprintf(m,
+          "set title '%s, trial %zu (the first that failed): log10(error / bound) per entry' "
+          "noenhanced\n",
+          id, trial);
+  fprintf(m, "set xlabel '%s'\nset ylabel '%s'\n", cols, rows);
+  fprintf(m, "set xrange [-0.5:%g]\nset yrange [%g:-0.5]\n", heat->size2 - 0.5, heat->size1 - 0.5);
+  if (heat->size2 <= 25)
+    fprintf(m, "set xtics 0, 1, %zu\n", heat->size2 - 1);
+  if (heat->size1 <= 25)
+    fprintf(m, "set ytics 0, 1, %zu\n", heat->size1 - 1);
+  fprintf(m, "set cbrange [%g:%g]\n", -range, range);
+  fputs("set palette defined (0 '#2166ac', 0.5 '#f7f7f7', 1 '#b2182b')\n"
+        "set cblabel 'log_{10}(error / bound): above 0 fails'\n"
+        "set tics out nomirror\nset key off\n",
+        m);
+  fprintf(m, "plot '%s' matrix with image pixels\n", name);
+  if (fclose(m) != 0) {
+    free(s);
+    pg->fatal = GSL_ENOMEM;
+    return;
+  }
+  draw(pg, pl, s, 620, 440);
+}
+
+/* --- the page --------------------------------------------------------------- */
+
+/* Text escaped for HTML and XML alike. */
+static void esc(FILE *f, const char *s)
+{
+  for (; *s; s++) {
+    switch (*s) {
+    case '&':
+      fputs("&amp;", f);
+      break;
+    case '<':
+      fputs("&lt;", f);
+      break;
+    case '>':
+      fputs("&gt;", f);
+      break;
+    case '"':
+      fputs("&quot;", f);
+      break;
+    case '\'':
+      fputs("&#39;", f);
+      break;
+    default:
+      fputc(*s, f);
+    }
+  }
+}
+
+/* A number in scientific notation, or a word for a non-finite one. */
+static void num(FILE *f, const char *fmt, double v)
+{
+  if (isnan(v))
+    fputs("NaN", f);
+  else if (isinf(v))
+    fputs(v > 0 ? "∞" : "−∞", f);
+  else
+    fprintf(f, fmt, v);
+}
+
+static void put_plot(FILE *f, const plot *pl, const char *id, const char *caption)
+{
+  fputs("<figure class=\"plot\" id=\"", f);
+  esc(f, id);
+  fputs("\">\n", f);
+  if (pl->svg) {
+    fputs(pl->svg, f);
+    fputc('\n', f);
+  } else {
+    fputs("<p class=\"skip\">", f);
+    esc(f, pl->why ? pl->why : GV_REPORT_HTML_SKIPPED);
+    fputs("</p>\n", f);
+  }
+  fputs("<figcaption>", f);
+  fputs(caption, f); /* markup of our own */
+  fputs("</figcaption>\n</figure>\n", f);
+}
+
+static void worst_entry(FILE *f, const gv_cmp *c)
+{
+  if (!c->has_worst) {
+    fputs("–", f);
+    return;
+  }
+  fprintf(f, "trial %zu, entry (%zu, %zu): analytic ", c->worst_trial, c->worst_row, c->worst_col);
+  num(f, "%.6g", c->worst_analytic);
+  fputs(" vs numeric ", f);
+  num(f, "%.6g", c->worst_numeric);
+  fputs(", ", f);
+  num(f, "%.3g", c->worst_ratio);
+  fputs("× tolerance (largest term: ", f);
+  esc(f, gv_term_name(c->worst_term));
+  fputc(')', f);
+}
+
+static const char css[] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
+    "max-width:1100px;margin:0 auto;padding:1.2rem 1.5rem 3rem;color:#1f2328;line-height:1.45;"
+    "background:#fff}\n"
+    "h1{margin:.2rem 0 .6rem}h2{margin-top:2.2rem;border-bottom:1px solid #d0d7de;"
+    "padding-bottom:.25rem}h3{margin:1.6rem 0 .4rem;font-size:1.1rem}\n"
+    "nav{font-size:.9rem;margin:.6rem 0 1rem}nav a{margin-right:.9rem}\n"
+    "a{color:#0969da;text-decoration:none}a:hover{text-decoration:underline}\n"
+    ".verdict{font-size:1.25rem;font-weight:600;padding:.6rem 1rem;border-radius:6px;"
+    "margin:.4rem 0 1rem}\n"
+    ".verdict.ok{background:#dafbe1;border:1px solid #4ac26b}"
+    ".verdict.bad{background:#ffebe9;border:1px solid #ff8182}\n"
+    ".scroll{overflow-x:auto;max-width:100%}\n"
+    "table{border-collapse:collapse;font-size:.88rem;margin:.4rem 0}\n"
+    "th,td{border-bottom:1px solid #d8dee4;padding:.3rem .55rem;text-align:left;"
+    "vertical-align:top}\n"
+    "th{background:#f6f8fa;white-space:nowrap}\n"
+    "td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\n"
+    "table.settings th{background:none;text-align:right;color:#57606a;font-weight:500}\n"
+    ".math{font-family:'STIX Two Math','Cambria Math','Latin Modern Math','DejaVu Serif',"
+    "'Times New Roman',serif;font-size:1.05em;white-space:nowrap}\n"
+    "code{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:.85em;"
+    "background:#f6f8fa;padding:.05rem .25rem;border-radius:4px}\n"
+    ".pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:700}\n"
+    ".card{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.45fr);gap:1.2rem;"
+    "align-items:start;border:1px solid #d8dee4;border-radius:6px;padding:.2rem 1rem .6rem;"
+    "margin:.8rem 0}\n"
+    ".card p{margin:.5rem 0}\n"
+    "@media (max-width:820px){.card{grid-template-columns:1fr}}\n"
+    "figure{margin:.6rem 0}\n"
+    "figure svg{display:block;width:100%;height:auto;max-width:820px}\n"
+    "figcaption{font-size:.82rem;color:#57606a;margin-top:.2rem}\n"
+    ".skip{padding:.8rem 1rem;border:1px dashed #bf8700;background:#fff8c5;border-radius:6px;"
+    "margin:0}\n"
+    ".note{color:#57606a;font-size:.9rem}\n";
+
+static void put_header(FILE *f, const page *pg)
+{
+  const gv_run *run = pg->run;
+  const gv_tol *t = &run->tol;
+  size_t passed = 0, caught = 0, redraws = 0;
+  for (size_t i = 0; i < run->n_formulas; i++) {
+    passed += run->formulas[i].pass;
+    redraws += run->formulas[i].redraws;
+  }
+  for (size_t i = 0; i < run->n_controls; i++)
+    caught += run->controls[i].caught;
+
+  fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n",
+        f);
+  fprintf(f, "<title>Gradient report: %s, seed %lu</title>\n", run->pass ? "PASS" : "FAIL",
+          run->seed);
+  fprintf(f, "<style>\n%s</style>\n</head>\n<body>\n", css);
+  fputs("<header>\n<h1>Gradient report</h1>\n", f);
+  fprintf(f,
+          "<p class=\"verdict %s\" id=\"verdict\">Verdict: %s. %zu of %zu formulas verified, "
+          "%zu of %zu planted mistakes caught.</p>\n",
+          run->pass ? "ok" : "bad", run->pass ? "PASS" : "FAIL", passed, run->n_formulas, caught,
+          run->n_controls);
+  fputs("<div class=\"scroll\"><table class=\"settings\">\n", f);
+  fprintf(f,
+          "<tr><th>seed</th><td><b>%lu</b>: <code>gradverify --seed %lu</code> reproduces every "
+          "number</td></tr>\n",
+          run->seed, run->seed);
+  fprintf(f, "<tr><th>trials</th><td>%zu random trials per formula and per control</td></tr>\n",
+          run->trials);
+  fprintf(f,
+          "<tr><th>tolerances</th><td>atol = %g, rtol = %g, kerr = %g</td></tr>\n"
+          "<tr><th>rule</th><td>an entry passes iff <span class=\"math\">|analytic − numeric| ≤ "
+          "atol + rtol·max(|analytic|, |numeric|) + kerr·e</span>, e being the numeric side's "
+          "error bar (truncation + round-off), and both values are finite</td></tr>\n",
+          t->atol, t->rtol, t->kerr);
+  fputs("<tr><th>numeric side</th><td>central difference, <span class=\"math\">h = ∛ε·max(1, "
+        "|x|)</span>, error bar from a second difference at h/2 plus round-off</td></tr>\n",
+        f);
+  fprintf(f,
+          "<tr><th>ReLU kinks</th><td>%zu draws had a unit within a step of z = 0 and were "
+          "redrawn</td></tr>\n",
+          redraws);
+  fprintf(f, "<tr><th>tool</th><td>gradverify %s; plots ", GV_VERSION);
+  if (pg->skipped == 1)
+    fputs("<b>skipped: gnuplot is not installed (apt-get install gnuplot-nox)</b>", f);
+  else if (pg->skipped == 2)
+    fputs("drawn by gnuplot, <b>some failed</b> (marked where they would be)", f);
+  else
+    fputs("drawn by gnuplot", f);
+  fputs("; no scripts, nothing fetched</td></tr>\n</table></div>\n", f);
+  fputs("<nav><a href=\"#formulas\">Formulas</a><a href=\"#details\">Each formula</a>"
+        "<a href=\"#step\">Step size</a><a href=\"#taylor\">Taylor test</a>"
+        "<a href=\"#controls\">Negative controls</a><a href=\"#reading\">How to read</a></nav>\n"
+        "</header>\n",
+        f);
+}
+
+static void put_formula_table(FILE *f, const page *pg)
+{
+  const gv_run *run = pg->run;
+  fputs("<section id=\"formulas\">\n<h2>Formulas</h2>\n"
+        "<p>Denominator layout, as in the seed: a derivative is shaped like its variable; for "
+        "<span class=\"math\">y = F(x)</span>, <span class=\"math\">∂y/∂x</span> is n×m. The "
+        "network is <span class=\"math\">z = Wx + b₁, h = ReLU(z), a = Vh + b₂, p = softmax(a), "
+        "L = −Σ yᵢ log pᵢ</span>.</p>\n"
+        "<div class=\"scroll\"><table>\n<tr><th>id</th><th>formula</th><th>trials</th>"
+        "<th>entries per trial</th><th>max abs error</th><th>max rel error</th>"
+        "<th>worst / tolerance</th><th>decided by</th><th>verdict</th></tr>\n",
+        f);
+  for (size_t i = 0; i < run->n_formulas; i++) {
+    const gv_formula_result *fr = &run->formulas[i];
+    fputs("<tr><td><a href=\"#f-", f);
+    esc(f, fr->formula->id);
+    fputs("\"><code>", f);
+    esc(f, fr->formula->id);
+    fputs("</code></a></td><td><span class=\"math\">", f);
+    esc(f, fr->formula->formula);
+    fprintf(f, "</span></td><td class=\"n\">%zu</td><td class=\"n\">%zu–%zu</td><td class=\"n\">",
+            fr->trials, fr->min_entries, fr->max_entries);
+    num(f, "%.2e", fr->cmp.max_abs);
+    fputs("</td><td class=\"n\">", f);
+    num(f, "%.2e", fr->cmp.max_rel);
+    fputs("</td><td class=\"n\">", f);
+    if (fr->cmp.has_worst)
+      num(f, "%.3g", fr->cmp.worst_ratio);
+    else
+      fputs("–", f);
+    fputs("</td><td>", f);
+    esc(f, fr->cmp.has_worst ? gv_term_name(fr->cmp.worst_term) : "–");
+    fprintf(f, "</td><td>%s</td></tr>\n",
+            fr->pass ? "<span class=\"pass\">✔ pass</span>" : "<span class=\"fail\">✘ FAIL</span>");
+  }
+  fputs("</table></div>\n</section>\n", f);
+}
+
+static void put_formula_details(FILE *f, const page *pg)
+{
+  const gv_run *run = pg->run;
+  fputs("<section id=\"details\">\n<h2>Each formula: why it holds, what was drawn, how close "
+        "it came</h2>\n",
+        f);
+  for (size_t i = 0; i < run->n_formulas; i++) {
+    const gv_formula_result *fr = &run->formulas[i];
+    const gv_cmp *c = &fr->cmp;
+    const char *id = fr->formula->id;
+    fputs("<section id=\"f-", f);
+    esc(f, id);
+    fputs("\">\n<h3><code>", f);
+    esc(f, id);
+    fputs("</code>  <span class=\"math\">", f);
+    esc(f, fr->formula->formula);
+    fprintf(f, "</span>  %s</h3>\n<div class=\"card\"><div>\n",
+            fr->pass ? "<span class=\"pass\">✔ pass</span>" : "<span class=\"fail\">✘ FAIL</span>");
+    fputs("<p><b>Why it holds:</b> ", f);
+    esc(f, fr->formula->reason);
+    fputs(".</p>\n<p><b>Inputs:</b> ", f);
+    esc(f, fr->formula->draw);
+    fprintf(f,
+            ".</p>\n<p>%zu trials, %zu–%zu entries each, %zu compared; %zu failed, %zu NaN or "
+            "infinite; %zu not resolved to 1%% by the difference (not in the histogram)",
+            fr->trials, fr->min_entries, fr->max_entries, c->count, c->nfail, c->nonfinite,
+            c->unresolved);
+    if (fr->redraws)
+      fprintf(f, "; %zu draws redrawn at a ReLU kink", fr->redraws);
+    fputs(".</p>\n<p><b>Worst entry:</b> ", f);
+    worst_entry(f, c);
+    fputs(".</p>\n", f);
+    if (!fr->pass)
+      fprintf(f, "<p class=\"fail\">%zu of %zu trials failed.</p>\n", fr->failed_trials,
+              fr->trials);
+    fputs("</div>\n", f);
+
+    char pid[128], cap[512];
+    snprintf(pid, sizeof pid, "plot-hist-%s", id);
+    snprintf(cap, sizeof cap,
+             "Relative error of every resolved entry over all trials, one bin per decade; the "
+             "first bin also holds exact agreement, the last everything above. Dashed: rtol = "
+             "%g. %zu entries were not resolved to 1%%.",
+             run->tol.rtol, c->unresolved);
+    put_plot(f, &pg->hist[i], pid, cap);
+    fputs("</div>\n", f);
+    if (has_heat_map(fr->heat)) {
+      snprintf(pid, sizeof pid, "plot-heat-%s", id);
+      snprintf(cap, sizeof cap,
+               "Error over bound of each entry in trial %zu, the first that failed; red entries "
+               "fail.",
+               fr->heat_trial);
+      put_plot(f, &pg->fheat[i], pid, cap);
+    }
+    fputs("</section>\n", f);
+  }
+  fputs("</section>\n", f);
+}
+
+static void put_step(FILE *f, const page *pg)
+{
+  const gv_step_curve *c = &pg->sc;
+  fprintf(f,
+          "<section id=\"step\">\n<h2>Choosing the step: error against h</h2>\n"
+          "<p>The loss of a %d-%d-%d network (seed %lu) as a function of one weight, "
+          "<span class=\"math\">x = W(%zu,%zu) = %.4g</span>, the entry with the largest "
+          "derivative: the engine's central difference <span class=\"math\">(L(x + h) − L(x − "
+          "h)) / 2h</span> at h = 10⁻¹ … 10⁻¹⁵ against the analytic "
+          "<span class=\"math\">∂L/∂W = δ₂xᵀ</span> = %.10g. On the right, truncation "
+          "<span class=\"math\">h²L‴/6</span> (slope 2); on the left, round-off "
+          "<span class=\"math\">ε|L|/h</span> (slope −1): the smaller the step, the more digits "
+          "cancel in L(x + h) − L(x − h). The engine's step "
+          "<span class=\"math\">h = ∛ε·max(1, |x|) = %.3g</span> balances the two: there the "
+          "error is %.2g and the engine's own error bar %.2g.</p>\n",
+          GV_PLOT_NET_SIZE, GV_PLOT_NET_SIZE, GV_PLOT_NET_SIZE, pg->run->seed, c->row, c->col, c->x,
+          c->analytic, c->h_chosen, c->err_chosen, c->errbar_chosen);
+  put_plot(f, &pg->step, "plot-step",
+           "Dots: |numeric − analytic|, missing where the difference was exact. Orange: the "
+           "error bar the engine reports with each derivative. Dashed: the two error models; "
+           "red: the chosen step.");
+  fputs("</section>\n", f);
+}
+
+static void put_taylor(FILE *f, const page *pg)
+{
+  const gv_taylor_curve *c = &pg->tc;
+  fprintf(f,
+          "<section id=\"taylor\">\n<h2>Taylor test: the remainder shrinks as ε², or it does "
+          "not</h2>\n"
+          "<p>A different check of the whole gradient g of the same kind of network, drawn with "
+          "an inactive unit and every unit at least 1 away from its kink: along a random "
+          "direction v (|v| = %.2g) through all of W, b₁, V, b₂, the remainder "
+          "<span class=\"math\">r(ε) = |L(θ + εv) − L(θ) − ε gᵀv|</span> is O(ε²) if and only "
+          "if g is right. With the right gradient "
+          "(<span class=\"math\">gᵀv</span> = %.6g) the fitted slope is ",
+          GV_TAYLOR_DIRECTION_NORM, c->gv_right);
+  num(f, "%.2f", c->slope_right);
+  fprintf(f,
+          ", until round-off in L takes over at small ε. With δ₂ missing the ReLU mask in "
+          "<span class=\"math\">∂L/∂W</span> and <span class=\"math\">∂L/∂b₁</span> "
+          "(<span class=\"math\">gᵀv</span> = %.6g, a negative control) the remainder keeps a "
+          "first-order term: slope ",
+          c->gv_wrong);
+  num(f, "%.2f", c->slope_wrong);
+  fputs(".</p>\n", f);
+  put_plot(f, &pg->taylor, "plot-taylor",
+           "ε = 2⁻ᵏ, k = 0 … 30. Slopes fitted over ε ≤ 1/4 where r is well above round-off. "
+           "Dashed: lines of slope 2 and 1 through the points at ε = 2⁻⁶.");
+  fputs("</section>\n", f);
+}
+
+static void put_controls(FILE *f, const page *pg)
+{
+  const gv_run *run = pg->run;
+  fputs("<section id=\"controls\">\n<h2>Negative controls</h2>\n"
+        "<p>Each control is a classic mistake run through the same driver, on the same random "
+        "inputs as the formula it imitates. A control must be caught: one that passes would "
+        "mean the harness cannot see that mistake.</p>\n"
+        "<div class=\"scroll\"><table>\n<tr><th>control</th><th>planted mistake</th>"
+        "<th>imitates</th><th>caught in</th><th>how it was caught: the worst entry</th>"
+        "<th>verdict</th></tr>\n",
+        f);
+  for (size_t i = 0; i < run->n_controls; i++) {
+    const gv_control_result *cr = &run->controls[i];
+    fputs("<tr id=\"c-", f);
+    esc(f, cr->control->id);
+    fputs("\"><td><code>", f);
+    esc(f, cr->control->id);
+    fputs("</code></td><td>", f);
+    esc(f, cr->control->description);
+    fputs("</td><td><a href=\"#f-", f);
+    esc(f, cr->control->formula_id);
+    fputs("\"><code>", f);
+    esc(f, cr->control->formula_id);
+    fprintf(f, "</code></a></td><td class=\"n\">%zu of %zu trials</td><td>", cr->caught_trials,
+            cr->trials);
+    worst_entry(f, &cr->cmp);
+    fprintf(f, "</td><td>%s</td></tr>\n",
+            cr->caught ? "<span class=\"pass\">✔ caught</span>"
+                       : "<span class=\"fail\">✘ MISSED</span>");
+  }
+  fputs("</table></div>\n", f);
+  fputs("<p class=\"note\">A control caught in fewer than all trials is normal: some draws hide "
+        "a mistake (a one-hot softmax has a zero Jacobian whatever its sign; a network with every "
+        "unit active has nothing for a missing mask to corrupt).</p>\n",
+        f);
+
+  int any = 0;
+  for (size_t i = 0; i < run->n_controls; i++)
+    any |= has_heat_map(run->controls[i].heat);
+  if (any)
+    fputs("<h3>Where each mistake lives</h3>\n<p>For each control on a matrix-shaped "
+          "derivative, the error of every entry over its bound, log₁₀, in the first trial that "
+          "caught it: blue entries pass, red ones fail. A forgotten ReLU mask corrupts exactly "
+          "the rows of the inactive hidden units; a transposed ∂L/∂V scrambles the whole "
+          "matrix.</p>\n",
+          f);
+  for (size_t i = 0; i < run->n_controls; i++) {
+    const gv_control_result *cr = &run->controls[i];
+    if (!has_heat_map(cr->heat))
+      continue;
+    char pid[128], cap[512];
+    snprintf(pid, sizeof pid, "plot-heat-%s", cr->control->id);
+    snprintf(cap, sizeof cap, "%s (imitating %s): trial %zu, %zu×%zu entries.", cr->control->id,
+             cr->control->formula_id, cr->heat_trial, cr->heat->size1, cr->heat->size2);
+    put_plot(f, &pg->cheat[i], pid, cap);
+  }
+  fputs("</section>\n", f);
+}
+
+static void put_reading(FILE *f, const page *pg)
+{
+  (void)pg;
+  fputs("<section id=\"reading\">\n<h2>How to read this report</h2>\n<ul>\n"
+        "<li><i>max rel error</i> is |analytic − numeric| / max(|analytic|, |numeric|) over the "
+        "entries the finite difference resolves to 1%; <i>worst / tolerance</i> is the largest "
+        "error as a fraction of its own tolerance: below 1 passes. <i>Decided by</i> names the "
+        "largest term of that entry's bound (atol, rtol or error bar).</li>\n"
+        "<li>Entries are numbered from 0 as (row, column); a vector is a column.</li>\n"
+        "<li>The same seed gives the same numbers; reports/gradient-report.json carries them for "
+        "scripts.</li>\n</ul>\n</section>\n",
+        f);
+}
+
+static int write_html(FILE *f, void *ctx)
+{
+  const page *pg = ctx;
+  put_header(f, pg);
+  fputs("<main>\n", f);
+  put_formula_table(f, pg);
+  put_formula_details(f, pg);
+  put_step(f, pg);
+  put_taylor(f, pg);
+  put_controls(f, pg);
+  put_reading(f, pg);
+  fputs("</main>\n</body>\n</html>\n", f);
+  return ferror(f) ? -1 : 0;
+}
+
+static void plot_release(plot *pl, size_t n)
+{
+  for (size_t i = 0; pl && i < n; i++)
+    free(pl[i].svg);
+  free(pl);
+}
+
+int gv_report_write_html(const gv_run *run, const char *path, int *plots_skipped, int *err_no)
+{
+  page pg = {.run = run};
+  int rc = GSL_SUCCESS;
+  *err_no = 0;
+  *plots_skipped = 0;
+  pg.hist = calloc(run->n_formulas + 1, sizeof *pg.hist);
+  pg.fheat = calloc(run->n_formulas + 1, sizeof *pg.fheat);
+  pg.cheat = calloc(run->n_controls + 1, sizeof *pg.cheat);
+  if (!pg.hist || !pg.fheat || !pg.cheat) {
+    rc = GSL_ENOMEM;
+    goto done;
+  }
+  rc = gv_plot_data_step_curve(run->seed, &pg.sc);
+  if (rc == GSL_SUCCESS)
+    rc = gv_plot_data_taylor(run->seed, &pg.tc);
+  if (rc != GSL_SUCCESS)
+    goto done;
+
+  rc = gv_plot_available();
+  if (rc == GSL_EUNIMPL) {
+    pg.skipped = 1;
+  } else {
+    /* gnuplot present (or present but odd: each plot will then say it failed) */
+    pg.gp = gv_plot_alloc(err_no);
+    if (!pg.gp) {
+      rc = *err_no == ENOMEM ? GSL_ENOMEM : GSL_EFAILED;
+      goto done;
+    }
+  }
+  rc = GSL_SUCCESS;
+
+  for (size_t i = 0; i < run->n_formulas && !pg.fatal; i++) {
+    plot_hist(&pg, i);
+    const gv_formula_result *fr = &run->formulas[i];
+    if (has_heat_map(fr->heat))
+      plot_heat(&pg, &pg.fheat[i], fr->formula->id, fr->formula->id, fr->heat, fr->heat_trial, i);
+  }
+  if (!pg.fatal)
+    plot_step(&pg);
+  if (!pg.fatal)
+    plot_taylor(&pg);
+  for (size_t i = 0; i < run->n_controls && !pg.fatal; i++) {
+    const gv_control_result *cr = &run->controls[i];
+    if (has_heat_map(cr->heat))
+      plot_heat(&pg, &pg.cheat[i], cr->control->id, cr->control->formula_id, cr->heat,
+                cr->heat_trial, run->n_formulas + i);
+  }
+  gv_plot_free(pg.gp);
+  pg.gp = NULL;
+  if (pg.fatal) {
+    rc = pg.fatal;
+    goto done;
+  }
+  *plots_skipped = pg.skipped;
+  rc = gv_file_write_atomic(path, write_html, &pg, err_no);
+done:
+  gv_plot_free(pg.gp);
+  plot_release(pg.hist, run->n_formulas);
+  plot_release(pg.fheat, run->n_formulas);
+  plot_release(pg.cheat, run->n_controls);
+  free(pg.step.svg);
+  free(pg.taylor.svg);
+  return rc;
+}
