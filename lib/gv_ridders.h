@@ -1,0 +1,94 @@
+/* gv_ridders.h: Ridders' extrapolation of central differences.
+ *
+ * The same functions as the central-difference engine (gv_fd.h): a function
+ * reads its variable through its params, and the engine perturbs one entry in
+ * place and restores it bit for bit, also when an evaluation fails.
+ *
+ * Method, for one entry x0 = x_i:
+ *
+ * 1. Step probe. Starting from h = GV_RIDDERS_H0 max(1, |x0|), the engine
+ *    evaluates f at x0 +- h and x0 +- h/2 and compares
+ *      T = |D(h) - D(h/2)| h   (how far the difference is from its limit,
+ *                               in units of f),
+ *      V = |f(x0+h) - f(x0-h)| + |f(x0+h) + f(x0-h) - f(x0+h/2) - f(x0-h/2)|
+ *                              (how much f varies over the step).
+ *    For smooth f with length scale L, T/V ~ (h/L)^2 / 20. If
+ *    T > GV_RIDDERS_PROBE_RATIO V the step is too long for f (or straddles
+ *    a kink) and shrinks by the factor that brings the ratio down; if the
+ *    rounding of f limits D(h) (more than 1e-13 of |f(x0+h) - f(x0-h)|) and
+ *    T/V is far below the limit, f is nearly linear over the step, and the
+ *    step grows (up to a hundredfold) as far as T/V allows; if a grown step
+ *    turns out too long, the step before it is taken. A non-finite
+ *    value during the probe (the step left f's domain) shrinks the step
+ *    tenfold. At most GV_RIDDERS_MAX_PROBES probes of 4 evaluations each;
+ *    the scale that counts is f's, not x0's.
+ * 2. Tableau. From the accepted h (its D(h) reused), Ridders' tableau
+ *    (Numerical Recipes' dfridr): steps h / 1.4^i, each new central difference
+ *    extrapolated by Neville's scheme in h^2 to every order available; the
+ *    estimate is the tableau entry with the smallest error, each entry's error
+ *    being its largest difference to the two entries it was built from. The
+ *    tableau stops when its diagonal moves by more than twice the best error
+ *    (higher orders have begun to amplify round-off) and that error is near
+ *    round-off level, after GV_RIDDERS_NTAB rows, or at GV_RIDDERS_MAX_EVALS
+ *    evaluations for the entry.
+ *
+ * Error estimate: the larger of the tableau's (the best entry's difference
+ * to its neighbours) and a round-off bound carried through the tableau, each
+ * value of f taken to be off by eps/2 (|f| + |x0 f'(x0)|) (the second term is
+ * the rounding of x0 as f passes it on). Measured on smooth functions it is
+ * typically 2 to 10 times the true error, rarely (a few per cent) below it;
+ * it is larger where f computes from x0 exactly (f(x) = g(x - c) with x near
+ * c), which the engine cannot know.
+ *
+ * Cost: typically 4 (probe) + 2 per tableau row, 12 to 26 evaluations per
+ * entry, never more than GV_RIDDERS_MAX_EVALS. Accuracy on smooth functions:
+ * about 1e-13 relative.
+ *
+ * Layout: as gv_fd.h: gradients are shaped like their variable; the Jacobian
+ * of F: R^n -> R^m is n-by-m, D(i, j) = dF_j/dx_i (denominator layout).
+ *
+ * Errors: GSL_EBADLEN on sizes that do not match, GSL_EBADFUNC when f returns
+ * a non-finite value in the tableau (or at every probe), GSL_ENOMEM when the
+ * Jacobian's workspace cannot be allocated, otherwise any non-zero status the
+ * function itself returns. Nothing calls the GSL error handler. */
+#ifndef GV_RIDDERS_H
+#define GV_RIDDERS_H
+
+#include <stddef.h>
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
+#include "gv_fd.h"
+
+/* Initial step, relative to max(1, |x0|). */
+#define GV_RIDDERS_H0 0.1
+/* Step contraction between tableau rows (Numerical Recipes' CON). */
+#define GV_RIDDERS_CON 1.4
+/* Rows of the tableau at most. */
+#define GV_RIDDERS_NTAB 10
+/* The probe accepts a step when T <= GV_RIDDERS_PROBE_RATIO V. */
+#define GV_RIDDERS_PROBE_RATIO 1e-3
+#define GV_RIDDERS_MAX_PROBES 4
+/* Evaluations per entry at most (probes included). */
+#define GV_RIDDERS_MAX_EVALS 30
+
+/* The derivative of fn in the single entry *xi into *d, its error estimate
+ * into *err and the number of evaluations into *nevals (err, nevals may be
+ * NULL). *xi is restored bit for bit. */
+int gv_ridders_derivative(const gv_fd_scalar *fn, double *xi, double *d, double *err,
+                          size_t *nevals);
+
+/* grad_i = df/dx_i for every entry of x; grad and err (or NULL) have the size of x. */
+int gv_ridders_gradient(const gv_fd_scalar *fn, gsl_vector *x, gsl_vector *grad, gsl_vector *err);
+
+/* G(i, j) = df/dX(i, j); G and E (or NULL) have the shape of X. */
+int gv_ridders_gradient_matrix(const gv_fd_scalar *fn, gsl_matrix *X, gsl_matrix *G, gsl_matrix *E);
+
+/* D(i, j) = dF_j/dx_i; D and E (or NULL) are n-by-m for x of size n. All m
+ * outputs share each row's steps: the probe accepts a step only when every
+ * output does, and each output keeps its own tableau. Allocates O(m) doubles
+ * for the call (GSL_ENOMEM if it cannot). */
+int gv_ridders_jacobian(const gv_fd_vector *fn, gsl_vector *x, gsl_matrix *D, gsl_matrix *E);
+
+#endif
