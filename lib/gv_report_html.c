@@ -215,7 +215,7 @@ static void plot_step(page *pg)
           c->row, c->col);
   fputs("set logscale xy 10\nset format x '10^{%L}'\nset format y '10^{%L}'\n"
         "set xlabel 'step h'\nset ylabel '|numeric − analytic|'\n"
-        "set grid xtics ytics lc rgb '#dddddd'\nset key top left box\n",
+        "set grid xtics ytics lc rgb '#dddddd'\nset key bottom left box\n",
         m);
   fprintf(m, "set xrange [%g:%g]\nset yrange [%g:%g]\n", c->h[GV_STEP_CURVE_POINTS - 1] / 2,
           c->h[0] * 2, ymin / 10, ymax * 10);
@@ -223,7 +223,7 @@ static void plot_step(page *pg)
   fprintf(m, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 2 lw 1.5 lc rgb '#b2182b'\n",
           c->h_chosen, c->h_chosen);
   fprintf(m,
-          "set label 'chosen h = ∛ε·max(1,|x|) = %.2g' at %g, graph 0.06 offset 0.6,0 "
+          "set label 'chosen h = ∛ε·max(1,|x|) = %.2g' at %g, graph 0.94 offset 0.6,0 "
           "tc rgb '#b2182b'\n",
           c->h_chosen, c->h_chosen);
   fputs(
@@ -450,7 +450,7 @@ static void put_plot(FILE *f, const plot *pl, const char *id, const char *captio
     fputs("</p>\n", f);
   }
   fputs("<figcaption>", f);
-  fputs(caption, f); /* markup of our own */
+  esc(f, caption);
   fputs("</figcaption>\n</figure>\n", f);
 }
 
@@ -487,11 +487,13 @@ static const char css[] =
     "table{border-collapse:collapse;font-size:.88rem;margin:.4rem 0}\n"
     "th,td{border-bottom:1px solid #d8dee4;padding:.3rem .55rem;text-align:left;"
     "vertical-align:top}\n"
-    "th{background:#f6f8fa;white-space:nowrap}\n"
+    "th{background:#f6f8fa;font-weight:600}\n"
+    "td.v{white-space:nowrap}\n"
     "td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\n"
-    "table.settings th{background:none;text-align:right;color:#57606a;font-weight:500}\n"
+    "table.settings th{background:none;text-align:right;color:#57606a;font-weight:500;"
+    "white-space:nowrap}\n"
     ".math{font-family:'STIX Two Math','Cambria Math','Latin Modern Math','DejaVu Serif',"
-    "'Times New Roman',serif;font-size:1.05em;white-space:nowrap}\n"
+    "'Times New Roman',serif;font-size:1.05em;font-weight:normal;white-space:nowrap}\n"
     "code{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:.85em;"
     "background:#f6f8fa;padding:.05rem .25rem;border-radius:4px}\n"
     ".pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:700}\n"
@@ -505,7 +507,9 @@ static const char css[] =
     "figcaption{font-size:.82rem;color:#57606a;margin-top:.2rem}\n"
     ".skip{padding:.8rem 1rem;border:1px dashed #bf8700;background:#fff8c5;border-radius:6px;"
     "margin:0}\n"
-    ".note{color:#57606a;font-size:.9rem}\n";
+    ".note{color:#57606a;font-size:.9rem}\n"
+    ".plots2{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1rem}\n"
+    "@media (max-width:820px){.plots2{grid-template-columns:1fr}}\n";
 
 static void put_header(FILE *f, const page *pg)
 {
@@ -598,7 +602,7 @@ static void put_formula_table(FILE *f, const page *pg)
       fputs("–", f);
     fputs("</td><td>", f);
     esc(f, fr->cmp.has_worst ? gv_term_name(fr->cmp.worst_term) : "–");
-    fprintf(f, "</td><td>%s</td></tr>\n",
+    fprintf(f, "</td><td class=\"v\">%s</td></tr>\n",
             fr->pass ? "<span class=\"pass\">✔ pass</span>" : "<span class=\"fail\">✘ FAIL</span>");
   }
   fputs("</table></div>\n</section>\n", f);
@@ -741,7 +745,7 @@ static void put_controls(FILE *f, const page *pg)
     fprintf(f, "</code></a></td><td class=\"n\">%zu of %zu trials</td><td>", cr->caught_trials,
             cr->trials);
     worst_entry(f, &cr->cmp);
-    fprintf(f, "</td><td>%s</td></tr>\n",
+    fprintf(f, "</td><td class=\"v\">%s</td></tr>\n",
             cr->caught ? "<span class=\"pass\">✔ caught</span>"
                        : "<span class=\"fail\">✘ MISSED</span>");
   }
@@ -761,16 +765,21 @@ static void put_controls(FILE *f, const page *pg)
           "the rows of the inactive hidden units; a transposed ∂L/∂V scrambles the whole "
           "matrix.</p>\n",
           f);
+  if (any)
+    fputs("<div class=\"plots2\">\n", f);
   for (size_t i = 0; i < run->n_controls; i++) {
     const gv_control_result *cr = &run->controls[i];
     if (!has_heat_map(cr->heat))
       continue;
-    char pid[128], cap[512];
+    char pid[128], cap[1024];
     snprintf(pid, sizeof pid, "plot-heat-%s", cr->control->id);
-    snprintf(cap, sizeof cap, "%s (imitating %s): trial %zu, %zu×%zu entries.", cr->control->id,
-             cr->control->formula_id, cr->heat_trial, cr->heat->size1, cr->heat->size2);
+    snprintf(cap, sizeof cap, "%s, imitating %s: %s. Trial %zu, %zu×%zu entries.", cr->control->id,
+             cr->control->formula_id, cr->control->description, cr->heat_trial, cr->heat->size1,
+             cr->heat->size2);
     put_plot(f, &pg->cheat[i], pid, cap);
   }
+  if (any)
+    fputs("</div>\n", f);
   fputs("</section>\n", f);
 }
 
