@@ -10,6 +10,7 @@
 #include "check_main.h"
 #include "gv_cli.h"
 #include "gv_report.h"
+#include "gv_report_html.h"
 #include "gv_report_junit.h"
 
 typedef struct {
@@ -66,6 +67,8 @@ static void remove_tmpdir(void)
   snprintf(path, sizeof path, "%s/%s", tmpdir, GV_REPORT_MD);
   unlink(path);
   snprintf(path, sizeof path, "%s/%s", tmpdir, GV_REPORT_JUNIT);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/%s", tmpdir, GV_REPORT_HTML);
   unlink(path);
   rmdir(tmpdir);
 }
@@ -200,6 +203,9 @@ START_TEST(writes_reports)
   snprintf(md, sizeof md, "%s/%s", tmpdir, GV_REPORT_JUNIT);
   ck_assert_int_eq(stat(md, &st), 0);
   ck_assert_int_gt(st.st_size, 1000);
+  snprintf(md, sizeof md, "%s/%s", tmpdir, GV_REPORT_HTML);
+  ck_assert_int_eq(stat(md, &st), 0);
+  ck_assert_int_gt(st.st_size, 10000);
   remove_tmpdir();
   free_result(&r);
 }

@@ -12,6 +12,7 @@
 #include "gv_driver.h"
 #include "gv_explain.h"
 #include "gv_report.h"
+#include "gv_report_html.h"
 #include "gv_report_junit.h"
 
 #define MAX_TRIALS 10000000UL
@@ -26,7 +27,7 @@ static const char usage_text[] =
     "\n"
     "  -s, --seed N        seed of every random draw (default %lu)\n"
     "  -t, --trials N      random trials per formula and per control (default %d)\n"
-    "  -o, --out DIR       directory for gradient-report.{md,json} and junit.xml\n"
+    "  -o, --out DIR       directory for gradient-report.{md,json,html} and junit.xml\n"
     "                      (default reports)\n"
     "      --only IDS      check only these formula ids, comma-separated\n"
     "  -q, --quiet         print only the verdict line\n"
@@ -172,7 +173,7 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
   return 0;
 }
 
-static void print_summary(FILE *out, const gv_run *run, const char *md, const char *json, int quiet)
+static void print_summary(FILE *out, const gv_run *run, const char *dir, int quiet)
 {
   size_t passed = 0, caught = 0;
   for (size_t i = 0; i < run->n_formulas; i++)
@@ -196,7 +197,8 @@ static void print_summary(FILE *out, const gv_run *run, const char *md, const ch
       fprintf(out, "  %-6s control %-22s in %zu of %zu trials\n", cr->caught ? "caught" : "MISSED",
               cr->control->id, cr->caught_trials, cr->trials);
     }
-    fprintf(out, "report: %s, %s\n", md, json);
+    fprintf(out, "report: %s/%s (also .json, .html) and %s/%s\n", dir, GV_REPORT_MD, dir,
+            GV_REPORT_JUNIT);
   }
   fprintf(out, "%s: %zu of %zu formulas pass, %zu of %zu controls caught (seed %lu)\n",
           run->pass ? "PASS" : "FAIL", passed, run->n_formulas, caught, run->n_controls, run->seed);
@@ -215,20 +217,44 @@ static char *join(const char *dir, const char *name)
   return p;
 }
 
-static int write_reports(const gv_run *run, const char *dir, const char *md, const char *json,
-                         const char *junit, FILE *err)
+/* Writes every report into dir; one line on err and -1 on failure. */
+static int write_reports(const gv_run *run, const char *dir, FILE *err)
 {
-  int err_no = 0;
   if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
     fprintf(err, "gradverify: --out: cannot create directory '%s': %s\n", dir, strerror(errno));
     return -1;
   }
-  if (gv_report_write_json(run, json, &err_no) || gv_report_write_md(run, md, &err_no) ||
-      gv_report_write_junit(run, junit, &err_no)) {
-    fprintf(err, "gradverify: --out: cannot write the report in '%s': %s\n", dir,
-            err_no ? strerror(err_no) : "out of memory");
-    return -1;
+  static const char *const names[] = {GV_REPORT_JSON, GV_REPORT_MD, GV_REPORT_JUNIT,
+                                      GV_REPORT_HTML};
+  int plots_skipped = 0;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    char *path = join(dir, names[i]);
+    int err_no = 0, status = GSL_ENOMEM;
+    if (path) {
+      switch (i) {
+      case 0:
+        status = gv_report_write_json(run, path, &err_no);
+        break;
+      case 1:
+        status = gv_report_write_md(run, path, &err_no);
+        break;
+      case 2:
+        status = gv_report_write_junit(run, path, &err_no);
+        break;
+      default:
+        status = gv_report_write_html(run, path, &plots_skipped, &err_no);
+      }
+    }
+    free(path);
+    if (status) {
+      fprintf(err, "gradverify: --out: cannot write %s in '%s': %s\n", names[i], dir,
+              err_no ? strerror(err_no) : "out of memory");
+      return -1;
+    }
   }
+  if (plots_skipped == 1)
+    fprintf(err, "gradverify: plots skipped: gnuplot is not installed "
+                 "(apt-get install gnuplot-nox)\n");
   return 0;
 }
 
@@ -277,7 +303,6 @@ int gv_cli_main(int argc, char **argv, FILE *out, FILE *err)
   cli_options o = {.out_dir = "reports"};
   gv_driver_options_init(&o.driver);
   gv_run run = {0};
-  char *md = NULL, *json = NULL, *junit = NULL;
   int code = GV_EXIT_USAGE;
 
   int p = parse(argc, argv, &o, out, err);
@@ -285,27 +310,17 @@ int gv_cli_main(int argc, char **argv, FILE *out, FILE *err)
     code = p > 0 ? GV_EXIT_PASS : GV_EXIT_USAGE;
     goto out;
   }
-  md = join(o.out_dir, GV_REPORT_MD);
-  json = join(o.out_dir, GV_REPORT_JSON);
-  junit = join(o.out_dir, GV_REPORT_JUNIT);
-  if (!md || !json || !junit) {
-    fprintf(err, "gradverify: out of memory\n");
-    goto out;
-  }
   int status = gv_driver_run(&o.driver, &run);
   if (status) {
     fprintf(err, "gradverify: the run could not complete: %s\n", gsl_strerror(status));
     goto out;
   }
-  if (write_reports(&run, o.out_dir, md, json, junit, err))
+  if (write_reports(&run, o.out_dir, err))
     goto out;
-  print_summary(out, &run, md, json, o.quiet);
+  print_summary(out, &run, o.out_dir, o.quiet);
   code = run.pass ? GV_EXIT_PASS : GV_EXIT_FAIL;
 out:
   gv_run_free(&run);
-  free(md);
-  free(json);
-  free(junit);
   free(o.only);
   free(o.only_buf);
   return code;
