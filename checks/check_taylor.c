@@ -1,0 +1,363 @@
+/* check_taylor.c: the Taylor test (gv_taylor).
+ *
+ * A right gradient gives slope 2 and passes; a gradient with one entry off by
+ * a relative 1e-3 gives slope 1 and fails; a function linear along v gives
+ * remainders at rounding level (EXACT), a quadratic one slope 2 exactly. The
+ * variable is restored bit for bit, also after a failed evaluation, and every
+ * error condition is provoked. */
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+
+#include "check_main.h"
+#include "gv_net.h"
+#include "gv_net_pack.h"
+#include "gv_softmax.h"
+#include "gv_taylor.h"
+
+#define SEED 20240717UL
+#define NDIR 8
+
+enum kind { K_SMOOTH, K_LINEAR, K_QUADRATIC, K_NET };
+
+typedef struct {
+  enum kind kind;
+  const gsl_vector *x;
+  int calls, bad_call, bad_status;
+  double bad_value;
+  /* K_NET: the network whose parameters x packs, with its input and target */
+  gv_net *net;
+  gv_net_state *s;
+  const gsl_vector *in, *y;
+} fparams;
+
+static const double X4[4] = {0.6931, -1.385, 2.213, 0.4142};
+static const double C4[4] = {1.25, -0.375, 2.5, 0.8125};
+
+static int scalar_f(void *params, double *fx)
+{
+  fparams *p = params;
+  const double *x = p->x->data; /* contiguous in these tests */
+  p->calls++;
+  if (p->bad_call && p->calls == p->bad_call) {
+    if (p->bad_status)
+      return p->bad_status;
+    *fx = p->bad_value;
+    return GSL_SUCCESS;
+  }
+  switch (p->kind) {
+  case K_SMOOTH:
+    *fx = exp(0.3 * x[0]) + x[0] * x[1] * x[1] + sin(x[2] * x[3]);
+    break;
+  case K_LINEAR:
+    *fx = 3.0 + C4[0] * x[0] + C4[1] * x[1] + C4[2] * x[2] + C4[3] * x[3];
+    break;
+  case K_QUADRATIC: /* sum_i c_i x_i^2 + x_0 x_3 - x_1 */
+    *fx = x[0] * x[3] - x[1];
+    for (size_t i = 0; i < 4; i++)
+      *fx += C4[i] * x[i] * x[i];
+    break;
+  case K_NET: {
+    int status = gv_net_unpack(p->x, p->net);
+    if (!status)
+      status = gv_net_forward(p->net, p->in, p->y, p->s);
+    *fx = p->s->loss;
+    return status;
+  }
+  }
+  return GSL_SUCCESS;
+}
+
+static void true_gradient(enum kind kind, const double *x, gsl_vector *g)
+{
+  switch (kind) {
+  case K_SMOOTH:
+    gsl_vector_set(g, 0, 0.3 * exp(0.3 * x[0]) + x[1] * x[1]);
+    gsl_vector_set(g, 1, 2.0 * x[0] * x[1]);
+    gsl_vector_set(g, 2, x[3] * cos(x[2] * x[3]));
+    gsl_vector_set(g, 3, x[2] * cos(x[2] * x[3]));
+    break;
+  case K_LINEAR:
+    for (size_t i = 0; i < 4; i++)
+      gsl_vector_set(g, i, C4[i]);
+    break;
+  case K_QUADRATIC:
+    for (size_t i = 0; i < 4; i++)
+      gsl_vector_set(g, i, 2.0 * C4[i] * x[i]);
+    *gsl_vector_ptr(g, 0) += x[3];
+    *gsl_vector_ptr(g, 1) -= 1.0;
+    *gsl_vector_ptr(g, 3) += x[0];
+    break;
+  case K_NET:
+    break;
+  }
+}
+
+/* Runs the test on kind at X4 along the _i-th random direction, with entry
+ * `wrong` (or none if negative) of the gradient scaled by 1 + 1e-3. */
+static gv_taylor_result run(enum kind kind, int dir, int wrong)
+{
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, SEED + (unsigned long)dir);
+  gsl_vector *x = gsl_vector_alloc(4), *g = gsl_vector_alloc(4), *v = gsl_vector_alloc(4);
+  memcpy(x->data, X4, sizeof X4);
+  true_gradient(kind, X4, g);
+  if (wrong >= 0)
+    *gsl_vector_ptr(g, (size_t)wrong) *= 1.0 + 1e-3;
+  ck_assert_int_eq(gv_taylor_direction(r, v), GSL_SUCCESS);
+  ck_assert_double_eq_tol(gsl_blas_dnrm2(v), 1.0, 1e-15);
+  fparams p = {.kind = kind, .x = x};
+  gv_fd_scalar fn = {scalar_f, &p};
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, NULL, &res), GSL_SUCCESS);
+  ck_assert_mem_eq(x->data, X4, sizeof X4);
+  ck_assert_int_eq(p.calls, (int)res.npoints + 1);
+  gsl_vector_free(x);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+  gsl_rng_free(r);
+  return res;
+}
+
+START_TEST(test_right)
+{
+  gv_taylor_result res = run(K_SMOOTH, _i, -1);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_PASS);
+  ck_assert_msg(fabs(res.slope - 2.0) < 0.1, "slope %g", res.slope);
+  ck_assert_uint_eq(res.nused, GV_TAYLOR_FIT_POINTS);
+  ck_assert_uint_eq(res.npoints, GV_TAYLOR_DEFAULT_POINTS);
+  ck_assert_double_le(res.window_lo, res.window_hi);
+}
+END_TEST
+
+START_TEST(test_wrong_entry)
+{
+  /* Entry _i % 4 off by 1e-3 relative: the remainder's eps term takes over. */
+  gv_taylor_result res = run(K_SMOOTH, _i, _i % 4);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_FAIL);
+  ck_assert_msg(fabs(res.slope - 1.0) < 0.2, "slope %g", res.slope);
+}
+END_TEST
+
+START_TEST(test_linear)
+{
+  gv_taylor_result res = run(K_LINEAR, _i, -1);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_EXACT);
+  ck_assert(isnan(res.slope));
+  ck_assert_uint_lt(res.nused, 2);
+  /* A wrong gradient of a linear function: slope 1 exactly. */
+  res = run(K_LINEAR, _i, _i % 4);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_FAIL);
+  ck_assert_double_eq_tol(res.slope, 1.0, 1e-3);
+}
+END_TEST
+
+START_TEST(test_quadratic)
+{
+  /* r(eps) = eps^2 |v^T A v| / 2 exactly: slope 2 up to rounding. */
+  gv_taylor_result res = run(K_QUADRATIC, _i, -1);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_PASS);
+  ck_assert_double_eq_tol(res.slope, 2.0, 1e-3);
+}
+END_TEST
+
+START_TEST(test_network)
+{
+  /* The seed's network over its packed parameters, the gradient from
+   * gv_net_backward: right passes; one entry off by 1e-3 fails. */
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, SEED + 100 + (unsigned long)_i);
+  const size_t D = 5, H = 7, K = 4;
+  gv_net *net = gv_net_alloc(D, H, K), *work = gv_net_alloc(D, H, K);
+  gv_net_state *s = gv_net_state_alloc(net);
+  gv_net_grad *gr = gv_net_grad_alloc(net);
+  gsl_vector *in = gsl_vector_alloc(D), *y = gsl_vector_calloc(K);
+  for (size_t i = 0; i < H * D; i++)
+    net->W->data[i] = 2.0 * gsl_rng_uniform(r) - 1.0;
+  for (size_t i = 0; i < K * H; i++)
+    net->V->data[i] = 2.0 * gsl_rng_uniform(r) - 1.0;
+  for (size_t i = 0; i < H; i++)
+    gsl_vector_set(net->b1, i, 0.5 + gsl_rng_uniform(r)); /* no kink near */
+  for (size_t i = 0; i < D; i++)
+    gsl_vector_set(in, i, 0.2 * gsl_rng_uniform(r));
+  gsl_vector_set(y, 1, 1.0);
+  gv_net_forward(net, in, y, s);
+  gv_net_backward(net, in, y, s, gr);
+  const size_t n = gv_net_pack_size(net);
+  gsl_vector *theta = gsl_vector_alloc(n), *g = gsl_vector_alloc(n), *v = gsl_vector_alloc(n);
+  gv_net_pack(net, theta);
+  gv_net_grad_pack(net, gr, g);
+  gv_taylor_direction(r, v);
+  fparams p = {.kind = K_NET, .x = theta, .net = work, .s = s, .in = in, .y = y};
+  gv_fd_scalar fn = {scalar_f, &p};
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test(&fn, theta, g, v, NULL, &res), GSL_SUCCESS);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_PASS);
+  ck_assert_msg(fabs(res.slope - 2.0) < 0.1, "slope %g", res.slope);
+  /* The largest entry off by 1e-3 relative. */
+  size_t imax = gsl_blas_idamax(g);
+  *gsl_vector_ptr(g, imax) *= 1.0 + 1e-3;
+  ck_assert_int_eq(gv_taylor_test(&fn, theta, g, v, NULL, &res), GSL_SUCCESS);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_FAIL);
+  ck_assert_msg(fabs(res.slope - 1.0) < 0.2, "slope %g", res.slope);
+  gsl_vector_free(theta);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+  gsl_vector_free(in);
+  gsl_vector_free(y);
+  gv_net_grad_free(gr);
+  gv_net_state_free(s);
+  gv_net_free(net);
+  gv_net_free(work);
+  gsl_rng_free(r);
+}
+END_TEST
+
+/* ---- The vector form: softmax at logits near 300 ---- */
+
+typedef struct {
+  const gsl_vector *a;
+} sparams;
+
+static int softmax_f(void *params, gsl_vector *p)
+{
+  const sparams *sp = params;
+  return gv_softmax(sp->a, p);
+}
+
+START_TEST(test_vector_softmax)
+{
+  const double av[5] = {300.2, 301.7, 299.4, 297.3, 300.9};
+  gsl_vector *a = gsl_vector_alloc(5), *p = gsl_vector_alloc(5), *v = gsl_vector_alloc(5);
+  memcpy(a->data, av, sizeof av);
+  gsl_matrix *J = gsl_matrix_alloc(5, 5);
+  gv_softmax(a, p);
+  gv_softmax_jacobian(p, J);
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, SEED + 200 + (unsigned long)_i);
+  gv_taylor_direction(r, v);
+  sparams sp = {a};
+  gv_fd_vector fn = {softmax_f, &sp, 5};
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test_vector(&fn, a, J, v, NULL, &res), GSL_SUCCESS);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_PASS);
+  ck_assert_msg(fabs(res.slope - 2.0) < 0.1, "slope %g", res.slope);
+  ck_assert_mem_eq(a->data, av, sizeof av);
+  /* The classic mistake: diag(p) alone. */
+  gsl_matrix_set_zero(J);
+  for (size_t i = 0; i < 5; i++)
+    gsl_matrix_set(J, i, i, gsl_vector_get(p, i));
+  ck_assert_int_eq(gv_taylor_test_vector(&fn, a, J, v, NULL, &res), GSL_SUCCESS);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_FAIL);
+  ck_assert_msg(fabs(res.slope - 1.0) < 0.2, "slope %g", res.slope);
+  gsl_vector_free(a);
+  gsl_vector_free(p);
+  gsl_vector_free(v);
+  gsl_matrix_free(J);
+  gsl_rng_free(r);
+}
+END_TEST
+
+/* ---- Options, restoration and errors ---- */
+
+START_TEST(test_options)
+{
+  gsl_vector *x = gsl_vector_alloc(4), *g = gsl_vector_alloc(4), *v = gsl_vector_alloc(4);
+  memcpy(x->data, X4, sizeof X4);
+  true_gradient(K_SMOOTH, X4, g);
+  gsl_vector_set_all(v, 0.5);
+  fparams p = {.kind = K_SMOOTH, .x = x};
+  gv_fd_scalar fn = {scalar_f, &p};
+  gv_taylor_options opt = {.eps0 = 0.01, .npoints = 12};
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_SUCCESS);
+  ck_assert_uint_eq(res.npoints, 12);
+  ck_assert_double_eq(res.eps[0], 0.01);
+  ck_assert_double_eq(res.eps[11], 0.01 / 2048.0);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_PASS);
+  /* Every remainder is recorded with its floor. */
+  for (size_t k = 0; k < res.npoints; k++)
+    ck_assert(res.rem[k] >= 0.0 && res.floor[k] > 0.0);
+  gsl_vector_free(x);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+  gsl_vector *x = gsl_vector_alloc(4), *g = gsl_vector_alloc(4), *v = gsl_vector_alloc(4);
+  gsl_vector *bad = gsl_vector_alloc(3);
+  memcpy(x->data, X4, sizeof X4);
+  true_gradient(K_SMOOTH, X4, g);
+  gsl_vector_set_all(v, 0.5);
+  fparams p = {.kind = K_SMOOTH, .x = x};
+  gv_fd_scalar fn = {scalar_f, &p};
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test(&fn, x, bad, v, NULL, &res), GSL_EBADLEN);
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, bad, NULL, &res), GSL_EBADLEN);
+  gv_taylor_options opt = {.npoints = 2};
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_EINVAL);
+  opt.npoints = GV_TAYLOR_MAX_POINTS + 1;
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_EINVAL);
+  opt = (gv_taylor_options){.eps0 = -1.0};
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_EINVAL);
+  opt.eps0 = NAN;
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_EINVAL);
+  gsl_vector_set_zero(bad);
+  gsl_vector *zero = gsl_vector_calloc(4);
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, zero, NULL, &res), GSL_EINVAL);
+  /* A planted status at f(x), then NaN and a status midway: x comes back bit for bit. */
+  const struct {
+    int call, status;
+    double value;
+  } planted[] = {{1, GSL_EDOM, 0.0}, {7, 0, NAN}, {9, GSL_ERANGE, 0.0}, {3, 0, -INFINITY}};
+  for (size_t t = 0; t < 4; t++) {
+    p = (fparams){.kind = K_SMOOTH,
+                  .x = x,
+                  .bad_call = planted[t].call,
+                  .bad_status = planted[t].status,
+                  .bad_value = planted[t].value};
+    int want = planted[t].status ? planted[t].status : GSL_EBADFUNC;
+    ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, NULL, &res), want);
+    ck_assert_mem_eq(x->data, X4, sizeof X4);
+  }
+  /* The vector form's sizes. */
+  gsl_matrix *D = gsl_matrix_alloc(4, 2);
+  gv_fd_vector vfn = {NULL, NULL, 3};
+  ck_assert_int_eq(gv_taylor_test_vector(&vfn, x, D, v, NULL, &res), GSL_EBADLEN);
+  vfn.m = 0;
+  ck_assert_int_eq(gv_taylor_test_vector(&vfn, x, D, v, NULL, &res), GSL_EBADLEN);
+  gsl_vector e0 = {0, 1, x->data, NULL, 0};
+  ck_assert_int_eq(gv_taylor_direction(NULL, &e0), GSL_EINVAL);
+  gsl_matrix_free(D);
+  gsl_vector_free(zero);
+  gsl_vector_free(bad);
+  gsl_vector_free(x);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+}
+END_TEST
+
+Suite *gv_test_suite(void)
+{
+  Suite *s = suite_create("taylor");
+  TCase *verdicts = tcase_create("Verdicts");
+  tcase_add_loop_test(verdicts, test_right, 0, NDIR);
+  tcase_add_loop_test(verdicts, test_wrong_entry, 0, NDIR);
+  tcase_add_loop_test(verdicts, test_linear, 0, NDIR);
+  tcase_add_loop_test(verdicts, test_quadratic, 0, NDIR);
+  tcase_add_loop_test(verdicts, test_network, 0, NDIR);
+  tcase_add_loop_test(verdicts, test_vector_softmax, 0, NDIR);
+  suite_add_tcase(s, verdicts);
+  TCase *errors = tcase_create("Errors");
+  tcase_add_test(errors, test_options);
+  tcase_add_test(errors, test_errors);
+  suite_add_tcase(s, errors);
+  return s;
+}

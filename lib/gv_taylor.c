@@ -1,0 +1,199 @@
+/* gv_taylor.c: the Taylor test's steps, remainders, rounding floor and fit. */
+#include "gv_taylor.h"
+
+#include <float.h>
+#include <math.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+
+int gv_taylor_direction(gsl_rng *rng, gsl_vector *v)
+{
+  if (v->size == 0)
+    return GSL_EINVAL;
+  double norm;
+  do { /* a draw of all zeros has probability 0, but cost nothing to refuse */
+    for (size_t i = 0; i < v->size; i++)
+      gsl_vector_set(v, i, gsl_ran_gaussian(rng, 1.0));
+    norm = gsl_blas_dnrm2(v);
+  } while (norm == 0.0);
+  gsl_vector_scale(v, 1.0 / norm);
+  return GSL_SUCCESS;
+}
+
+/* Checks the options and fills res->eps; x0 and v have been size-checked. */
+static int setup(const gsl_vector *x, const gsl_vector *v, const gv_taylor_options *opt,
+                 gv_taylor_result *res)
+{
+  if (x->size == 0)
+    return GSL_EINVAL;
+  double xmax = 0.0, vmax = 0.0;
+  for (size_t i = 0; i < x->size; i++) {
+    xmax = fmax(xmax, fabs(gsl_vector_get(x, i)));
+    vmax = fmax(vmax, fabs(gsl_vector_get(v, i)));
+  }
+  if (!(vmax > 0.0) || !isfinite(vmax))
+    return GSL_EINVAL;
+  size_t npoints = opt && opt->npoints ? opt->npoints : GV_TAYLOR_DEFAULT_POINTS;
+  double eps0 = opt ? opt->eps0 : 0.0;
+  if (npoints < 3 || npoints > GV_TAYLOR_MAX_POINTS || !isfinite(eps0) || eps0 < 0.0)
+    return GSL_EINVAL;
+  if (eps0 == 0.0)
+    eps0 = GV_TAYLOR_EPS0 * fmax(1.0, xmax) / vmax;
+  res->npoints = npoints;
+  for (size_t k = 0; k < npoints; k++)
+    res->eps[k] = ldexp(eps0, -(int)k);
+  return GSL_SUCCESS;
+}
+
+/* x = x0 + eps v; d = x - x0 as stored. */
+static void step_to(gsl_vector *x, const gsl_vector *x0, const gsl_vector *v, double eps,
+                    gsl_vector *d)
+{
+  for (size_t i = 0; i < x->size; i++) {
+    double xi0 = gsl_vector_get(x0, i), xi = xi0 + eps * gsl_vector_get(v, i);
+    gsl_vector_set(x, i, xi);
+    gsl_vector_set(d, i, xi - xi0);
+  }
+}
+
+/* The slope over the usable points with the smallest steps, and the verdict. */
+static void fit(gv_taylor_result *res)
+{
+  size_t idx[GV_TAYLOR_FIT_POINTS], n = 0;
+  for (size_t k = res->npoints; k-- > 0 && n < GV_TAYLOR_FIT_POINTS;)
+    if (res->rem[k] > res->floor[k])
+      idx[n++] = k;
+  res->nused = n;
+  if (n < 2) {
+    res->verdict = GV_TAYLOR_EXACT;
+    res->slope = res->window_lo = res->window_hi = NAN;
+    return;
+  }
+  double sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0;
+  for (size_t j = 0; j < n; j++) {
+    double lx = log(res->eps[idx[j]]), ly = log(res->rem[idx[j]]);
+    sx += lx;
+    sy += ly;
+    sxx += lx * lx;
+    sxy += lx * ly;
+  }
+  const double dn = (double)n;
+  res->slope = (dn * sxy - sx * sy) / (dn * sxx - sx * sx);
+  res->window_lo = res->eps[idx[0]];
+  res->window_hi = res->eps[idx[n - 1]];
+  res->verdict = res->slope >= GV_TAYLOR_PASS_SLOPE ? GV_TAYLOR_PASS : GV_TAYLOR_FAIL;
+}
+
+static int eval_scalar(const gv_fd_scalar *fn, double *fx)
+{
+  int status = fn->f(fn->params, fx);
+  if (status)
+    return status;
+  return isfinite(*fx) ? GSL_SUCCESS : GSL_EBADFUNC;
+}
+
+int gv_taylor_test(const gv_fd_scalar *fn, gsl_vector *x, const gsl_vector *g, const gsl_vector *v,
+                   const gv_taylor_options *opt, gv_taylor_result *res)
+{
+  if (g->size != x->size || v->size != x->size)
+    return GSL_EBADLEN;
+  int status = setup(x, v, opt, res);
+  if (status)
+    return status;
+  gsl_vector *x0 = gsl_vector_alloc(x->size), *d = gsl_vector_alloc(x->size);
+  if (!x0 || !d) {
+    status = GSL_ENOMEM;
+    goto cleanup;
+  }
+  gsl_vector_memcpy(x0, x);
+  double f0, xg = 0.0, gv;
+  for (size_t i = 0; i < x->size; i++)
+    xg += fabs(gsl_vector_get(x, i) * gsl_vector_get(g, i));
+  gsl_blas_ddot(g, v, &gv);
+  res->slope_gv = gv;
+  if ((status = eval_scalar(fn, &f0)))
+    goto restore;
+  res->f0 = f0;
+  for (size_t k = 0; k < res->npoints; k++) {
+    double fk, gd;
+    step_to(x, x0, v, res->eps[k], d);
+    if ((status = eval_scalar(fn, &fk)))
+      goto restore;
+    gsl_blas_ddot(g, d, &gd);
+    res->rem[k] = fabs(fk - f0 - gd);
+    res->floor[k] = GV_TAYLOR_NOISE * DBL_EPSILON * (fabs(f0) + fabs(fk) + fabs(gd) + xg);
+  }
+  fit(res);
+restore:
+  gsl_vector_memcpy(x, x0); /* bit for bit, whatever happened */
+cleanup:
+  gsl_vector_free(x0);
+  gsl_vector_free(d);
+  return status;
+}
+
+static int eval_vector(const gv_fd_vector *fn, gsl_vector *fx)
+{
+  int status = fn->f(fn->params, fx);
+  if (status)
+    return status;
+  for (size_t j = 0; j < fx->size; j++)
+    if (!isfinite(gsl_vector_get(fx, j)))
+      return GSL_EBADFUNC;
+  return GSL_SUCCESS;
+}
+
+int gv_taylor_test_vector(const gv_fd_vector *fn, gsl_vector *x, const gsl_matrix *D,
+                          const gsl_vector *v, const gv_taylor_options *opt, gv_taylor_result *res)
+{
+  const size_t n = x->size, m = fn->m;
+  if (m == 0 || D->size1 != n || D->size2 != m || v->size != n)
+    return GSL_EBADLEN;
+  int status = setup(x, v, opt, res);
+  if (status)
+    return status;
+  gsl_vector *x0 = gsl_vector_alloc(n), *d = gsl_vector_alloc(n);
+  gsl_vector *F0 = gsl_vector_alloc(m), *Fk = gsl_vector_alloc(m), *Dd = gsl_vector_alloc(m);
+  if (!x0 || !d || !F0 || !Fk || !Dd) {
+    status = GSL_ENOMEM;
+    goto cleanup;
+  }
+  gsl_vector_memcpy(x0, x);
+  /* ||(sum_i |x_i D(i, j)|)_j||_2: the rounding of x passed on through F. */
+  double xg = 0.0;
+  for (size_t j = 0; j < m; j++) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+      s += fabs(gsl_vector_get(x, i) * gsl_matrix_get(D, i, j));
+    xg = hypot(xg, s);
+  }
+  gsl_blas_dgemv(CblasTrans, 1.0, D, v, 0.0, Dd);
+  res->slope_gv = gsl_blas_dnrm2(Dd);
+  if ((status = eval_vector(fn, F0)))
+    goto restore;
+  const double nf0 = gsl_blas_dnrm2(F0);
+  res->f0 = nf0;
+  for (size_t k = 0; k < res->npoints; k++) {
+    step_to(x, x0, v, res->eps[k], d);
+    if ((status = eval_vector(fn, Fk)))
+      goto restore;
+    gsl_blas_dgemv(CblasTrans, 1.0, D, d, 0.0, Dd);
+    const double nfk = gsl_blas_dnrm2(Fk), ndd = gsl_blas_dnrm2(Dd);
+    gsl_vector_sub(Fk, F0);
+    gsl_vector_sub(Fk, Dd);
+    res->rem[k] = gsl_blas_dnrm2(Fk);
+    res->floor[k] = GV_TAYLOR_NOISE * DBL_EPSILON * (nf0 + nfk + ndd + xg);
+  }
+  fit(res);
+restore:
+  gsl_vector_memcpy(x, x0);
+cleanup:
+  gsl_vector_free(x0);
+  gsl_vector_free(d);
+  gsl_vector_free(F0);
+  gsl_vector_free(Fk);
+  gsl_vector_free(Dd);
+  return status;
+}

@@ -1,0 +1,102 @@
+/* gv_taylor.h: the Taylor test, a convergence-order check of a gradient.
+ *
+ * For a direction v and steps eps, the remainder
+ *
+ *   r(eps) = |f(x + eps v) - f(x) - eps g.v|
+ *
+ * is (eps^2 / 2) |v^T H v| + O(eps^3) when g is the gradient of f at x, and
+ * eps |(grad f - g).v| + O(eps^2) when it is not: plotted against eps on
+ * log-log axes it falls with slope 2 for a right gradient and slope 1 for a
+ * wrong one. The test needs no tolerance: it fits the slope.
+ *
+ * Steps: eps_k = eps0 2^-k, k = 0 .. npoints - 1; by default npoints =
+ * GV_TAYLOR_DEFAULT_POINTS and eps0 = GV_TAYLOR_EPS0 max(1, max_i |x_i|) /
+ * max_i |v_i|, so the steps start at a small fraction of x's scale and
+ * descend seven decades. The linear term uses the perturbation as stored,
+ * d = (x + eps v) - x, so that the rounding of x + eps v is no error.
+ *
+ * Rounding floor: a remainder is usable when it exceeds
+ *   GV_TAYLOR_NOISE DBL_EPSILON (|f(x)| + |f(x + d)| + |g.d| + sum_i |x_i g_i|),
+ * a thousand times the rounding of the values it is made of (the last term
+ * is the rounding of x as f passes it on). The slope is the least-squares
+ * slope of log r against log eps over the GV_TAYLOR_FIT_POINTS usable points
+ * with the smallest steps (or all usable points if fewer): as deep into the
+ * asymptotic regime as rounding allows, away from the pre-asymptotic
+ * regime at large steps.
+ *
+ * Verdict:
+ *   GV_TAYLOR_PASS  slope >= GV_TAYLOR_PASS_SLOPE (1.8): second order, g right
+ *                   along v. A function exactly quadratic along v gives 2.
+ *   GV_TAYLOR_FAIL  slope below 1.8: a wrong gradient gives about 1.
+ *   GV_TAYLOR_EXACT fewer than 2 usable points: the remainder is at rounding
+ *                   level at (nearly) every step, as for a function linear
+ *                   along v with the right gradient; slope is NaN. A wrong
+ *                   gradient cannot hide here unless its error along v is
+ *                   itself below the rounding floor at eps0.
+ * A test checks one direction: an error orthogonal to v goes unseen, which
+ * is why v is random (gv_taylor_direction).
+ *
+ * The function reads its variable x in place, as for the finite-difference
+ * engine (gv_fd.h): the test sets x = x0 + eps v, evaluates, and restores x
+ * bit for bit, also on error. Each test allocates one vector of the size of
+ * x (the vector form also three of size m).
+ *
+ * Errors: GSL_EBADLEN on sizes that do not match, GSL_EINVAL on an empty x,
+ * a zero or non-finite direction, npoints outside [3, GV_TAYLOR_MAX_POINTS]
+ * or eps0 negative or not finite, GSL_ENOMEM, GSL_EBADFUNC when f returns a
+ * non-finite value, otherwise any non-zero status the function itself
+ * returns. Nothing calls the GSL error handler. */
+#ifndef GV_TAYLOR_H
+#define GV_TAYLOR_H
+
+#include <stddef.h>
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+
+#include "gv_fd.h"
+
+#define GV_TAYLOR_MAX_POINTS 32
+#define GV_TAYLOR_DEFAULT_POINTS 24
+#define GV_TAYLOR_EPS0 0.0625
+#define GV_TAYLOR_FIT_POINTS 6
+#define GV_TAYLOR_NOISE 1e3
+#define GV_TAYLOR_PASS_SLOPE 1.8
+
+enum { GV_TAYLOR_PASS = 0, GV_TAYLOR_FAIL = 1, GV_TAYLOR_EXACT = 2 };
+
+/* Zero fields select the defaults; a NULL options pointer selects them all. */
+typedef struct {
+  double eps0;    /* the largest step, 0 for the default */
+  size_t npoints; /* number of steps, 0 for GV_TAYLOR_DEFAULT_POINTS */
+} gv_taylor_options;
+
+typedef struct {
+  int verdict;                        /* GV_TAYLOR_PASS, _FAIL or _EXACT */
+  double slope;                       /* fitted slope; NaN when EXACT */
+  size_t npoints;                     /* steps taken */
+  size_t nused;                       /* points in the fit */
+  double eps[GV_TAYLOR_MAX_POINTS];   /* eps_k */
+  double rem[GV_TAYLOR_MAX_POINTS];   /* r(eps_k) */
+  double floor[GV_TAYLOR_MAX_POINTS]; /* the rounding floor at eps_k */
+  double window_lo, window_hi;        /* smallest and largest eps in the fit; NaN when EXACT */
+  double f0;                          /* f(x) (the vector form: ||F(x)||_2) */
+  double slope_gv;                    /* g.v (the vector form: ||D^T v||_2) */
+} gv_taylor_result;
+
+/* v = a random direction of unit 2-norm, uniform on the sphere (normalised
+ * Gaussian draws from rng). GSL_EINVAL if v is empty. */
+int gv_taylor_direction(gsl_rng *rng, gsl_vector *v);
+
+/* The Taylor test of the gradient g (size of x) of fn at x along v (size of
+ * x). opt may be NULL. */
+int gv_taylor_test(const gv_fd_scalar *fn, gsl_vector *x, const gsl_vector *g, const gsl_vector *v,
+                   const gv_taylor_options *opt, gv_taylor_result *res);
+
+/* The same for F: R^n -> R^m and its Jacobian D (n-by-m, D(i, j) = dF_j/dx_i),
+ * with r(eps) = ||F(x + eps v) - F(x) - eps D^T v||_2. */
+int gv_taylor_test_vector(const gv_fd_vector *fn, gsl_vector *x, const gsl_matrix *D,
+                          const gsl_vector *v, const gv_taylor_options *opt, gv_taylor_result *res);
+
+#endif
