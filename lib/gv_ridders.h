@@ -35,10 +35,12 @@
  * Error estimate: the larger of the tableau's (the best entry's difference
  * to its neighbours) and a round-off bound carried through the tableau, each
  * value of f taken to be off by eps/2 (|f| + |x0 f'(x0)|) (the second term is
- * the rounding of x0 as f passes it on). Measured on smooth functions it is
- * typically 2 to 10 times the true error, rarely (a few per cent) below it;
- * it is larger where f computes from x0 exactly (f(x) = g(x - c) with x near
- * c), which the engine cannot know.
+ * the rounding of x0 as f passes it on). Measured (checks/bench_accuracy.c):
+ * median 12 times the true error on exp and sin, never below it; median 2 on
+ * the seed's network loss per parameter, below it for 14% of entries; median
+ * 1.4 on the softmax Jacobian at logits near 300, below it for a third of
+ * entries. It is larger where f computes from x0 exactly (f(x) = g(x - c)
+ * with x near c), which the engine cannot know.
  *
  * Cost: typically 4 (probe) + 2 per tableau row, 12 to 26 evaluations per
  * entry, never more than GV_RIDDERS_MAX_EVALS. Accuracy on smooth functions:
