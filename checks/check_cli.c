@@ -91,6 +91,7 @@ static const struct {
     {{"extra"}, "extra"},
     {{"--out", ""}, "--out"},
     {{"--out", "/proc/no/such/dir"}, "/proc/no/such/dir"},
+    {{"--method", "fast"}, "fast"},
     {{"explain"}, "explain"},
     {{"explain", "nope"}, "nope"},
     {{"explain", "grad_W", "--seed", "x"}, "'x'"},

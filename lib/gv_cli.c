@@ -30,6 +30,9 @@ static const char usage_text[] =
     "  -o, --out DIR       directory for gradient-report.{md,json,html} and junit.xml\n"
     "                      (default reports)\n"
     "      --only IDS      check only these formula ids, comma-separated\n"
+    "  -m, --method M      numeric side: central (default; 4 evaluations per entry),\n"
+    "                      ridders (extrapolation, ~15-25) or cstep (complex step, 1,\n"
+    "                      where a complex implementation exists; ridders elsewhere)\n"
     "  -q, --quiet         print only the verdict line\n"
     "  -l, --list          list the formula ids and exit\n"
     "  -h, --help          show this help and exit\n"
@@ -104,21 +107,17 @@ static void list_formulas(FILE *out)
 static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
 {
   static const struct option longopts[] = {
-      {"seed", required_argument, NULL, 's'},
-      {"trials", required_argument, NULL, 't'},
-      {"out", required_argument, NULL, 'o'},
-      {"only", required_argument, NULL, 'O'},
-      {"quiet", no_argument, NULL, 'q'},
-      {"list", no_argument, NULL, 'l'},
-      {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},
-      {NULL, 0, NULL, 0},
+      {"seed", required_argument, NULL, 's'}, {"trials", required_argument, NULL, 't'},
+      {"out", required_argument, NULL, 'o'},  {"only", required_argument, NULL, 'O'},
+      {"quiet", no_argument, NULL, 'q'},      {"method", required_argument, NULL, 'm'},
+      {"list", no_argument, NULL, 'l'},       {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
   };
   unsigned long v;
   int c;
   optind = 0; /* glibc: a full reinitialisation, so that the parser can run again */
   opterr = 0; /* our own messages, one line each */
-  while ((c = getopt_long(argc, argv, ":s:t:o:qlhV", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":s:t:o:m:qlhV", longopts, NULL)) != -1) {
     switch (c) {
     case 's':
       if (parse_count(optarg, (unsigned long)-1, &v)) {
@@ -149,6 +148,13 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
     case 'q':
       o->quiet = 1;
       break;
+    case 'm':
+      if (gv_method_parse(optarg, &o->driver.method)) {
+        fprintf(err, "gradverify: --method: unknown method '%s' (central, ridders or cstep)\n",
+                optarg);
+        return -1;
+      }
+      break;
     case 'l':
       list_formulas(out);
       return 1;
@@ -173,8 +179,24 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
   return 0;
 }
 
+/* The Taylor test in brief: "slope 1.98-2.01", plus exact and failing counts. */
+static const char *taylor_summary(const gv_taylor_stats *t, char *buf, size_t size)
+{
+  int n = 0;
+  if (t->pass + t->fail > 0)
+    n = snprintf(buf, size, "slope %.2f-%.2f", t->min_slope, t->max_slope);
+  if (t->exact && n >= 0 && (size_t)n < size)
+    n += snprintf(buf + n, size - (size_t)n, "%s%zu exact", n ? ", " : "", t->exact);
+  if (t->fail && n >= 0 && (size_t)n < size)
+    n += snprintf(buf + n, size - (size_t)n, "%s%zu fail", n ? ", " : "", t->fail);
+  if (n == 0)
+    snprintf(buf, size, "-");
+  return buf;
+}
+
 static void print_summary(FILE *out, const gv_run *run, const char *dir, int quiet)
 {
+  char buf[64];
   size_t passed = 0, caught = 0;
   for (size_t i = 0; i < run->n_formulas; i++)
     passed += run->formulas[i].pass;
@@ -185,8 +207,9 @@ static void print_summary(FILE *out, const gv_run *run, const char *dir, int qui
             run->trials);
     for (size_t i = 0; i < run->n_formulas; i++) {
       const gv_formula_result *fr = &run->formulas[i];
-      fprintf(out, "  %-4s  %-24s max rel err %.1e  worst %.2f of tolerance\n",
-              fr->pass ? "pass" : "FAIL", fr->formula->id, fr->cmp.max_rel, fr->cmp.worst_ratio);
+      fprintf(out, "  %-4s  %-24s %-7s max rel err %.1e  worst %.2f of tolerance  Taylor %s\n",
+              fr->pass ? "pass" : "FAIL", fr->formula->id, gv_method_name(fr->method),
+              fr->cmp.max_rel, fr->cmp.worst_ratio, taylor_summary(&fr->taylor, buf, sizeof buf));
       if (!fr->pass)
         fprintf(out, "        worst: trial %zu, entry (%zu, %zu): analytic %.10g, numeric %.10g\n",
                 fr->cmp.worst_trial, fr->cmp.worst_row, fr->cmp.worst_col, fr->cmp.worst_analytic,

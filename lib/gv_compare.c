@@ -86,6 +86,7 @@ int gv_cmp_entry(gv_cmp *c, size_t row, size_t col, double analytic, double nume
     c->worst_numeric = numeric;
     c->worst_ratio = ratio;
     c->worst_term = largest_term(analytic, numeric, e, tol);
+    c->worst_errbar = e;
   }
   return pass;
 }
@@ -138,5 +139,6 @@ void gv_cmp_merge(gv_cmp *dst, const gv_cmp *src)
     dst->worst_numeric = src->worst_numeric;
     dst->worst_ratio = src->worst_ratio;
     dst->worst_term = src->worst_term;
+    dst->worst_errbar = src->worst_errbar;
   }
 }

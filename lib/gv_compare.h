@@ -63,9 +63,10 @@ typedef struct {
   size_t worst_trial; /* set by the caller through gv_cmp_set_trial */
   size_t worst_row, worst_col;
   double worst_analytic, worst_numeric, worst_ratio;
-  gv_term worst_term; /* the largest term of the worst entry's bound */
-  size_t trial;       /* current trial label, copied into worst_trial */
-  size_t unresolved;  /* finite entries not resolved to 1% (not in hist_rel) */
+  gv_term worst_term;  /* the largest term of the worst entry's bound */
+  double worst_errbar; /* the worst entry's error bar e */
+  size_t trial;        /* current trial label, copied into worst_trial */
+  size_t unresolved;   /* finite entries not resolved to 1% (not in hist_rel) */
   size_t hist_rel[GV_CMP_HIST_BINS];
   size_t hist_ratio[GV_CMP_HIST_BINS];
 } gv_cmp;

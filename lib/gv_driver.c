@@ -1,11 +1,14 @@
 /* gv_driver.c: seeded trials, results per formula and per control. */
 #include "gv_driver.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
+
+#include "gv_taylor.h"
 
 void gv_driver_options_init(gv_driver_options *o)
 {
@@ -13,6 +16,8 @@ void gv_driver_options_init(gv_driver_options *o)
       .seed = GV_DRIVER_DEFAULT_SEED,
       .trials = GV_DRIVER_DEFAULT_TRIALS,
       .tol = {GV_TOL_DEFAULT_ATOL, GV_TOL_DEFAULT_RTOL, GV_TOL_DEFAULT_KERR},
+      .method = GV_METHOD_CENTRAL,
+      .taylor = 1,
   };
 }
 
@@ -47,20 +52,44 @@ typedef struct {
   size_t failed, corrupted, redraws, min_entries, max_entries;
   gsl_matrix *heat; /* of the first failing trial; the caller owns it */
   size_t heat_trial;
+  gv_method used;
+  gv_taylor_stats taylor;
 } totals;
+
+static void taylor_add(gv_taylor_stats *s, const gv_trial_info *info)
+{
+  if (info->taylor_verdict == GV_TAYLOR_EXACT) {
+    s->exact++;
+    return;
+  }
+  if (info->taylor_verdict == GV_TAYLOR_PASS)
+    s->pass++;
+  else
+    s->fail++;
+  /* fmin/fmax skip the NaN the stats start with. */
+  s->min_slope = fmin(s->min_slope, info->taylor_slope);
+  s->max_slope = fmax(s->max_slope, info->taylor_slope);
+}
 
 /* Runs `trials` trials of f with variant v; fills cmp and t. */
 static int run_trials(const gv_driver_options *o, const gv_formula *f, gv_variant v, gsl_rng *r,
-                      gv_cmp *cmp, totals *t)
+                      gsl_rng *rt, gv_cmp *cmp, totals *t)
 {
-  gsl_rng_set(r, gv_driver_formula_seed(o->seed, f->id));
+  unsigned long s = gv_driver_formula_seed(o->seed, f->id);
+  gsl_rng_set(r, s);
+  /* The Taylor directions come from a stream of their own, so that turning
+   * the test on or off changes no other number. */
+  gsl_rng_set(rt, (s ^ 0x5a17e5UL) ? (s ^ 0x5a17e5UL) : 1);
   gv_cmp_init(cmp);
-  *t = (totals){.min_entries = (size_t)-1};
+  *t = (totals){.min_entries = (size_t)-1, .taylor = {.min_slope = NAN, .max_slope = NAN}};
   for (size_t k = 0; k < o->trials; k++) {
     gv_cmp one;
     gv_cmp_init(&one);
     gv_cmp_set_trial(&one, k);
-    gv_trial_info info = {.corrupt = o->corrupt, .want_heat = t->heat == NULL};
+    gv_trial_info info = {.corrupt = o->corrupt,
+                          .want_heat = t->heat == NULL,
+                          .method = o->method,
+                          .taylor = o->taylor ? rt : NULL};
     int status = f->trial(r, v, &o->tol, &one, &info);
     if (info.heat) {
       t->heat = info.heat;
@@ -69,6 +98,9 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, gv_varian
     if (status)
       return status;
     gv_cmp_merge(cmp, &one);
+    t->used = info.used;
+    if (o->taylor)
+      taylor_add(&t->taylor, &info);
     t->failed += one.nfail > 0;
     t->corrupted += info.corrupted;
     t->redraws += info.redraws;
@@ -82,7 +114,11 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, gv_varian
 
 int gv_driver_run(const gv_driver_options *o, gv_run *run)
 {
-  *run = (gv_run){.seed = o->seed, .trials = o->trials, .tol = o->tol};
+  *run = (gv_run){.seed = o->seed,
+                  .trials = o->trials,
+                  .tol = o->tol,
+                  .method = o->method,
+                  .taylor = o->taylor};
   if (o->trials == 0 || !(o->tol.atol >= 0.0) || !(o->tol.rtol >= 0.0) || !(o->tol.kerr >= 0.0))
     return GSL_EINVAL;
   for (size_t i = 0; o->only && i < o->n_only; i++)
@@ -94,9 +130,9 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
   const gv_control *controls = gv_control_list(&nc);
   run->formulas = calloc(nf, sizeof *run->formulas);
   run->controls = calloc(nc, sizeof *run->controls);
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937), *rt = gsl_rng_alloc(gsl_rng_mt19937);
   int status = GSL_ENOMEM;
-  if (!run->formulas || !run->controls || !r)
+  if (!run->formulas || !run->controls || !r || !rt)
     goto fail;
 
   run->pass = 1;
@@ -107,11 +143,13 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
     fr->formula = &formulas[i];
     fr->trials = o->trials;
     totals t;
-    status = run_trials(o, fr->formula, GV_RIGHT, r, &fr->cmp, &t);
+    status = run_trials(o, fr->formula, GV_RIGHT, r, rt, &fr->cmp, &t);
     fr->heat = t.heat;
     fr->heat_trial = t.heat_trial;
     if (status)
       goto fail;
+    fr->method = t.used;
+    fr->taylor = t.taylor;
     fr->failed_trials = t.failed;
     fr->corrupted_trials = t.corrupted;
     fr->redraws = t.redraws;
@@ -127,20 +165,23 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
     totals t;
     cr->control = &controls[i];
     cr->trials = o->trials;
-    status = run_trials(o, gv_formula_find(controls[i].formula_id), controls[i].variant, r,
+    status = run_trials(o, gv_formula_find(controls[i].formula_id), controls[i].variant, r, rt,
                         &cr->cmp, &t);
     cr->heat = t.heat;
     cr->heat_trial = t.heat_trial;
     if (status)
       goto fail;
     cr->caught_trials = t.failed;
+    cr->taylor = t.taylor;
     cr->caught = cr->cmp.nfail > 0;
     run->pass &= cr->caught;
   }
   gsl_rng_free(r);
+  gsl_rng_free(rt);
   return GSL_SUCCESS;
 fail:
   gsl_rng_free(r);
+  gsl_rng_free(rt);
   gv_run_free(run);
   return status;
 }

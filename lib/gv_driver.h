@@ -25,12 +25,22 @@ typedef struct {
   gv_tol tol;
   const char **only; /* ids to run; NULL runs all */
   size_t n_only;
-  double corrupt; /* relative corruption of each trial's largest analytic
-                     entry (0: none); for measuring what the check catches */
+  gv_method method; /* how the numeric side is computed (default central) */
+  int taylor;       /* run the Taylor test in every trial (default 1) */
+  double corrupt;   /* relative corruption of each trial's largest analytic
+                       entry (0: none); for measuring what the check catches */
 } gv_driver_options;
+
+/* The Taylor test over a formula's trials (gv_taylor.h). */
+typedef struct {
+  size_t pass, exact, fail;    /* trials by verdict */
+  double min_slope, max_slope; /* over trials with a fitted slope; NaN if none */
+} gv_taylor_stats;
 
 typedef struct {
   const gv_formula *formula;
+  gv_method method; /* how the numeric side was computed */
+  gv_taylor_stats taylor;
   size_t trials;
   size_t failed_trials;
   size_t corrupted_trials; /* with gv_driver_options.corrupt: trials corrupted */
@@ -44,6 +54,7 @@ typedef struct {
 
 typedef struct {
   const gv_control *control;
+  gv_taylor_stats taylor;
   size_t trials;
   size_t caught_trials; /* trials in which at least one entry failed */
   gv_cmp cmp;
@@ -56,6 +67,8 @@ typedef struct {
   unsigned long seed;
   size_t trials;
   gv_tol tol;
+  gv_method method;
+  int taylor;
   size_t n_formulas, n_controls;
   gv_formula_result *formulas;
   gv_control_result *controls;

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+
 static const gv_formula formulas[] = {
     {"softmax_jacobian", "∂p/∂a = diag(p) − ppᵀ", "∂pᵢ/∂aⱼ = pᵢ(δᵢⱼ − pⱼ) by the quotient rule",
      "n ∈ [1, 50]; a uniform in [−s, s], s log-uniform in [0.1, 500]", gv_trial_softmax_jacobian},
@@ -59,6 +61,23 @@ static const gv_control controls[] = {
     {"identity_xTAx_2Ax", "∂xᵀAx/∂x = 2Ax for a non-symmetric A", "identity_xTAx",
      GV_MISTAKE_XTAX_SYMMETRIC},
 };
+
+static const char *const method_names[] = {"central", "ridders", "cstep"};
+
+const char *gv_method_name(gv_method m)
+{
+  return (size_t)m < sizeof method_names / sizeof method_names[0] ? method_names[m] : "?";
+}
+
+int gv_method_parse(const char *s, gv_method *m)
+{
+  for (size_t i = 0; i < sizeof method_names / sizeof method_names[0]; i++)
+    if (strcmp(s, method_names[i]) == 0) {
+      *m = (gv_method)i;
+      return GSL_SUCCESS;
+    }
+  return GSL_EINVAL;
+}
 
 const gv_formula *gv_formula_list(size_t *count)
 {

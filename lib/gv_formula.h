@@ -31,6 +31,19 @@ typedef enum {
   GV_MISTAKE_W_NOMASK,       /* dL/dW = (V^T delta1) x^T */
 } gv_variant;
 
+/* How the numeric side is computed. */
+typedef enum {
+  GV_METHOD_CENTRAL = 0, /* central difference, gv_fd.h */
+  GV_METHOD_RIDDERS,     /* Ridders' extrapolation, gv_ridders.h */
+  GV_METHOD_CSTEP,       /* complex step where a complex implementation exists
+                            (gv_complex.h), Ridders elsewhere */
+} gv_method;
+
+/* "central", "ridders" or "cstep". */
+const char *gv_method_name(gv_method m);
+/* The method named s; GSL_EINVAL for an unknown name. */
+int gv_method_parse(const char *s, gv_method *m);
+
 #define GV_CORRUPT_MIN 1e-4
 
 /* What one trial is told and reports besides the comparison. */
@@ -47,8 +60,16 @@ typedef struct {
    * caller (gsl_matrix_free); NULL otherwise. */
   int want_heat;
   gsl_matrix *heat;
-  size_t entries; /* out: entries compared */
-  size_t redraws; /* out: inputs redrawn because a ReLU sat within a step of its kink */
+  gv_method method;    /* in: how to compute the numeric side */
+  gv_method used;      /* out: how it was computed */
+  gsl_rng *taylor;     /* in: when not NULL, run the Taylor test of the analytic
+                          side along a direction drawn from this generator */
+  double taylor_eps0;  /* in: the Taylor test's largest step, 0 for its default
+                          (a trial whose function has a domain sets it) */
+  int taylor_verdict;  /* out: GV_TAYLOR_PASS, _FAIL or _EXACT, when run */
+  double taylor_slope; /* out: its fitted slope (NaN when EXACT) */
+  size_t entries;      /* out: entries compared */
+  size_t redraws;      /* out: inputs redrawn because a ReLU sat within a step of its kink */
 } gv_trial_info;
 
 /* Draws one random instance from r, compares analytic against numeric into

@@ -6,6 +6,7 @@
 
 #include <gsl/gsl_matrix.h>
 
+#include "gv_fd.h"
 #include "gv_formula.h"
 
 typedef struct {
@@ -22,5 +23,29 @@ gsl_vector_view gv_trial_col(gsl_matrix *m);
  * applies info->corrupt first (see gv_trial_info). */
 int gv_trial_pair_compare(const gv_trial_pair *t, const gv_tol *tol, gv_cmp *cmp,
                           gv_trial_info *info);
+
+/* The numeric side by info->method: central differences or Ridders (the
+ * complex step, which needs a complex implementation, falls back to Ridders
+ * here; trials that have one call gv_trial_cstep_*). Sets info->used. */
+int gv_trial_gradient(gv_trial_info *info, const gv_fd_scalar *fn, gsl_vector *x, gsl_vector *g,
+                      gsl_vector *e);
+int gv_trial_gradient_matrix(gv_trial_info *info, const gv_fd_scalar *fn, gsl_matrix *X,
+                             gsl_matrix *G, gsl_matrix *E);
+int gv_trial_jacobian(gv_trial_info *info, const gv_fd_vector *fn, gsl_vector *x, gsl_matrix *D,
+                      gsl_matrix *E);
+
+/* The complex step's error bar for the numeric matrix N: GV_TRIAL_CSTEP_ULPS
+ * units in the last place of the derivative's scale (its largest entry), the
+ * rounding of a complex evaluation without cancellation. */
+#define GV_TRIAL_CSTEP_ULPS 16.0
+void gv_trial_cstep_errbar(const gsl_matrix *N, gsl_matrix *E);
+
+/* The Taylor test of the analytic side, when info->taylor is set: for a
+ * scalar function fn (vector_fn NULL) the analytic matrix is the gradient of
+ * the variable x laid out in the same memory order (a vector, or a matrix
+ * with tda == size2 viewed as one); for a vector function vector_fn (fn NULL)
+ * it is the n-by-m Jacobian. Sets info->taylor_verdict and taylor_slope. */
+int gv_trial_taylor(gv_trial_info *info, const gv_fd_scalar *fn, const gv_fd_vector *vector_fn,
+                    gsl_vector *x, const gsl_matrix *analytic);
 
 #endif

@@ -170,11 +170,18 @@ static int id_trial(gsl_rng *r, id_kind kind, gv_variant v, const gv_tol *tol, g
 
   if (kind == ID_AX) {
     gv_fd_vector fv = {f_Ax, &c, m};
-    status = gv_fd_jacobian(&fv, c.x, t.numeric, t.err);
+    status = gv_trial_jacobian(info, &fv, c.x, t.numeric, t.err);
+    if (!status)
+      status = gv_trial_taylor(info, NULL, &fv, c.x, t.analytic);
   } else if (kind == ID_ATXB) {
-    status = gv_fd_gradient_matrix(&fn, c.X, t.numeric, t.err);
+    gsl_vector_view xv = gsl_vector_view_array(c.X->data, c.X->size1 * c.X->size2);
+    status = gv_trial_gradient_matrix(info, &fn, c.X, t.numeric, t.err);
+    if (!status)
+      status = gv_trial_taylor(info, &fn, NULL, &xv.vector, t.analytic);
   } else {
-    status = gv_fd_gradient(&fn, c.x, &gn.vector, &ge.vector);
+    status = gv_trial_gradient(info, &fn, c.x, &gn.vector, &ge.vector);
+    if (!status)
+      status = gv_trial_taylor(info, &fn, NULL, c.x, t.analytic);
   }
   if (!status)
     status = gv_trial_pair_compare(&t, tol, cmp, info);

@@ -7,13 +7,18 @@
  * straddles the kink and measures neither one-sided slope. Such draws are
  * redrawn, and counted. One trial in ten plants a unit exactly at its kink
  * (z_i = 0, as after a zero initialisation) so that the redraw is exercised. */
+#include <complex.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include <gsl/gsl_errno.h>
 
+#include "gv_complex.h"
+#include "gv_cstep.h"
 #include "gv_fd.h"
 #include "gv_mistakes.h"
 #include "gv_net.h"
+#include "gv_net_pack.h"
 #include "gv_random.h"
 #include "gv_trial.h"
 
@@ -130,6 +135,52 @@ static int loss_of_z(void *params, double *L)
   return status;
 }
 
+/* The complex step over all parameters at once (gv_complex.h), of which the
+ * part named by `what` ('V', 'c', 'W' or 'b') goes into N. */
+static int net_cstep(const net_case *c, char what, gsl_matrix *N, gsl_matrix *E,
+                     gv_trial_info *info)
+{
+  const gv_net *net = c->net;
+  size_t D = net->n_in, H = net->n_hidden, K = net->n_out, n = gv_net_pack_size(net);
+  gsl_vector *theta = gsl_vector_alloc(n), *g = gsl_vector_alloc(n);
+  gv_net *dn = gv_net_alloc(D, H, K); /* the gradient, shaped like the network */
+  double complex *work = malloc((H + K) * sizeof *work);
+  int status = GSL_ENOMEM;
+  if (!theta || !g || !dn || !work)
+    goto out;
+  gv_complex_net_problem prob = {D, H, K, c->x->data, c->y->data, work};
+  gv_cstep_fn cf = {gv_complex_net_loss_fn, &prob, 1};
+  status = gv_net_pack(net, theta);
+  if (!status)
+    status = gv_cstep_gradient(&cf, theta, g, 0.0);
+  if (!status)
+    status = gv_net_unpack(g, dn);
+  if (status)
+    goto out;
+  gsl_vector_view col = gsl_matrix_column(N, 0);
+  switch (what) {
+  case 'V':
+    status = gsl_matrix_memcpy(N, dn->V);
+    break;
+  case 'c':
+    status = gsl_vector_memcpy(&col.vector, dn->b2);
+    break;
+  case 'W':
+    status = gsl_matrix_memcpy(N, dn->W);
+    break;
+  default:
+    status = gsl_vector_memcpy(&col.vector, dn->b1);
+  }
+  gv_trial_cstep_errbar(N, E);
+  info->used = GV_METHOD_CSTEP;
+out:
+  gsl_vector_free(theta);
+  gsl_vector_free(g);
+  gv_net_free(dn);
+  free(work);
+  return status;
+}
+
 /* The analytic side of each trial, right or planted. */
 static int analytic_side(const net_case *c, char what, gv_variant v, gsl_matrix *out)
 {
@@ -179,32 +230,41 @@ static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_
     goto out;
 
   gv_fd_scalar fn = {loss_of_params, &c};
+  z_ctx zc = {&c, NULL};
   gsl_vector_view gn = gv_trial_col(t.numeric), ge = gv_trial_col(t.err);
+  gsl_vector_view var; /* the variable, as one vector over its memory */
   switch (what) {
-  case 'z': {
+  case 'z':
     z = gsl_vector_alloc(net->n_hidden);
     if (!z) {
       status = GSL_ENOMEM;
       goto out;
     }
     gsl_vector_memcpy(z, c.s->z);
-    z_ctx zc = {&c, z};
-    gv_fd_scalar fz = {loss_of_z, &zc};
-    status = gv_fd_gradient(&fz, z, &gn.vector, &ge.vector);
+    zc.z = z;
+    fn = (gv_fd_scalar){loss_of_z, &zc};
+    var = gsl_vector_subvector(z, 0, z->size);
     break;
-  }
   case 'V':
-    status = gv_fd_gradient_matrix(&fn, net->V, t.numeric, t.err);
+    var = gsl_vector_view_array(net->V->data, net->V->size1 * net->V->size2);
     break;
   case 'c':
-    status = gv_fd_gradient(&fn, net->b2, &gn.vector, &ge.vector);
+    var = gsl_vector_subvector(net->b2, 0, net->b2->size);
     break;
   case 'W':
-    status = gv_fd_gradient_matrix(&fn, net->W, t.numeric, t.err);
+    var = gsl_vector_view_array(net->W->data, net->W->size1 * net->W->size2);
     break;
   default:
-    status = gv_fd_gradient(&fn, net->b1, &gn.vector, &ge.vector);
+    var = gsl_vector_subvector(net->b1, 0, net->b1->size);
   }
+  if (info->method == GV_METHOD_CSTEP && what != 'z')
+    status = net_cstep(&c, what, t.numeric, t.err, info);
+  else if (what == 'V' || what == 'W')
+    status = gv_trial_gradient_matrix(info, &fn, what == 'V' ? net->V : net->W, t.numeric, t.err);
+  else
+    status = gv_trial_gradient(info, &fn, &var.vector, &gn.vector, &ge.vector);
+  if (!status)
+    status = gv_trial_taylor(info, &fn, NULL, &var.vector, t.analytic);
   if (!status)
     status = gv_trial_pair_compare(&t, tol, cmp, info);
 out:

@@ -2,8 +2,12 @@
  *
  * Logits are drawn at every scale up to |a| = 500, where exp(a) overflows a
  * double: the stable softmax and log-sum-exp must hold there too. */
+#include <complex.h>
+
 #include <gsl/gsl_errno.h>
 
+#include "gv_complex.h"
+#include "gv_cstep.h"
 #include "gv_fd.h"
 #include "gv_mistakes.h"
 #include "gv_random.h"
@@ -48,6 +52,26 @@ static int loss_of_p(void *params, double *L)
   return gv_xent_loss(c->y, c->a, L);
 }
 
+/* The complex implementations, for the complex step. */
+static int closs_of_logits(void *params, const double complex *a, size_t n, double complex *L)
+{
+  ce_ctx *c = params;
+  return gv_complex_xent_loss_logits(c->y->data, a, n, L);
+}
+
+static int closs_of_p(void *params, const double complex *p, size_t n, double complex *L)
+{
+  ce_ctx *c = params;
+  double complex sum = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    double yi = gsl_vector_get(c->y, i);
+    if (yi != 0.0)
+      sum -= yi * clog(p[i]);
+  }
+  *L = sum;
+  return GSL_SUCCESS;
+}
+
 int gv_trial_softmax_jacobian(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
                               gv_trial_info *info)
 {
@@ -71,7 +95,16 @@ int gv_trial_softmax_jacobian(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cm
     goto out;
   ce_ctx c = {a, NULL};
   gv_fd_vector fn = {softmax_of_a, &c, n};
-  status = gv_fd_jacobian(&fn, a, t.numeric, t.err);
+  if (info->method == GV_METHOD_CSTEP) {
+    gv_cstep_fn cf = {gv_complex_softmax_fn, NULL, n};
+    status = gv_cstep_jacobian(&cf, a, t.numeric, 0.0);
+    gv_trial_cstep_errbar(t.numeric, t.err);
+    info->used = GV_METHOD_CSTEP;
+  } else {
+    status = gv_trial_jacobian(info, &fn, a, t.numeric, t.err);
+  }
+  if (!status)
+    status = gv_trial_taylor(info, NULL, &fn, a, t.analytic);
   if (!status)
     status = gv_trial_pair_compare(&t, tol, cmp, info);
 out:
@@ -102,7 +135,18 @@ int gv_trial_ce_grad_p(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
     goto out;
   ce_ctx c = {p, y};
   gv_fd_scalar fn = {loss_of_p, &c};
-  status = gv_fd_gradient(&fn, p, &gn.vector, &ge.vector);
+  if (info->method == GV_METHOD_CSTEP) {
+    gv_cstep_fn cf = {closs_of_p, &c, 1};
+    status = gv_cstep_gradient(&cf, p, &gn.vector, 0.0);
+    gv_trial_cstep_errbar(t.numeric, t.err);
+    info->used = GV_METHOD_CSTEP;
+  } else {
+    status = gv_trial_gradient(info, &fn, p, &gn.vector, &ge.vector);
+  }
+  /* -log p lives on p > 0: a unit direction times half the smallest p stays there. */
+  info->taylor_eps0 = 0.5 * gsl_vector_min(p);
+  if (!status)
+    status = gv_trial_taylor(info, &fn, NULL, p, t.analytic);
   if (!status)
     status = gv_trial_pair_compare(&t, tol, cmp, info);
 out:
@@ -142,7 +186,16 @@ static int logits_trial(gsl_rng *r, gv_variant v, int general, const gv_tol *tol
     goto out;
   ce_ctx c = {a, y};
   gv_fd_scalar fn = {loss_of_logits, &c};
-  status = gv_fd_gradient(&fn, a, &gn.vector, &ge.vector);
+  if (info->method == GV_METHOD_CSTEP) {
+    gv_cstep_fn cf = {closs_of_logits, &c, 1};
+    status = gv_cstep_gradient(&cf, a, &gn.vector, 0.0);
+    gv_trial_cstep_errbar(t.numeric, t.err);
+    info->used = GV_METHOD_CSTEP;
+  } else {
+    status = gv_trial_gradient(info, &fn, a, &gn.vector, &ge.vector);
+  }
+  if (!status)
+    status = gv_trial_taylor(info, &fn, NULL, a, t.analytic);
   if (!status)
     status = gv_trial_pair_compare(&t, tol, cmp, info);
 out:
