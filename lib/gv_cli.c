@@ -179,21 +179,6 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
   return 0;
 }
 
-/* The Taylor test in brief: "slope 1.98-2.01", plus exact and failing counts. */
-static const char *taylor_summary(const gv_taylor_stats *t, char *buf, size_t size)
-{
-  int n = 0;
-  if (t->pass + t->fail > 0)
-    n = snprintf(buf, size, "slope %.2f-%.2f", t->min_slope, t->max_slope);
-  if (t->exact && n >= 0 && (size_t)n < size)
-    n += snprintf(buf + n, size - (size_t)n, "%s%zu exact", n ? ", " : "", t->exact);
-  if (t->fail && n >= 0 && (size_t)n < size)
-    n += snprintf(buf + n, size - (size_t)n, "%s%zu fail", n ? ", " : "", t->fail);
-  if (n == 0)
-    snprintf(buf, size, "-");
-  return buf;
-}
-
 static void print_summary(FILE *out, const gv_run *run, const char *dir, int quiet)
 {
   char buf[64];
@@ -209,7 +194,8 @@ static void print_summary(FILE *out, const gv_run *run, const char *dir, int qui
       const gv_formula_result *fr = &run->formulas[i];
       fprintf(out, "  %-4s  %-24s %-7s max rel err %.1e  worst %.2f of tolerance  Taylor %s\n",
               fr->pass ? "pass" : "FAIL", fr->formula->id, gv_method_name(fr->method),
-              fr->cmp.max_rel, fr->cmp.worst_ratio, taylor_summary(&fr->taylor, buf, sizeof buf));
+              fr->cmp.max_rel, fr->cmp.worst_ratio,
+              gv_taylor_stats_str(&fr->taylor, buf, sizeof buf));
       if (!fr->pass)
         fprintf(out, "        worst: trial %zu, entry (%zu, %zu): analytic %.10g, numeric %.10g\n",
                 fr->cmp.worst_trial, fr->cmp.worst_row, fr->cmp.worst_col, fr->cmp.worst_analytic,

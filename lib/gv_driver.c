@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -45,6 +46,20 @@ static int selected(const gv_driver_options *o, const char *id)
     if (strcmp(o->only[i], id) == 0)
       return 1;
   return 0;
+}
+
+const char *gv_taylor_stats_str(const gv_taylor_stats *t, char *buf, size_t size)
+{
+  int n = 0;
+  if (t->pass + t->fail > 0)
+    n = snprintf(buf, size, "slope %.2f-%.2f", t->min_slope, t->max_slope);
+  if (t->exact && n >= 0 && (size_t)n < size)
+    n += snprintf(buf + n, size - (size_t)n, "%s%zu exact", n ? ", " : "", t->exact);
+  if (t->fail && n >= 0 && (size_t)n < size)
+    n += snprintf(buf + n, size - (size_t)n, "%s%zu fail", n ? ", " : "", t->fail);
+  if (n == 0)
+    snprintf(buf, size, "-");
+  return buf;
 }
 
 /* What run_trials counts besides the comparison. */

@@ -75,6 +75,10 @@ typedef struct {
   int pass; /* every formula passed and every control was caught */
 } gv_run;
 
+/* The Taylor test in brief, into buf: "slope 1.98-2.01", then ", N exact" and
+ * ", N fail" when there are any, or "-" when it did not run. Returns buf. */
+const char *gv_taylor_stats_str(const gv_taylor_stats *t, char *buf, size_t size);
+
 /* Fills o with the defaults: the default seed and trials, GV_TOL_DEFAULT_*, all ids. */
 void gv_driver_options_init(gv_driver_options *o);
 

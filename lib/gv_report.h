@@ -17,8 +17,8 @@
 
 /* The tolerance rule, in words, as the reports state it. */
 extern const char gv_report_rule[];
-/* The finite-difference step rule, in words. */
-extern const char gv_report_step[];
+/* How a method computes the numeric side and its error bar, in words. */
+const char *gv_report_method_text(gv_method m);
 
 /* The run as a JSON object (fields documented in reports/README.md); the
  * caller owns the reference. NULL when out of memory. */

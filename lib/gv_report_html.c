@@ -548,9 +548,16 @@ static void put_header(FILE *f, const page *pg)
           "atol + rtol·max(|analytic|, |numeric|) + kerr·e</span>, e being the numeric side's "
           "error bar (truncation + round-off), and both values are finite</td></tr>\n",
           t->atol, t->rtol, t->kerr);
-  fputs("<tr><th>numeric side</th><td>central difference, <span class=\"math\">h = ∛ε·max(1, "
-        "|x|)</span>, error bar from a second difference at h/2 plus round-off</td></tr>\n",
-        f);
+  fprintf(f,
+          "<tr><th>numeric side</th><td><code>--method %s</code>: ", gv_method_name(run->method));
+  esc(f, gv_report_method_text(run->method));
+  fputs("</td></tr>\n", f);
+  if (run->taylor)
+    fputs("<tr><th>Taylor test</th><td>in every trial: the remainder <span class=\"math\">|f(x + "
+          "εv) − f(x) − ε∇f·v|</span> along a random direction v falls like ε² (slope 2) for a "
+          "right gradient and like ε (slope 1) for a wrong one; <i>exact</i>: f is linear along "
+          "v to rounding</td></tr>\n",
+          f);
   fprintf(f,
           "<tr><th>ReLU kinks</th><td>%zu draws had a unit within a step of z = 0 and were "
           "redrawn</td></tr>\n",
@@ -578,9 +585,10 @@ static void put_formula_table(FILE *f, const page *pg)
         "<span class=\"math\">y = F(x)</span>, <span class=\"math\">∂y/∂x</span> is n×m. The "
         "network is <span class=\"math\">z = Wx + b₁, h = ReLU(z), a = Vh + b₂, p = softmax(a), "
         "L = −Σ yᵢ log pᵢ</span>.</p>\n"
-        "<div class=\"scroll\"><table>\n<tr><th>id</th><th>formula</th><th>trials</th>"
-        "<th>entries per trial</th><th>max abs error</th><th>max rel error</th>"
-        "<th>worst / tolerance</th><th>decided by</th><th>verdict</th></tr>\n",
+        "<div class=\"scroll\"><table>\n<tr><th>id</th><th>formula</th><th>method</th>"
+        "<th>trials</th><th>entries per trial</th><th>max abs error</th><th>max rel error</th>"
+        "<th>worst / tolerance</th><th>decided by</th><th>error bar at worst</th><th>Taylor</th>"
+        "<th>verdict</th></tr>\n",
         f);
   for (size_t i = 0; i < run->n_formulas; i++) {
     const gv_formula_result *fr = &run->formulas[i];
@@ -590,8 +598,10 @@ static void put_formula_table(FILE *f, const page *pg)
     esc(f, fr->formula->id);
     fputs("</code></a></td><td><span class=\"math\">", f);
     esc(f, fr->formula->formula);
-    fprintf(f, "</span></td><td class=\"n\">%zu</td><td class=\"n\">%zu–%zu</td><td class=\"n\">",
-            fr->trials, fr->min_entries, fr->max_entries);
+    fprintf(f,
+            "</span></td><td>%s</td><td class=\"n\">%zu</td><td class=\"n\">%zu–%zu</td>"
+            "<td class=\"n\">",
+            gv_method_name(fr->method), fr->trials, fr->min_entries, fr->max_entries);
     num(f, "%.2e", fr->cmp.max_abs);
     fputs("</td><td class=\"n\">", f);
     num(f, "%.2e", fr->cmp.max_rel);
@@ -602,6 +612,11 @@ static void put_formula_table(FILE *f, const page *pg)
       fputs("–", f);
     fputs("</td><td>", f);
     esc(f, fr->cmp.has_worst ? gv_term_name(fr->cmp.worst_term) : "–");
+    fputs("</td><td class=\"n\">", f);
+    num(f, "%.1e", fr->cmp.worst_errbar);
+    char tay[64];
+    fputs("</td><td>", f);
+    esc(f, gv_taylor_stats_str(&fr->taylor, tay, sizeof tay));
     fprintf(f, "</td><td class=\"v\">%s</td></tr>\n",
             fr->pass ? "<span class=\"pass\">✔ pass</span>" : "<span class=\"fail\">✘ FAIL</span>");
   }

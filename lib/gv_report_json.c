@@ -9,8 +9,21 @@
 const char gv_report_rule[] =
     "an entry passes iff |analytic - numeric| <= atol + rtol*max(|analytic|,|numeric|) + kerr*e, "
     "where e is the finite difference's own error bar (truncation + round-off)";
-const char gv_report_step[] = "central difference, h = cbrt(DBL_EPSILON)*max(1,|x|), "
-                              "error bar from a second difference at h/2";
+const char *gv_report_method_text(gv_method m)
+{
+  switch (m) {
+  case GV_METHOD_RIDDERS:
+    return "Ridders' extrapolation (a tableau of central differences at shrinking steps, "
+           "the first chosen from the function's scale); error bar from the tableau";
+  case GV_METHOD_CSTEP:
+    return "complex step, Im f(x + ih)/h with h = 1e-20*max(1,|x|), where the function has a "
+           "complex implementation (Ridders elsewhere); error bar 16 ulps of the derivative's "
+           "scale";
+  default:
+    return "central difference, h = cbrt(DBL_EPSILON)*max(1,|x|), error bar from a second "
+           "difference at h/2 plus round-off";
+  }
+}
 
 /* JSON has no NaN or infinity: those become null, never a silent number. */
 static json_t *number(double v)
@@ -28,21 +41,29 @@ static json_t *worst(const gv_cmp *c)
 {
   if (!c->has_worst)
     return json_null();
-  return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:s}", "trial", (json_int_t)c->worst_trial,
+  return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:s}", "trial", (json_int_t)c->worst_trial,
                    "row", (json_int_t)c->worst_row, "col", (json_int_t)c->worst_col, "analytic",
-                   number(c->worst_analytic), "numeric", number(c->worst_numeric),
-                   "error_over_tolerance", number(c->worst_ratio), "decided_by",
-                   gv_term_name(c->worst_term));
+                   number(c->worst_analytic), "numeric", number(c->worst_numeric), "error_bar",
+                   number(c->worst_errbar), "error_over_tolerance", number(c->worst_ratio),
+                   "decided_by", gv_term_name(c->worst_term));
+}
+
+static json_t *taylor(const gv_taylor_stats *t)
+{
+  return json_pack("{s:I, s:I, s:I, s:o, s:o}", "pass", (json_int_t)t->pass, "exact",
+                   (json_int_t)t->exact, "fail", (json_int_t)t->fail, "min_slope",
+                   number(t->min_slope), "max_slope", number(t->max_slope));
 }
 
 static json_t *formula(const gv_formula_result *fr, const gv_tol *tol)
 {
   const gv_cmp *c = &fr->cmp;
   return json_pack(
-      "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, "
+      "{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, "
       "s:o, s:o}",
       "id", fr->formula->id, "formula", fr->formula->formula, "reason", fr->formula->reason, "draw",
-      fr->formula->draw, "verdict", fr->pass ? "pass" : "fail", "trials", (json_int_t)fr->trials,
+      fr->formula->draw, "verdict", fr->pass ? "pass" : "fail", "method",
+      gv_method_name(fr->method), "taylor", taylor(&fr->taylor), "trials", (json_int_t)fr->trials,
       "failed_trials", (json_int_t)fr->failed_trials, "kink_redraws", (json_int_t)fr->redraws,
       "entries_min", (json_int_t)fr->min_entries, "entries_max", (json_int_t)fr->max_entries,
       "entries_compared", (json_int_t)c->count, "failing_entries", (json_int_t)c->nfail,
@@ -52,11 +73,11 @@ static json_t *formula(const gv_formula_result *fr, const gv_tol *tol)
 
 static json_t *control(const gv_control_result *cr)
 {
-  return json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:o}", "id", cr->control->id, "description",
-                   cr->control->description, "formula_id", cr->control->formula_id, "caught",
-                   cr->caught, "trials", (json_int_t)cr->trials, "caught_trials",
+  return json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "id", cr->control->id,
+                   "description", cr->control->description, "formula_id", cr->control->formula_id,
+                   "caught", cr->caught, "trials", (json_int_t)cr->trials, "caught_trials",
                    (json_int_t)cr->caught_trials, "failing_entries", (json_int_t)cr->cmp.nfail,
-                   "worst", worst(&cr->cmp));
+                   "taylor", taylor(&cr->taylor), "worst", worst(&cr->cmp));
 }
 
 json_t *gv_report_json(const gv_run *run)
@@ -77,13 +98,16 @@ json_t *gv_report_json(const gv_run *run)
   if (!fs || !cs)
     goto fail;
   /* The seed is written as a number (JSON integers hold 2^63): scripts compare it. */
-  return json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:s, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o}",
+  return json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I, s:I}, "
+                   "s:o, s:o}",
                    "tool", "gradverify", "version", GV_VERSION, "seed", (json_int_t)run->seed,
                    "trials", (json_int_t)run->trials, "verdict", run->pass ? "pass" : "fail",
-                   "tolerance", tolerance(&run->tol), "step_rule", gv_report_step, "summary",
-                   "formulas", (json_int_t)run->n_formulas, "formulas_passed", (json_int_t)passed,
-                   "controls", (json_int_t)run->n_controls, "controls_caught", (json_int_t)caught,
-                   "kink_redraws", (json_int_t)redraws, "formulas", fs, "controls", cs);
+                   "tolerance", tolerance(&run->tol), "method", gv_method_name(run->method),
+                   "step_rule", gv_report_method_text(run->method), "taylor", run->taylor,
+                   "summary", "formulas", (json_int_t)run->n_formulas, "formulas_passed",
+                   (json_int_t)passed, "controls", (json_int_t)run->n_controls, "controls_caught",
+                   (json_int_t)caught, "kink_redraws", (json_int_t)redraws, "formulas", fs,
+                   "controls", cs);
 fail:
   json_decref(fs);
   json_decref(cs);

@@ -41,21 +41,31 @@ static int write_md(FILE *f, void *ctx)
   fprintf(f, "- %zu random trials per formula and per control\n", run->trials);
   fprintf(f, "- tolerance: atol = %g, rtol = %g, kerr = %g: %s\n", t->atol, t->rtol, t->kerr,
           gv_report_rule);
-  fprintf(f, "- numeric side: %s\n", gv_report_step);
+  fprintf(f, "- numeric side (`--method %s`): %s\n", gv_method_name(run->method),
+          gv_report_method_text(run->method));
+  if (run->taylor)
+    fprintf(f, "- Taylor test in every trial: the remainder |f(x + εv) − f(x) − ε∇f·v| along a "
+               "random direction v falls like ε² (slope 2) for a right gradient and like ε "
+               "(slope 1) for a wrong one; *exact* means f is linear along v to rounding\n");
   fprintf(f, "- ReLU kinks: %zu draws had a unit within a step of z = 0 and were redrawn\n\n",
           redraws);
 
   fprintf(f, "## Formulas\n\n");
   fprintf(f, "Denominator layout, as in the seed: a derivative is shaped like its variable.\n\n");
-  fprintf(f, "| id | formula | trials | entries per trial | max abs error | max rel error | "
-             "worst / tolerance | tolerance | verdict |\n");
-  fprintf(f, "|---|---|---:|---:|---:|---:|---:|---|---|\n");
+  fprintf(f, "| id | formula | method | trials | entries per trial | max abs error | "
+             "max rel error | worst / tolerance | error bar at worst | tolerance | Taylor | "
+             "verdict |\n");
+  fprintf(f, "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---|\n");
   for (size_t i = 0; i < run->n_formulas; i++) {
     const gv_formula_result *fr = &run->formulas[i];
-    fprintf(f, "| `%s` | %s | %zu | %zu–%zu | %.2e | %.2e | %.3g | atol %g, rtol %g, %g e | %s |\n",
-            fr->formula->id, fr->formula->formula, fr->trials, fr->min_entries, fr->max_entries,
-            fr->cmp.max_abs, fr->cmp.max_rel, fr->cmp.worst_ratio, t->atol, t->rtol, t->kerr,
-            fr->pass ? "✅ pass" : "❌ **FAIL**");
+    char tay[64];
+    fprintf(f,
+            "| `%s` | %s | %s | %zu | %zu–%zu | %.2e | %.2e | %.3g | %.1e | atol %g, rtol %g, %g e "
+            "| %s | %s |\n",
+            fr->formula->id, fr->formula->formula, gv_method_name(fr->method), fr->trials,
+            fr->min_entries, fr->max_entries, fr->cmp.max_abs, fr->cmp.max_rel, fr->cmp.worst_ratio,
+            fr->cmp.worst_errbar, t->atol, t->rtol, t->kerr,
+            gv_taylor_stats_str(&fr->taylor, tay, sizeof tay), fr->pass ? "✅ pass" : "❌ **FAIL**");
   }
 
   fprintf(f, "\n### Why each holds, and what was drawn\n\n");
@@ -78,14 +88,17 @@ static int write_md(FILE *f, void *ctx)
   fprintf(f, "Each control is a classic mistake run through the same driver, on the same random "
              "inputs as the formula it imitates. A control must be caught: one that passes would "
              "mean the harness cannot see that mistake.\n\n");
-  fprintf(f, "| control | planted mistake | imitates | caught in | worst entry | verdict |\n");
-  fprintf(f, "|---|---|---|---:|---|---|\n");
+  fprintf(f, "| control | planted mistake | imitates | caught in | worst entry | Taylor | "
+             "verdict |\n");
+  fprintf(f, "|---|---|---|---:|---|---|---|\n");
   for (size_t i = 0; i < run->n_controls; i++) {
     const gv_control_result *cr = &run->controls[i];
+    char tay[64];
     fprintf(f, "| `%s` | %s | `%s` | %zu of %zu trials | ", cr->control->id,
             cr->control->description, cr->control->formula_id, cr->caught_trials, cr->trials);
     print_worst(f, &cr->cmp);
-    fprintf(f, " | %s |\n", cr->caught ? "✅ caught" : "❌ **MISSED**");
+    fprintf(f, " | %s | %s |\n", gv_taylor_stats_str(&cr->taylor, tay, sizeof tay),
+            cr->caught ? "✅ caught" : "❌ **MISSED**");
   }
 
   fprintf(f, "\n## How to read this report\n\n");
