@@ -96,6 +96,35 @@ START_TEST(single_entry_1e4_caught)
 }
 END_TEST
 
+/* The complex step, exact to rounding where the formula has a complex
+ * implementation: every formula still passes, and those use it. */
+START_TEST(complex_step_passes)
+{
+  size_t n;
+  const gv_formula *f = gv_formula_list(&n);
+  ck_assert_uint_lt(_i, n);
+  gv_driver_options o;
+  gv_driver_options_init(&o);
+  const char *id = f[_i].id;
+  o.only = &id;
+  o.n_only = 1;
+  o.trials = 50;
+  o.method = GV_METHOD_CSTEP;
+  gv_run run;
+  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_SUCCESS);
+  const gv_formula_result *fr = &run.formulas[0];
+  ck_assert_msg(fr->pass, "%s fails with the complex step: worst %.3g x tolerance", id,
+                fr->cmp.worst_ratio);
+  int has_complex = strncmp(id, "identity_", 9) != 0 && strcmp(id, "chain_rule") != 0;
+  ck_assert_int_eq(fr->method, has_complex ? GV_METHOD_CSTEP : GV_METHOD_RIDDERS);
+  if (has_complex) /* exact to rounding: far inside the tolerance */
+    ck_assert_double_lt(fr->cmp.worst_ratio, 1e-2);
+  for (size_t k = 0; k < run.n_controls; k++)
+    ck_assert_msg(run.controls[k].caught, "%s not caught", run.controls[k].control->id);
+  gv_run_free(&run);
+}
+END_TEST
+
 START_TEST(same_seed_same_numbers)
 {
   gv_driver_options o;
@@ -181,6 +210,9 @@ Suite *gv_test_suite(void)
   TCase *c = tcase_create("Controls");
   tcase_add_loop_test(c, control_caught, 0, (int)nc);
   tcase_add_loop_test(c, single_entry_1e4_caught, 0, (int)nf);
+  TCase *m = tcase_create("Methods");
+  tcase_add_loop_test(m, complex_step_passes, 0, (int)nf);
+  suite_add_tcase(s, m);
   suite_add_tcase(s, c);
   TCase *r = tcase_create("Reproducibility");
   tcase_add_test(r, same_seed_same_numbers);

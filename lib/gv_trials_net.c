@@ -135,6 +135,27 @@ static int loss_of_z(void *params, double *L)
   return status;
 }
 
+/* The loss as a complex function of z, for the complex step: ReLU decides on
+ * the real part, as in gv_complex.h. */
+typedef struct {
+  const net_case *c;
+  double complex *a; /* K */
+} cz_ctx;
+
+static int closs_of_z(void *params, const double complex *z, size_t n, double complex *L)
+{
+  const cz_ctx *cz = params;
+  const gv_net *net = cz->c->net;
+  for (size_t k = 0; k < net->n_out; k++) {
+    double complex ak = gsl_vector_get(net->b2, k);
+    for (size_t i = 0; i < n; i++)
+      if (creal(z[i]) > 0.0)
+        ak += gsl_matrix_get(net->V, k, i) * z[i];
+    cz->a[k] = ak;
+  }
+  return gv_complex_xent_loss_logits(cz->c->y->data, cz->a, net->n_out, L);
+}
+
 /* The complex step over all parameters at once (gv_complex.h), of which the
  * part named by `what` ('V', 'c', 'W' or 'b') goes into N. */
 static int net_cstep(const net_case *c, char what, gsl_matrix *N, gsl_matrix *E,
@@ -257,7 +278,14 @@ static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_
   default:
     var = gsl_vector_subvector(net->b1, 0, net->b1->size);
   }
-  if (info->method == GV_METHOD_CSTEP && what != 'z')
+  if (info->method == GV_METHOD_CSTEP && what == 'z') {
+    cz_ctx cz = {&c, malloc(net->n_out * sizeof(double complex))};
+    gv_cstep_fn cf = {closs_of_z, &cz, 1};
+    status = cz.a ? gv_cstep_gradient(&cf, z, &gn.vector, 0.0) : GSL_ENOMEM;
+    free(cz.a);
+    gv_trial_cstep_errbar(t.numeric, t.err);
+    info->used = GV_METHOD_CSTEP;
+  } else if (info->method == GV_METHOD_CSTEP)
     status = net_cstep(&c, what, t.numeric, t.err, info);
   else if (what == 'V' || what == 'W')
     status = gv_trial_gradient_matrix(info, &fn, what == 'V' ? net->V : net->W, t.numeric, t.err);
