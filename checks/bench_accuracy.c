@@ -4,7 +4,10 @@
  *
  * Methods: central differences with their error bar (gv_fd), Ridders'
  * extrapolation (gv_ridders), GSL's gsl_deriv_central, and the complex step
- * (gv_cstep). Functions: exp and sin at random points of [-3, 3], the seed's
+ * (gv_cstep). Functions: exp and sin at random points of [-3, 3];
+ * c exp(sin(x / s)) for values c = 1e-8, 1, 1e8 and inputs x = s U(-3, 3),
+ * s = 1e-6, 1, 1e6; sin x at x near 1e6 (a length scale of 1 where the step
+ * rules expect |x|); the seed's
  * network loss per packed parameter (4-5-3 networks, no ReLU unit within 0.1
  * of its kink), and the softmax Jacobian at logits 300 + U(-3, 3) (n = 5).
  * The truth is exact for exp and sin, the complex step for the network and
@@ -72,6 +75,7 @@ static void add(stats *s, double d, double t, double est, double evals, int has_
     return;
   if (err <= est)
     s->ncover++;
+
   if (err == 0.0)
     s->nexact++;
   else if (s->nratio < MAXE)
@@ -94,7 +98,8 @@ static void print_row(const char *fname, enum method m, stats *s)
 /* ---- A scalar function of one double, counted ---- */
 
 typedef struct {
-  int kind; /* 0 exp, 1 sin, 2 network loss, 3 softmax p_j */
+  int kind; /* 0 exp, 1 sin, 2 network loss, 3 softmax p_j, 4 c exp(sin(x / s)), 5 sin */
+  double c, sc;
   double *x;
   size_t calls;
   /* network */
@@ -116,6 +121,12 @@ static int eval(void *params, double *fx)
     *fx = exp(*pb->x);
     return GSL_SUCCESS;
   case 1:
+    *fx = sin(*pb->x);
+    return GSL_SUCCESS;
+  case 4:
+    *fx = pb->c * exp(sin(*pb->x / pb->sc));
+    return GSL_SUCCESS;
+  case 5:
     *fx = sin(*pb->x);
     return GSL_SUCCESS;
   case 2: {
@@ -189,6 +200,27 @@ static void bench_elementary(gsl_rng *r, int kind)
   }
   for (int m = 0; m < NMETHODS; m++)
     print_row(kind ? "sin" : "exp", (enum method)m, &st[m]);
+  free(st);
+}
+
+/* c exp(sin(x / s)) at x = s (x_off + U(-3, 3)): values of scale c, inputs of scale s. */
+static void bench_scaled(gsl_rng *r, double c, double sc, double x_off)
+{
+  stats *st = calloc(NMETHODS, sizeof *st);
+  for (int i = 0; i < NPOINTS; i++) {
+    double x = sc * (x_off - 3.0 + 6.0 * gsl_rng_uniform(r));
+    double y = x / sc;
+    double t = x_off ? cos(x) : c * cos(y) / sc * exp(sin(y));
+    prob pb = {.kind = x_off ? 5 : 4, .c = c, .sc = sc};
+    scalar_entry(&pb, &x, t, st);
+  }
+  char name[96];
+  if (x_off)
+    snprintf(name, sizeof name, "sin x, x near %g", x_off);
+  else
+    snprintf(name, sizeof name, "%g exp(sin(x / %g))", c, sc);
+  for (int m = 0; m < M_CSTEP; m++)
+    print_row(name, (enum method)m, &st[m]);
   free(st);
 }
 
@@ -329,6 +361,11 @@ int main(void)
   printf("|---|---|---|---|---|---|---|\n");
   bench_elementary(r, 0);
   bench_elementary(r, 1);
+  const double scales[3] = {1e-8, 1.0, 1e8}, inputs[3] = {1e-6, 1.0, 1e6};
+  for (int a = 0; a < 3; a++)
+    for (int b = 0; b < 3; b++)
+      bench_scaled(r, scales[a], inputs[b], 0.0);
+  bench_scaled(r, 1.0, 1.0, 1e6);
   bench_network(r);
   bench_softmax(r);
   printf("\nComplex step rows: exp and sin against the exact derivative; network and softmax "

@@ -1,8 +1,10 @@
 /* check_ridders.c: Ridders' extrapolation (gv_ridders).
  *
  * Values against known derivatives to 1e-11 relative, the error estimate
- * against the true error (it must cover it, allowing the factor 3 that the
- * rare under-estimates reach, and stay small), the step probe in both
+ * against the true error (it must cover it, allowing the factor 2 of the
+ * 1-2% of entries it misses in checks/bench_accuracy.c, and stay small:
+ * below 3e-11 of the derivative, which the softmax at logits near 300,
+ * whose values carry ~100 ulps of rounding, comes within a factor 3 of), the step probe in both
  * directions (a scale of 1e-3 and one of 1e6), the evaluation cap, bit-for-bit
  * restoration of the variable, and every error path. */
 #include <float.h>
@@ -142,8 +144,8 @@ START_TEST(test_known)
   ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d, &err, &n), GSL_SUCCESS);
   double want = derivative(p.kind, x0), scale = fabs(want), true_err = fabs(d - want);
   ck_assert_msg(true_err <= 1e-11 * scale, "row %d: d %.17g want %.17g", _i, d, want);
-  ck_assert_msg(true_err <= 3.0 * err, "row %d: error %g, estimate %g", _i, true_err, err);
-  ck_assert_msg(err <= 1e-11 * scale, "row %d: estimate %g too large", _i, err);
+  ck_assert_msg(true_err <= 2.0 * err, "row %d: error %g, estimate %g", _i, true_err, err);
+  ck_assert_msg(err <= 3e-11 * scale, "row %d: estimate %g too large", _i, err);
   ck_assert_int_le(n, GV_RIDDERS_MAX_EVALS);
   ck_assert_int_eq((int)n, p.calls);
   ck_assert_mem_eq(&x, &x0, sizeof x);
@@ -192,7 +194,7 @@ START_TEST(test_gradient)
   for (size_t i = 0; i < 4; i++) {
     double gi = gsl_vector_get(g, i), ei = gsl_vector_get(e, i);
     ck_assert_double_eq_tol(gi, want[i], 1e-12 * fmax(1.0, fabs(want[i])));
-    ck_assert_msg(fabs(gi - want[i]) <= 3.0 * ei, "entry %zu: error %g, estimate %g", i,
+    ck_assert_msg(fabs(gi - want[i]) <= ei, "entry %zu: error %g, estimate %g", i,
                   fabs(gi - want[i]), ei);
   }
   ck_assert_mem_eq(x->data, xv, sizeof xv);
@@ -248,7 +250,7 @@ START_TEST(test_jacobian)
     for (size_t j = 0; j < 2; j++) {
       double dij = gsl_matrix_get(D, i, j), eij = gsl_matrix_get(E, i, j);
       ck_assert_double_eq_tol(dij, want[i][j], 1e-12 * fmax(1.0, fabs(want[i][j])));
-      ck_assert_msg(fabs(dij - want[i][j]) <= 3.0 * eij, "(%zu, %zu): error %g, estimate %g", i, j,
+      ck_assert_msg(fabs(dij - want[i][j]) <= eij, "(%zu, %zu): error %g, estimate %g", i, j,
                     fabs(dij - want[i][j]), eij);
     }
   ck_assert_mem_eq(x->data, xv, sizeof xv);

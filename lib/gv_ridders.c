@@ -8,30 +8,45 @@
 
 #include <gsl/gsl_errno.h>
 
-/* Round-off assumed in each function value, as the central engine assumes. */
+/* Round-off assumed in each function value by the probe's tests. */
 #define ROUND_EPS (GV_FD_ROUNDOFF_ULPS * DBL_EPSILON)
 /* The probe calls D(h) noisy when the rounding of f(x0 +- h) is more than
  * this fraction of their difference. */
 #define NOISY_REL 1e-13
 /* Numerical Recipes' SAFE: stop once the diagonal moves by this many best errors. */
 #define SAFE 2.0
-/* The tableau's own round-off bound. Each function value is taken to be off
- * by RIDDERS_ULPS eps (|f| + RIDDERS_XC |x0 f'(x0)|): a few operations' rounding
- * of f itself, plus the rounding of x0 as f passes it on (sin(40 x) computes
- * 40 x; softmax at logits near 300 computes a - lse(a)). Errors are taken as
- * independent (added in quadrature) and carried through Neville's weights.
- * The constants were set on 3,600 random points of nine scalar functions
- * (exp, sin, log, sin(40 x), exp(10 x), x atan x, exp(x / 1000), a logistic
- * shifted to 300, softmax p_0 near 300): median estimate/true 7.5, below 1
- * for 3% of entries. checks/bench_accuracy.c prints the current figures,
- * which are worse on the network loss and the softmax Jacobian. */
-#define RIDDERS_ULPS 0.5
-#define RIDDERS_XC 1.0
-#define RIDDERS_EPS (RIDDERS_ULPS * DBL_EPSILON)
 /* The tableau stops (once higher orders get worse) only when its error is
  * within this factor of the round-off bound; before that, the first steps
  * were still too long and the tableau goes on shrinking. */
 #define STOP_ROUND 1e3
+/* T/V above this is no truncation error but a step beyond f's length scale
+ * (T/V ~ (h/L)^2 / 20 holds only for h below L): shrink at once by MAX_SHRINK. */
+#define ALIASED 1e-1
+#define MAX_SHRINK 1e3
+/* The noise of f is measured, not assumed: f at NOISE_K points x0 + j delta,
+ * delta ~ NOISE_REL h (h the accepted step, below f's length scale L), and
+ * the mean square of their fourth differences gives the noise sigma of one
+ * value. At that spacing a fourth difference holds ~1e-20 of f itself (the
+ * fourth-derivative term), below any rounding, so what it sees is rounding:
+ * of f's own operations, and of x0 as f passes it on (sin(40 x) computes
+ * 40 x; softmax at logits near 300 computes a - lse(a), whose rounding is
+ * ~100 ulps of p). A model of that (a few ulps of |f| + |x0 f'|) was 4 times
+ * too small on the softmax and the network loss; the measurement needs none.
+ * The span (1e-3 h) is wide enough for the intermediate values to move by
+ * many ulps, so that their rounding looks random, as it does between the
+ * tableau's steps. */
+#define NOISE_K 10
+#define NOISE_REL 1e-4
+/* Each value is off by at least half an ulp of itself. */
+#define RIDDERS_EPS (0.5 * DBL_EPSILON)
+/* The error estimate: max(SAFE_TRUNC tableau error, SAFE_NOISE round-off).
+ * The tableau's error is the smallest of many noisy differences, biased low;
+ * the round-off is one standard deviation of the estimate, carried through
+ * Neville's weights from the measured sigma. Set on checks/bench_accuracy.c
+ * (exp, sin, exp(sin) at 9 scales, the network loss, the softmax Jacobian at
+ * logits near 300): see gv_ridders.h for the figures. */
+#define SAFE_TRUNC 2.0
+#define SAFE_NOISE 3.0
 
 /* One function, scalar or vector, evaluated into a plain array of m values. */
 typedef struct {
@@ -61,18 +76,19 @@ static int evaluate(const evaluator *e, double *xi, double at, double *out)
   return GSL_SUCCESS;
 }
 
-/* Workspace for m outputs: the probe's four values per output, two rows of
+/* Workspace for m outputs: the probe's four values per output (NOISE_K
+ * values per output while the noise is measured), two rows of
  * the tableau per output (entry j of output k at [k NTAB + j]), each
  * output's error and whether its tableau has stopped. */
 typedef struct {
   size_t m;
-  double *f;            /* 4 m */
+  double *f;            /* NOISE_K m */
   double *prev, *cur;   /* NTAB m each: the tableau's last two rows */
   double *rprev, *rcur; /* NTAB m each: their round-off bounds */
   double *err;          /* m */
   double *rbest;        /* m: round-off of the best entry */
   double *err0;         /* m: the error of D(h) from the probe */
-  double *xd;           /* m: |x0 f'(x0)|, the rounding of x0 passed through f */
+  double *sigma;        /* m: the measured noise of one value of each output */
   unsigned char *done;
 } work;
 
@@ -82,8 +98,7 @@ typedef struct {
  * accepts (*excess, <= 1 to accept). Fills
  * row 0 of the tableau with D(h) and each output's error with the truncation
  * and round-off of D(h). */
-static void probe_judge(work *w, double x0, const double at[4], double h, double *grow,
-                        double *excess)
+static void probe_judge(work *w, const double at[4], double h, double *grow, double *excess)
 {
   const size_t m = w->m;
   *grow = HUGE_VAL;
@@ -108,13 +123,7 @@ static void probe_judge(work *w, double x0, const double at[4], double h, double
       *grow = fmin(*grow, exg > 0.0 ? 0.5 / sqrt(exg) : 100.0);
     }
     w->cur[k * GV_RIDDERS_NTAB] = d1;
-    /* A value is off by a few ulps of itself, and by the rounding of x0
-     * passed through f: about eps |x0 f'(x0)|. */
-    w->xd[k] = RIDDERS_XC * fabs(x0 * d1);
-    w->rcur[k * GV_RIDDERS_NTAB] =
-        RIDDERS_EPS * hypot(fabs(fp) + w->xd[k], fabs(fm) + w->xd[k]) / (at[0] - at[1]);
-    w->rbest[k] = w->rcur[k * GV_RIDDERS_NTAB];
-    w->err[k] = 4.0 / 3.0 * fabs(d1 - d2) + w->rcur[k * GV_RIDDERS_NTAB];
+    w->err[k] = 4.0 / 3.0 * fabs(d1 - d2) + round / (at[0] - at[1]);
   }
 }
 
@@ -128,18 +137,60 @@ static void swap_rows(work *w)
   w->rcur = t;
 }
 
+/* The noise of D(h) from the values fp, fm of output k: each value off by
+ * the measured sigma, or half an ulp of itself if more. */
+static double value_noise(const work *w, size_t k, double fp, double fm)
+{
+  return hypot(fmax(w->sigma[k], RIDDERS_EPS * fabs(fp)),
+               fmax(w->sigma[k], RIDDERS_EPS * fabs(fm)));
+}
+
+/* Measures each output's noise sigma (see NOISE_K): f at x0 + j delta,
+ * j = 0 .. NOISE_K - 1, delta a power of two, so that every abscissa is
+ * exact (a multiple of x0's ulp) and the fourth differences see f's own
+ * rounding only, not that of the abscissae. */
+static int measure_noise(const evaluator *e, work *w, double *xi, double x0, double h, size_t *n)
+{
+  const size_t m = w->m;
+  int ex;
+  frexp(fmax(NOISE_REL * h, 2.0 * DBL_EPSILON * fabs(x0)), &ex);
+  const double delta = ldexp(1.0, ex);
+  for (int j = 0; j < NOISE_K; j++) {
+    int status = evaluate(e, xi, x0 + j * delta, w->f + (size_t)j * m);
+    ++*n;
+    if (status)
+      return status;
+  }
+  for (size_t k = 0; k < m; k++) {
+    double ss = 0.0;
+    const double *f = w->f + k;
+    for (size_t j = 0; j + 4 < NOISE_K; j++) {
+      double d4 = f[j * m] - 4.0 * f[(j + 1) * m] + 6.0 * f[(j + 2) * m] - 4.0 * f[(j + 3) * m] +
+                  f[(j + 4) * m];
+      ss += d4 * d4;
+    }
+    /* A fourth difference of independent values of deviation sigma has
+     * variance 70 sigma^2. */
+    w->sigma[k] = sqrt(ss / (70.0 * (NOISE_K - 4)));
+  }
+  return GSL_SUCCESS;
+}
+
 /* The derivatives of all m outputs in the entry *xi into d[0..m-1], their
  * errors into w->err. *xi is restored whatever happens. */
-static int ridders_entry(const evaluator *e, work *w, double *xi, double *d, size_t *nevals)
+static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, double *d,
+                         size_t *nevals)
 {
   const double x0 = *xi;
   const size_t m = w->m;
-  const double con2 = GV_RIDDERS_CON * GV_RIDDERS_CON;
-  double h = GV_RIDDERS_H0 * fmax(1.0, fabs(x0));
+  /* The half-widths (x0 + h) - (x0 - h) / 2 of the rows as stored: where
+   * x0 is large the rounding of x0 +- h changes the ratio of two steps by
+   * ~ulp(x0) / h (6e-9 at x0 = 1e6, h = 0.02), and Neville's weights must
+   * use the true ratio, or that error times the h^2 term stays behind. */
+  double hs[GV_RIDDERS_NTAB];
+  double h = h0 > 0.0 ? h0 : GV_RIDDERS_H0 * fmax(1.0, fabs(x0));
   size_t n = 0;
   int status = GSL_SUCCESS, grown = 0, shrunk = 0;
-  for (size_t k = 0; k < m; k++)
-    w->xd[k] = 0.0;
 
   /* 1. The probe: find a step in f's own scale. */
   double last_growth = 1.0;
@@ -164,7 +215,7 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double *d, siz
       continue;
     }
     double grow, excess;
-    probe_judge(w, x0, at, h, &grow, &excess);
+    probe_judge(w, at, h, &grow, &excess);
     if (excess > 1.0) {
       if (grown) { /* the step before this one was fine: go back to it */
         h /= last_growth;
@@ -173,7 +224,9 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double *d, siz
       if (!last) {
         /* T/V falls like h^2: shrink to a quarter of the accepted ratio. */
         double factor = 2.0 * sqrt(excess);
-        h /= factor < 4.0 ? 4.0 : factor > 1e3 ? 1e3 : factor;
+        if (excess * GV_RIDDERS_PROBE_RATIO > ALIASED)
+          factor = MAX_SHRINK;
+        h /= factor < 4.0 ? 4.0 : factor > MAX_SHRINK ? MAX_SHRINK : factor;
         shrunk = 1;
         continue;
       }
@@ -201,10 +254,25 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double *d, siz
       goto restore;
     for (size_t k = 0; k < m; k++) {
       w->cur[k * GV_RIDDERS_NTAB] = (w->f[k] - w->f[m + k]) / (xp - xm);
-      w->rcur[k * GV_RIDDERS_NTAB] = w->rbest[k] =
-          RIDDERS_EPS * hypot(fabs(w->f[k]) + w->xd[k], fabs(w->f[m + k]) + w->xd[k]) / (xp - xm);
       w->err[k] = DBL_MAX;
     }
+  }
+  /* Row 0's values, kept for its round-off once the noise is known. */
+  const double xp0 = x0 + h, xm0 = x0 - h;
+  hs[0] = 0.5 * (xp0 - xm0);
+  for (size_t k = 0; k < m; k++) {
+    w->rcur[k * GV_RIDDERS_NTAB] = w->f[k];
+    w->rprev[k * GV_RIDDERS_NTAB] = w->f[m + k];
+  }
+
+  /* 1b. The noise of every output, measured around x0. */
+  if ((status = measure_noise(e, w, xi, x0, h, &n)))
+    goto restore;
+  for (size_t k = 0; k < m; k++) {
+    w->rcur[k * GV_RIDDERS_NTAB] =
+        value_noise(w, k, w->rcur[k * GV_RIDDERS_NTAB], w->rprev[k * GV_RIDDERS_NTAB]) /
+        (xp0 - xm0);
+    w->rbest[k] = w->rcur[k * GV_RIDDERS_NTAB];
   }
 
   /* 2. The tableau, from row 0 = D(h) left by the probe. */
@@ -233,15 +301,14 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double *d, siz
       double *a = w->cur + k * GV_RIDDERS_NTAB, *r = w->rcur + k * GV_RIDDERS_NTAB;
       const double *p = w->prev + k * GV_RIDDERS_NTAB, *rp = w->rprev + k * GV_RIDDERS_NTAB;
       a[0] = (w->f[k] - w->f[m + k]) / (xp - xm);
-      r[0] =
-          RIDDERS_EPS * hypot(fabs(w->f[k]) + w->xd[k], fabs(w->f[m + k]) + w->xd[k]) / (xp - xm);
-      double fac = con2;
+      r[0] = value_noise(w, k, w->f[k], w->f[m + k]) / (xp - xm);
+      hs[i] = 0.5 * (xp - xm);
       for (int l = 1; l <= i; l++) {
+        const double fac = (hs[i - l] / hs[i]) * (hs[i - l] / hs[i]);
         /* Neville: eliminate the h^(2l) term between a step and the one before it. */
         a[l] = (a[l - 1] * fac - p[l - 1]) / (fac - 1.0);
         /* ... which amplifies the round-off of both. */
         r[l] = hypot(r[l - 1] * fac, rp[l - 1]) / (fac - 1.0);
-        fac *= con2;
         double errt = fmax(fabs(a[l] - a[l - 1]), fabs(a[l] - p[l - 1]));
         if (errt <= w->err[k]) {
           w->err[k] = errt;
@@ -262,7 +329,8 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double *d, siz
       break;
   }
   for (size_t k = 0; k < m; k++)
-    w->err[k] = w->err[k] == DBL_MAX ? w->err0[k] : fmax(w->err[k], w->rbest[k]);
+    w->err[k] = w->err[k] == DBL_MAX ? fmax(w->err0[k], SAFE_NOISE * w->rbest[k])
+                                     : fmax(SAFE_TRUNC * w->err[k], SAFE_NOISE * w->rbest[k]);
 restore:
   *xi = x0; /* restored exactly, whatever happened */
   if (nevals)
@@ -273,12 +341,12 @@ restore:
 int gv_ridders_derivative(const gv_fd_scalar *fn, double *xi, double *d, double *err,
                           size_t *nevals)
 {
-  double f[4], prev[GV_RIDDERS_NTAB], cur[GV_RIDDERS_NTAB], e1, d1, r1, e0, xd;
+  double f[NOISE_K], prev[GV_RIDDERS_NTAB], cur[GV_RIDDERS_NTAB], e1, d1, r1, e0, sigma;
   double rprev[GV_RIDDERS_NTAB], rcur[GV_RIDDERS_NTAB];
   unsigned char done;
-  work w = {1, f, prev, cur, rprev, rcur, &e1, &r1, &e0, &xd, &done};
+  work w = {1, f, prev, cur, rprev, rcur, &e1, &r1, &e0, &sigma, &done};
   const evaluator e = {fn, NULL, NULL};
-  int status = ridders_entry(&e, &w, xi, &d1, nevals);
+  int status = ridders_entry(&e, &w, xi, 0.0, &d1, nevals);
   if (status)
     return status;
   *d = d1;
@@ -315,43 +383,82 @@ int gv_ridders_gradient_matrix(const gv_fd_scalar *fn, gsl_matrix *X, gsl_matrix
   return GSL_SUCCESS;
 }
 
+struct gv_ridders_workspace {
+  work w;
+  gsl_vector *fx;
+};
+
+gv_ridders_workspace *gv_ridders_workspace_alloc(size_t m)
+{
+  if (m == 0)
+    return NULL;
+  gv_ridders_workspace *ws = calloc(1, sizeof *ws);
+  double *buf = malloc((NOISE_K + 4 * GV_RIDDERS_NTAB + 4) * m * sizeof *buf);
+  unsigned char *done = malloc(m);
+  gsl_error_handler_t *old = gsl_set_error_handler_off();
+  gsl_vector *fx = gsl_vector_alloc(m);
+  gsl_set_error_handler(old);
+  if (!ws || !buf || !done || !fx) {
+    free(ws);
+    free(buf);
+    free(done);
+    gsl_vector_free(fx);
+    return NULL;
+  }
+  /* Rows of a gsl_matrix are contiguous: each row of D (and E) is filled in place. */
+  const size_t t = GV_RIDDERS_NTAB * m;
+  double *b = buf + NOISE_K * m;
+  ws->w = (work){m,
+                 buf,
+                 b,
+                 b + t,
+                 b + 2 * t,
+                 b + 3 * t,
+                 b + 4 * t,
+                 b + 4 * t + m,
+                 b + 4 * t + 2 * m,
+                 b + 4 * t + 3 * m,
+                 done};
+  ws->fx = fx;
+  return ws;
+}
+
+void gv_ridders_workspace_free(gv_ridders_workspace *ws)
+{
+  if (!ws)
+    return;
+  free(ws->w.f);
+  free(ws->w.done);
+  gsl_vector_free(ws->fx);
+  free(ws);
+}
+
+int gv_ridders_vector_entry(const gv_fd_vector *fn, gv_ridders_workspace *ws, double *xi, double h0,
+                            double *d, double *err, size_t *nevals)
+{
+  if (fn->m != ws->w.m)
+    return GSL_EBADLEN;
+  const evaluator e = {NULL, fn, ws->fx};
+  int status = ridders_entry(&e, &ws->w, xi, h0, d, nevals);
+  if (!status && err)
+    for (size_t k = 0; k < fn->m; k++)
+      err[k] = ws->w.err[k];
+  return status;
+}
+
 int gv_ridders_jacobian(const gv_fd_vector *fn, gsl_vector *x, gsl_matrix *D, gsl_matrix *E)
 {
   const size_t m = fn->m;
   if (m == 0 || D->size1 != x->size || D->size2 != m ||
       (E && (E->size1 != D->size1 || E->size2 != D->size2)))
     return GSL_EBADLEN;
-  /* Rows of a gsl_matrix are contiguous: each row of D (and E) is filled in place. */
-  double *buf = malloc((4 + 4 * GV_RIDDERS_NTAB + 4) * m * sizeof *buf);
-  unsigned char *done = malloc(m);
-  gsl_vector *fx = gsl_vector_alloc(m);
+  gv_ridders_workspace *ws = gv_ridders_workspace_alloc(m);
+  if (!ws)
+    return GSL_ENOMEM;
   int status = GSL_SUCCESS;
-  if (!buf || !done || !fx) {
-    status = GSL_ENOMEM;
-    goto cleanup;
-  }
-  const size_t t = GV_RIDDERS_NTAB * m;
-  work w = {m,
-            buf,
-            buf + 4 * m,
-            buf + 4 * m + t,
-            buf + 4 * m + 2 * t,
-            buf + 4 * m + 3 * t,
-            buf + 4 * m + 4 * t,
-            buf + 5 * m + 4 * t,
-            buf + 6 * m + 4 * t,
-            buf + 7 * m + 4 * t,
-            done};
-  const evaluator e = {NULL, fn, fx};
-  for (size_t i = 0; i < x->size && !status; i++) {
-    status = ridders_entry(&e, &w, gsl_vector_ptr(x, i), gsl_matrix_ptr(D, i, 0), NULL);
-    if (!status && E)
-      for (size_t k = 0; k < m; k++)
-        gsl_matrix_set(E, i, k, w.err[k]);
-  }
-cleanup:
-  free(buf);
-  free(done);
-  gsl_vector_free(fx);
+  for (size_t i = 0; i < x->size && !status; i++)
+    status = gv_ridders_vector_entry(fn, ws, gsl_vector_ptr(x, i), 0.0, gsl_matrix_ptr(D, i, 0),
+                                     E ? gsl_matrix_ptr(E, i, 0) : NULL, NULL);
+  gv_ridders_workspace_free(ws);
   return status;
 }

@@ -32,19 +32,29 @@
  *    round-off level, after GV_RIDDERS_NTAB rows, or at GV_RIDDERS_MAX_EVALS
  *    evaluations for the entry.
  *
- * Error estimate: the larger of the tableau's (the best entry's difference
- * to its neighbours) and a round-off bound carried through the tableau, each
- * value of f taken to be off by eps/2 (|f| + |x0 f'(x0)|) (the second term is
- * the rounding of x0 as f passes it on). Measured (checks/bench_accuracy.c):
- * median 12 times the true error on exp and sin, never below it; median 2 on
- * the seed's network loss per parameter, below it for 14% of entries; median
- * 1.4 on the softmax Jacobian at logits near 300, below it for a third of
- * entries. It is larger where f computes from x0 exactly (f(x) = g(x - c)
- * with x near c), which the engine cannot know.
+ * 1b. Noise. f is evaluated at 10 points x0 + j delta, delta ~ 1e-4 h a
+ *    power of two (exact abscissae); the mean square of their fourth
+ *    differences, over 70, is the variance sigma^2 of one value's rounding,
+ *    whatever f computes (a model of a few ulps of |f| + |x0 f'| fell 4 times
+ *    short on the softmax at logits near 300 and on the network loss).
  *
- * Cost: typically 4 (probe) + 2 per tableau row, 12 to 26 evaluations per
- * entry, never more than GV_RIDDERS_MAX_EVALS. Accuracy on smooth functions:
- * about 1e-13 relative.
+ * Error estimate: the larger of twice the tableau's (the best entry's
+ * difference to its neighbours, the smallest of many noisy differences and
+ * so biased low) and three times the round-off of the best entry, sigma
+ * carried through Neville's weights computed from the steps as stored
+ * (where x0 is large, x0 +- h rounds and the ratio of two steps is not
+ * exactly CON). Measured by checks/bench_accuracy.c, estimate/true: median 5
+ * to 15 on exp, sin, c exp(sin(x / s)) for c in 1e-8..1e8 and s in 1 or
+ * 1e6, the network loss and the softmax Jacobian at logits near 300; the
+ * estimate covers the true error on 98% (softmax, sin near 1e6) to 100%
+ * (the rest) of entries. Where the first step is 1e5 times f's length scale
+ * (inputs of scale 1e-6, first step 0.1), the probe can settle on an
+ * aliased step and the estimate then covers only 91-96% of entries: give a
+ * first step in f's scale (gv_ridders_vector_entry), as gv_check does.
+ *
+ * Cost: 4 per probe + 10 (noise) + 2 per tableau row, typically 24 to 30
+ * evaluations per entry, never more than GV_RIDDERS_MAX_EVALS. Accuracy on
+ * smooth functions: about 1e-13 relative.
  *
  * Layout: as gv_fd.h: gradients are shaped like their variable; the Jacobian
  * of F: R^n -> R^m is n-by-m, D(i, j) = dF_j/dx_i (denominator layout).
@@ -71,9 +81,9 @@
 #define GV_RIDDERS_NTAB 10
 /* The probe accepts a step when T <= GV_RIDDERS_PROBE_RATIO V. */
 #define GV_RIDDERS_PROBE_RATIO 1e-3
-#define GV_RIDDERS_MAX_PROBES 4
-/* Evaluations per entry at most (probes included). */
-#define GV_RIDDERS_MAX_EVALS 30
+#define GV_RIDDERS_MAX_PROBES 5
+/* Evaluations per entry at most (probes and noise included). */
+#define GV_RIDDERS_MAX_EVALS 50
 
 /* The derivative of fn in the single entry *xi into *d, its error estimate
  * into *err and the number of evaluations into *nevals (err, nevals may be
@@ -92,5 +102,20 @@ int gv_ridders_gradient_matrix(const gv_fd_scalar *fn, gsl_matrix *X, gsl_matrix
  * output does, and each output keeps its own tableau. Allocates O(m) doubles
  * for the call (GSL_ENOMEM if it cannot). */
 int gv_ridders_jacobian(const gv_fd_vector *fn, gsl_vector *x, gsl_matrix *D, gsl_matrix *E);
+
+/* One entry of a vector function at a time, for callers that choose the
+ * first step themselves (gv_check starts from the step its central
+ * differences found to resolve f). A workspace serves one m; alloc returns
+ * NULL for m = 0 or without memory; free(NULL) is a no-op. */
+typedef struct gv_ridders_workspace gv_ridders_workspace;
+gv_ridders_workspace *gv_ridders_workspace_alloc(size_t m);
+void gv_ridders_workspace_free(gv_ridders_workspace *ws);
+
+/* d[k] = dF_k/dx_i for the entry *xi and its error estimate err[k] (err may
+ * be NULL), k < m, with the probe starting at step h0 (GV_RIDDERS_H0
+ * max(1, |x_i|) if h0 <= 0); *nevals (if not NULL) receives the number of
+ * evaluations. GSL_EBADLEN if fn->m is not the workspace's m. */
+int gv_ridders_vector_entry(const gv_fd_vector *fn, gv_ridders_workspace *ws, double *xi, double h0,
+                            double *d, double *err, size_t *nevals);
 
 #endif
