@@ -4,7 +4,7 @@
  * gsl_multifit_nlinear_fdf you would hand to a least-squares solver, and a
  * point x, gv_check_gradient and gv_check_jacobian compare every analytic
  * derivative df/dx_j (or every Jacobian entry J(i, j) = df_i/dx_j) with a
- * central difference of f, and record the comparison in a gv_outcome:
+ * numeric derivative of f, and record the comparison in a gv_outcome:
  *
  *   gsl_set_error_handler_off();
  *   gv_outcome *out = gv_outcome_alloc();
@@ -13,30 +13,50 @@
  *     gv_outcome_fprintf(stderr, out);                    // names the wrong entries
  *   gv_outcome_free(out);
  *
- * How an entry is judged. The numeric value comes with an error bar from the
- * finite-difference engine (truncation + round-off, see gv_fd.h). An entry
- * passes iff
+ * How an entry is judged. The numeric value comes with an estimate e of its
+ * own error. An entry passes iff
  *
  *   |analytic - numeric| <= atol_eff + rtol max(|analytic|, |numeric|) + kerr e
  *
- * where e is the error bar and atol_eff = atol + atol_scale S is an absolute
- * floor for entries near zero, S being the scale of the problem: the largest
- * |numeric| entry of the gradient (of the Jacobian's row, for a Jacobian), or
- * for a direction v the sum of |analytic_j v_j| (the size of the terms of the
- * dot product). The floor is thus scale-free: multiplying f by 1e8 or 1e-8
- * changes no verdict. The defaults (rtol 1e-5, kerr 2, atol 0, atol_scale
- * 1e-8) pass right derivatives of badly scaled functions (values 1e-8 to 1e8,
- * inputs 1e-6 to 1e6, n = 1000, logits in the hundreds) and fail a single
- * entry off by a relative 3e-5 or more.
+ * where atol_eff = atol + atol_scale S is an absolute floor for entries near
+ * zero, S being the scale of the problem: the largest |numeric| entry of the
+ * gradient (of the Jacobian's row, for a Jacobian), or for a direction v the
+ * sum of |analytic_j v_j| (the size of the terms of the dot product). The
+ * floor is thus scale-free: multiplying f by 1e8 or 1e-8 changes no verdict.
+ * Each entry records which of the three terms was largest (gv_entry.decided).
  *
- * Re-estimation (opts->refine). An entry whose error bar is large enough to
- * sway its verdict (kerr e above a tenth of the tolerance, unless the entry
- * agrees within that tenth), or that looks non-smooth, is estimated again at
- * steps 10, 100, 1000 and 10000 times smaller, and the estimate with the
- * smallest error bar decides (smooth ones first). This rescues a step that is
- * too large for f's length scale (inputs near 1e-6 under GV_STEP_SCALED, or
- * f = sin(x) at x near 1e6) and a kink within a step of x. Cost: 4n + 1
- * evaluations of f for n variables, at most 20n + 1 with re-estimation.
+ * Default: Ridders' extrapolation with the error-bar tolerance
+ * (GV_CHECK_RIDDERS, rtol 0, kerr 2, atol 0, atol_scale 1e-10). Ridders'
+ * estimates are accurate to ~1e-13 relative, and their error estimates are
+ * honest: they cover the true error on 98-100% of entries, at a median of 5
+ * to 15 times it (checks/bench_accuracy.c), so kerr e tracks what the
+ * numeric side can resolve and nobody tunes rtol. kerr 2 absorbs the few
+ * percent of estimates that fall short; the floor 1e-10 S covers entries
+ * whose estimate is exact by luck. Measured (checks/check_api.c,
+ * checks/bench_api.c): no false failure on smooth functions of value
+ * scales 1e-8 to 1e8 and input scales 1e-6 to 1e6, and a single entry off
+ * by 1e-6 max|g| caught in more than 99% of random trials. Cost: the central
+ * differences below (4n + 1, more with re-estimation) plus Ridders, 24 to 30
+ * and at most 50 evaluations per variable: at most 70n + 1.
+ *
+ * How Ridders is used. Central differences come first (4 evaluations per
+ * variable at +-h, +-h/2, see gv_fd.h), for their one-sided estimates (kinks,
+ * below) and to find a step that resolves f: an entry whose central error
+ * bar exceeds 1e-3 of the entry (or of 1e-3 S) is re-estimated at steps 10 to
+ * 10^4 times smaller. Ridders' probe then starts at 1000 times the step that
+ * resolved the column (at most 0.1 of the variable's scale) and adapts up or
+ * down (gv_ridders.h). Where Ridders and central agree within twice the sum
+ * of their estimates, Ridders' value and estimate decide; where they do not
+ * (one of them did not resolve f), Ridders' value is kept with the error
+ * |ridders - central| + max(e_ridders, e_central), which covers either.
+ *
+ * The previous mode (GV_CHECK_CENTRAL, set with gv_options_central): central
+ * differences with the step rule below and re-estimation (opts->refine) of
+ * each entry whose error bar sways its verdict (kerr e above a tenth of the
+ * tolerance, unless the entry agrees within that tenth) at steps 10 to 10^4
+ * times smaller, the estimate with the smallest error bar deciding (smooth
+ * ones first); rtol 1e-5, kerr 2, atol_scale 1e-8. Cost 4n + 1 evaluations,
+ * at most 20n + 1; it fails a single entry off by a relative 3e-5 or more.
  *
  * Kinks. Where f is not differentiable in x_j (ReLU or |x| at 0, max with a
  * tie), the left and right one-sided derivatives disagree beyond their error
@@ -46,11 +66,11 @@
  *
  * Directional mode (opts->directions = k > 0): instead of every entry, k random
  * directions v (entries +-s_j, s_j the step scale of x_j, see gv_step_rule) are
- * checked: the analytic grad f . v against the central difference of
- * t -> f(x + t v), and for a Jacobian J v against the difference of
- * t -> F(x + t v), component by component, and u^T J v for a random u. The
- * cost is 4k + 1 evaluations of f (at most 20k + 1 with re-estimation),
- * whatever the size of x; a wrong entry shows in every direction, but the
+ * checked: the analytic grad f . v against the derivative of t -> f(x + t v),
+ * and for a Jacobian J v against that of t -> F(x + t v), component by
+ * component, and u^T J v for a random u. The cost is that of k variables
+ * (4k + 1 evaluations of f with GV_CHECK_CENTRAL, at most 70k + 1 by
+ * default), whatever the size of x; a wrong entry shows in every direction, but the
  * tolerance then scales with the whole dot product, so small errors in small
  * entries can hide. The default is the full check.
  *
@@ -92,6 +112,18 @@ extern "C" {
 
 typedef enum { GV_PASS = 0, GV_FAIL = 1 } gv_verdict;
 
+/* The numeric method: Ridders' extrapolation checked against central
+ * differences (the default), or central differences alone. */
+typedef enum { GV_CHECK_RIDDERS = 0, GV_CHECK_CENTRAL } gv_check_method;
+
+/* Which term of an entry's bound was the largest: the absolute floor
+ * atol_eff, the relative term rtol max(|analytic|, |numeric|), or the error
+ * bar kerr e. */
+typedef enum { GV_DECIDED_ATOL = 0, GV_DECIDED_RTOL, GV_DECIDED_ERROR_BAR } gv_decided;
+
+/* "atol", "rtol" or "error bar". */
+const char *gv_decided_name(gv_decided d);
+
 /* How the step h_j for entry x_j is chosen, with c = cbrt(DBL_EPSILON) ~ 6.06e-6,
  * the step that balances truncation against round-off for a central difference. */
 typedef enum {
@@ -104,11 +136,12 @@ typedef enum {
  * instead of options means the defaults. */
 typedef struct gv_options gv_options;
 struct gv_options {
-  double rtol;            /* relative tolerance; default 1e-5 (GV_TOL_DEFAULT_RTOL) */
+  double rtol;            /* relative tolerance; default 0 (1e-5 for central) */
   double kerr;            /* multiple of the error bar allowed; default 2 */
   double atol;            /* absolute floor, in the units of the derivative; default 0 */
-  double atol_scale;      /* floor relative to the problem's scale S; default 1e-8 */
-  gv_step_rule step_rule; /* default GV_STEP_SCALED */
+  double atol_scale;      /* floor relative to the problem's scale S; default 1e-10 (1e-8) */
+  gv_check_method method; /* default GV_CHECK_RIDDERS */
+  gv_step_rule step_rule; /* central differences' step; default GV_STEP_SCALED */
   double step;            /* the step of GV_STEP_FIXED (> 0); default 1e-5 */
   int refine;             /* re-estimate doubtful entries at smaller steps; default 1 */
   size_t directions;      /* 0: check every entry (default); k > 0: k random directions */
@@ -118,17 +151,22 @@ struct gv_options {
 /* Sets every field of *opts to its default. */
 void gv_options_init(gv_options *opts);
 
+/* The defaults of the previous mode: central differences alone, rtol 1e-5,
+ * kerr 2, atol_scale 1e-8; every other field as gv_options_init. */
+void gv_options_central(gv_options *opts);
+
 /* One compared entry. */
 typedef struct {
   size_t row, col;    /* see Layout above */
   double analytic;    /* the user's derivative */
-  double numeric;     /* the central difference */
-  double error_bar;   /* the engine's estimate of numeric's error */
+  double numeric;     /* the numeric derivative (Ridders' or the central difference) */
+  double error_bar;   /* the estimate of numeric's error */
   double abs_err;     /* |analytic - numeric| (against the nearest one-sided value if non-smooth) */
   double rel_err;     /* abs_err / max(|analytic|, |numeric|), 0 when both are 0 */
   double bound;       /* what abs_err had to stay within */
   double left, right; /* one-sided derivatives (left from below, right from above) */
-  double step;        /* the step of the estimate that decided */
+  double step;        /* the step of the central estimate that decided (its first step, Ridders) */
+  gv_decided decided; /* the largest term of bound */
   int smooth;         /* 0 when left and right disagree: a kink */
   int passed;         /* 1 if the entry passed */
 } gv_entry;
@@ -142,12 +180,12 @@ gv_outcome *gv_outcome_alloc(void);
 /* Frees out and everything it holds. NULL is a no-op. */
 void gv_outcome_free(gv_outcome *out);
 
-/* Checks fdf->df against central differences of fdf->f at x (size fdf->n).
+/* Checks fdf->df against numeric derivatives of fdf->f at x (size fdf->n).
  * fdf->fdf is not used and may be NULL. See Errors above for the return value. */
 int gv_check_gradient(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
                       const gv_options *opts, gv_outcome *out);
 
-/* Checks fdf->df (an n-by-p Jacobian) against central differences of fdf->f at
+/* Checks fdf->df (an n-by-p Jacobian) against numeric derivatives of fdf->f at
  * x (size fdf->p). A NULL df, which GSL reads as "use finite differences", is
  * GSL_EINVAL here. fdf->fvv is not used. */
 int gv_check_jacobian(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x,
@@ -191,7 +229,8 @@ void gv_outcome_tolerances(const gv_outcome *out, double *atol_eff, double *rtol
 
 /* Prints a short summary to stream: the verdict and counts, then the failing
  * entries by (row, column) (the first 10), the non-smooth ones (the first
- * 10), the worst entry and the tolerances. Returns GSL_SUCCESS, GSL_EFAULT for a NULL argument, or
+ * 10), the worst entry, each with the term that decided its bound, and the
+ * method and tolerances. Returns GSL_SUCCESS, GSL_EFAULT for a NULL argument, or
  * GSL_EFAILED if writing failed. */
 int gv_outcome_fprintf(FILE *stream, const gv_outcome *out);
 

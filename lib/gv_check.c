@@ -20,17 +20,28 @@
 #include <gsl/gsl_rng.h>
 
 #include "gv_compare.h"
+#include "gv_ridders.h"
 
 /* Re-estimation of doubtful entries: steps h/10 ... h/10^REFINE_LEVELS. */
 #define REFINE_LEVELS 4
+/* Ridders' probe starts at RIDDERS_START of f's length scale as the central
+ * estimates show it, and at most RIDDERS_FROM_CENTRAL times their step
+ * (central steps are ~cbrt(eps) ~ 6e-6 of the scale they assume; Ridders
+ * grows its step where round-off limits it). */
+#define RIDDERS_START 0.05
+#define RIDDERS_FROM_CENTRAL 1e2
+/* Ridders and central agree when they differ by at most this many times the
+ * sum of their error estimates. */
+#define AGREE 2.0
 
 void gv_options_init(gv_options *opts)
 {
   *opts = (gv_options){
-      .rtol = GV_TOL_DEFAULT_RTOL,
-      .kerr = GV_TOL_DEFAULT_KERR,
+      .rtol = 0.0,
+      .kerr = 2.0,
       .atol = 0.0,
-      .atol_scale = 1e-8,
+      .atol_scale = 1e-10,
+      .method = GV_CHECK_RIDDERS,
       .step_rule = GV_STEP_SCALED,
       .step = 1e-5,
       .refine = 1,
@@ -39,10 +50,20 @@ void gv_options_init(gv_options *opts)
   };
 }
 
+void gv_options_central(gv_options *opts)
+{
+  gv_options_init(opts);
+  opts->method = GV_CHECK_CENTRAL;
+  opts->rtol = GV_TOL_DEFAULT_RTOL;
+  opts->kerr = GV_TOL_DEFAULT_KERR;
+  opts->atol_scale = 1e-8;
+}
+
 static int options_valid(const gv_options *o)
 {
   int ok = isfinite(o->rtol) && o->rtol >= 0.0 && isfinite(o->kerr) && o->kerr >= 0.0 &&
-           isfinite(o->atol) && o->atol >= 0.0 && isfinite(o->atol_scale) && o->atol_scale >= 0.0;
+           isfinite(o->atol) && o->atol >= 0.0 && isfinite(o->atol_scale) && o->atol_scale >= 0.0 &&
+           (o->method == GV_CHECK_RIDDERS || o->method == GV_CHECK_CENTRAL);
   switch (o->step_rule) {
   case GV_STEP_SCALED:
   case GV_STEP_RELATIVE:
@@ -152,11 +173,17 @@ static double *column(problem *p, const gsl_matrix *V, size_t j, const gv_option
   return &p->t;
 }
 
-/* What run needs besides the outcome: one stencil's outputs, and per row
- * whether re-estimation of the current column is over. */
+/* What run needs besides the outcome: one stencil's outputs, per row
+ * whether re-estimation of the current column is over, and Ridders'
+ * workspace with its values and estimates per row (GV_CHECK_RIDDERS). */
 typedef struct {
   gsl_vector *fv[4];
   unsigned char *settled;
+  gv_ridders_workspace *rw;
+  double *rd, *re;
+  gv_entry *prev; /* per row, the estimate at the previous level (Ridders) */
+  double *sigma;  /* m-by-ncols: the noise Ridders measured for each entry, or -1 */
+  double *rstep;  /* ncols: Ridders' step for each column */
 } workspace;
 
 /* Output i's estimates from the stencil values in w, for x0 and step h. */
@@ -182,8 +209,14 @@ static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, co
   const size_t m = out->rows, ncols = out->cols;
   double h0;
   column(p, V, j, o, &h0);
-  for (size_t i = 0; i < m; i++)
-    w->settled[i] = !gv_outcome_doubtful(&out->entry[i * ncols + j], out->floor[i * ncols + j], o);
+  const int ridders = o->method == GV_CHECK_RIDDERS;
+  for (size_t i = 0; i < m; i++) {
+    w->settled[i] =
+        !ridders && !gv_outcome_doubtful(&out->entry[i * ncols + j], out->floor[i * ncols + j],
+                                         out->scale[i * ncols + j], o);
+    if (ridders)
+      w->prev[i] = out->entry[i * ncols + j];
+  }
   for (int level = 1; level <= REFINE_LEVELS; level++) {
     size_t open = 0;
     for (size_t i = 0; i < m; i++)
@@ -204,13 +237,143 @@ static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, co
       gv_entry cand = *e;
       estimate(w, i, x0, h, f0, &d);
       gv_outcome_judge(&cand, gsl_matrix_get(A, i, j), &d, h, out->floor[i * ncols + j], o);
+      if (ridders) {
+        /* Settled once two steps 10 apart agree, both smooth and with error
+         * bars below 1e-3 of the entry: then the longer one resolves f (a
+         * step beyond f's length scale, or across a kink it takes for
+         * smooth, does not agree with one ten times shorter). */
+        gv_entry *q = &w->prev[i];
+        const double fl = out->floor[i * ncols + j], sc = out->scale[i * ncols + j];
+        if (cand.smooth && q->smooth && !gv_outcome_doubtful(&cand, fl, sc, o) &&
+            !gv_outcome_doubtful(q, fl, sc, o) &&
+            fabs(cand.numeric - q->numeric) <= AGREE * (cand.error_bar + q->error_bar)) {
+          *e = *q;
+          w->settled[i] = 1;
+          continue;
+        }
+        *q = cand;
+      }
       if (gv_outcome_better(&cand, e))
         *e = cand;
-      if (!gv_outcome_doubtful(e, out->floor[i * ncols + j], o))
+      if (!ridders &&
+          !gv_outcome_doubtful(e, out->floor[i * ncols + j], out->scale[i * ncols + j], o))
         w->settled[i] = 1;
     }
   }
   return GSL_SUCCESS;
+}
+
+/* Ridders' estimates of column j's smooth entries, after refine_column (its
+ * settled flags still in w). Where central differences settled (two steps
+ * ten apart agreed), the probe starts at RIDDERS_START of the smallest length
+ * scale L they show: at step h their error bar e ~ (h / L)^2 |d| / 6 gives
+ * L ~ h / sqrt(6 e / |d|), an under-estimate where e is round-off (Ridders
+ * then grows the step); and at most RIDDERS_FROM_CENTRAL h. Where they did
+ * not settle, it starts RIDDERS_FROM_CENTRAL times above the shortest
+ * central step. An entry whose settled estimate is exact (f constant over
+ * the stencil: e = 0) keeps it. Each other smooth entry is judged anew by
+ * Ridders' value, with Ridders' estimate where the two methods agree, and
+ * where they do not (one of them did not resolve f; the central error bar
+ * is the less honest of the two) with |ridders - central| + max(both
+ * estimates), which covers either. */
+static int ridders_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, const gsl_matrix *V,
+                          size_t j, workspace *w, const gv_options *o)
+{
+  const size_t m = out->rows, ncols = out->cols;
+  double h0 = INFINITY, h_rule;
+  double *xi = column(p, V, j, o, &h_rule);
+  const double h_min = h_rule * pow(10.0, -REFINE_LEVELS);
+  int any = 0;
+  for (size_t i = 0; i < m; i++) {
+    const gv_entry *e = &out->entry[i * ncols + j];
+    if (!e->smooth || !isfinite(e->analytic) || (w->settled[i] && e->error_bar == 0.0))
+      continue;
+    any = 1;
+    if (!w->settled[i]) {
+      h0 = fmin(h0, RIDDERS_FROM_CENTRAL * h_min);
+      continue;
+    }
+    h0 = fmin(h0, RIDDERS_FROM_CENTRAL * e->step);
+    if (e->numeric != 0.0)
+      h0 = fmin(h0, RIDDERS_START * e->step / sqrt(6.0 * e->error_bar / fabs(e->numeric)));
+  }
+  if (!any)
+    return GSL_SUCCESS;
+  const double var_scale = V ? 1.0 : fmax(1.0, fabs(*xi));
+  h0 = fmin(h0, GV_RIDDERS_H0 * var_scale);
+  gv_ridders_info info;
+  int status = gv_ridders_vector_entry(fn, w->rw, xi, h0, w->rd, w->re, &info);
+  if (status)
+    return status;
+  w->rstep[j] = info.step;
+  for (size_t i = 0; i < m; i++) {
+    gv_entry *e = &out->entry[i * ncols + j];
+    if (!e->smooth || !isfinite(e->analytic) || (w->settled[i] && e->error_bar == 0.0))
+      continue;
+    double dr = w->rd[i], er = w->re[i], dc = e->numeric, ec = e->error_bar;
+    double diff = fabs(dr - dc);
+    double err = diff <= AGREE * (er + ec) ? er : diff + fmax(er, ec);
+    gv_outcome_judge_value(e, dr, err, out->floor[i * ncols + j], o);
+    w->sigma[i * ncols + j] = info.sigma[i];
+  }
+  return GSL_SUCCESS;
+}
+
+/* The noise of f is f's, not the variable's: an entry whose own noise
+ * probe saw too little of it (f computed as a difference of much larger
+ * terms is a staircase, and a probe within one step of it sees no noise at
+ * all, and a derivative of exactly 0) is held to the largest noise its row
+ * showed: its error is at least POOLED_NOISE sigma_row / h, the deviation of
+ * (f(x + h) - f(x - h)) / 2h, three times. */
+#define POOLED_NOISE (3.0 * 0.7071)
+
+static void pool_noise(gv_outcome *out, const workspace *w, const gv_options *o)
+{
+  const size_t ncols = out->cols;
+  for (size_t i = 0; i < out->rows; i++) {
+    const double *sig = w->sigma + i * ncols;
+    double srow = 0.0;
+    for (size_t j = 0; j < ncols; j++)
+      srow = fmax(srow, sig[j]);
+    for (size_t j = 0; j < ncols; j++) {
+      gv_entry *e = &out->entry[i * ncols + j];
+
+      /* Entries Ridders did not see kept a central estimate, exact (e = 0). */
+      double h = sig[j] >= 0.0 ? w->rstep[j] : e->step;
+      if (!e->smooth || !isfinite(e->analytic) || !(h > 0.0))
+        continue;
+      double q = POOLED_NOISE * srow / h;
+      if (q > e->error_bar)
+        gv_outcome_judge_value(e, e->numeric, q, out->floor[i * ncols + j], o);
+    }
+  }
+}
+
+/* The floors again from Ridders' values: the first central estimates set
+ * the scale S of each row, and where their step was longer than f's length
+ * scale (inputs near 1e6 that vary on a scale of 1) S may be far too large.
+ * Smooth entries are judged anew with the floor from S = the largest
+ * |numeric| of the row's smooth entries. */
+static void rescale_floors(gv_outcome *out, const gv_options *o)
+{
+  const size_t ncols = out->cols;
+  for (size_t i = 0; i < out->rows; i++) {
+    gv_entry *row = out->entry + i * ncols;
+    double sc = -1.0;
+    for (size_t j = 0; j < ncols; j++)
+      if (row[j].smooth)
+        sc = fmax(sc, fabs(row[j].numeric));
+    if (sc < 0.0)
+      continue;
+    for (size_t j = 0; j < ncols; j++) {
+      if (!row[j].smooth)
+        continue;
+      out->scale[i * ncols + j] = sc;
+      out->floor[i * ncols + j] = o->atol + o->atol_scale * sc;
+      gv_outcome_judge_value(&row[j], row[j].numeric, row[j].error_bar, out->floor[i * ncols + j],
+                             o);
+    }
+  }
 }
 
 /* The common computation: A (m-by-ncols) against differences of p's function
@@ -221,10 +384,23 @@ static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matri
 {
   const size_t m = A->size1, ncols = A->size2;
   gv_fd_vector fn = {problem_eval, p, m};
-  workspace w = {{NULL, NULL, NULL, NULL}, malloc(m)};
+  const int ridders = o->method == GV_CHECK_RIDDERS;
+  workspace w = {{NULL, NULL, NULL, NULL}, malloc(m), NULL, NULL, NULL, NULL, NULL, NULL};
   int status = gv_outcome_reset(out, m, ncols);
   if (!w.settled)
     status = GSL_ENOMEM;
+  if (ridders && !status) {
+    w.rw = gv_ridders_workspace_alloc(m);
+    w.rd = malloc(2 * m * sizeof *w.rd);
+    w.re = w.rd ? w.rd + m : NULL;
+    w.prev = malloc(m * sizeof *w.prev);
+    w.sigma = malloc(m * ncols * sizeof *w.sigma);
+    w.rstep = malloc(ncols * sizeof *w.rstep);
+    if (!w.rw || !w.rd || !w.prev || !w.sigma || !w.rstep)
+      status = GSL_ENOMEM;
+    for (size_t k = 0; k < m * ncols && !status; k++)
+      w.sigma[k] = -1.0;
+  }
   for (int k = 0; k < 4 && !status; k++)
     if (!(w.fv[k] = vector_alloc(m)))
       status = GSL_ENOMEM;
@@ -248,9 +424,10 @@ static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matri
     double row_scale = 0.0;
     for (size_t j = 0; j < ncols && !S; j++)
       row_scale = fmax(row_scale, fabs(out->sided[i * ncols + j].central));
-    for (size_t j = 0; j < ncols; j++)
-      out->floor[i * ncols + j] =
-          o->atol + o->atol_scale * (S ? gsl_matrix_get(S, i, j) : row_scale);
+    for (size_t j = 0; j < ncols; j++) {
+      out->scale[i * ncols + j] = S ? gsl_matrix_get(S, i, j) : row_scale;
+      out->floor[i * ncols + j] = o->atol + o->atol_scale * out->scale[i * ncols + j];
+    }
   }
 
   for (size_t k = 0; k < m * ncols; k++) {
@@ -260,8 +437,15 @@ static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matri
     e->row = k / ncols;
     e->col = k % ncols;
   }
-  for (size_t j = 0; j < ncols && o->refine && !status; j++)
+  for (size_t j = 0; j < ncols && (o->refine || ridders) && !status; j++) {
     status = refine_column(out, &fn, p, V, j, A, f0, &w, o);
+    if (ridders && !status)
+      status = ridders_column(out, &fn, p, V, j, &w, o);
+  }
+  if (ridders && !status)
+    pool_noise(out, &w, o);
+  if (ridders && !S && !status)
+    rescale_floors(out, o);
   if (!status)
     gv_outcome_finish(out, o);
 
@@ -269,6 +453,11 @@ cleanup:
   for (int k = 0; k < 4; k++)
     gsl_vector_free(w.fv[k]);
   free(w.settled);
+  gv_ridders_workspace_free(w.rw);
+  free(w.rd);
+  free(w.prev);
+  free(w.sigma);
+  free(w.rstep);
   if (status)
     gv_outcome_reset(out, 0, 0);
   else

@@ -12,8 +12,10 @@ struct gv_outcome {
   gv_entry *entry;    /* rows * cols, row-major */
   gv_fd_sided *sided; /* the first estimate of each entry, before its floor is known */
   double *floor;      /* the absolute floor atol_eff of each entry */
+  double *scale;      /* the scale S of each entry's floor */
   size_t nfail, nnonsmooth, nevals, worst;
   double max_rel, atol_eff, rtol, kerr;
+  gv_check_method method;
 };
 
 /* Empties out and makes room for a rows-by-cols result. GSL_ENOMEM if it cannot
@@ -24,9 +26,16 @@ int gv_outcome_reset(gv_outcome *out, size_t rows, size_t cols);
 void gv_outcome_judge(gv_entry *e, double analytic, const gv_fd_sided *d, double h, double floor,
                       const gv_options *o);
 
+/* Judges a smooth entry anew from a numeric value and its error estimate
+ * (Ridders'), keeping its step, one-sided values and smoothness. */
+void gv_outcome_judge_value(gv_entry *e, double numeric, double err, double floor,
+                            const gv_options *o);
+
 /* Whether an entry's verdict rests on its error bar or on a kink, so that a
- * smaller step could settle it. */
-int gv_outcome_doubtful(const gv_entry *e, double floor, const gv_options *o);
+ * smaller step could settle it (central mode); in Ridders mode, whether the
+ * central estimate fails to resolve f (error bar above 1e-3 of the entry or
+ * of 1e-3 of the scale) or sits at a kink. */
+int gv_outcome_doubtful(const gv_entry *e, double floor, double scale, const gv_options *o);
 
 /* Whether estimate a is to be preferred to b: smooth first, then the smaller error bar. */
 int gv_outcome_better(const gv_entry *a, const gv_entry *b);

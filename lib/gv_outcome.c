@@ -20,6 +20,7 @@ void gv_outcome_free(gv_outcome *out)
   free(out->entry);
   free(out->sided);
   free(out->floor);
+  free(out->scale);
   free(out);
 }
 
@@ -28,31 +29,50 @@ int gv_outcome_reset(gv_outcome *out, size_t rows, size_t cols)
   size_t cap = out->cap;
   gv_entry *entry = out->entry;
   gv_fd_sided *sided = out->sided;
-  double *floor = out->floor;
-  *out = (gv_outcome){.cap = cap, .entry = entry, .sided = sided, .floor = floor};
+  double *floor = out->floor, *scale = out->scale;
+  *out = (gv_outcome){.cap = cap, .entry = entry, .sided = sided, .floor = floor, .scale = scale};
   size_t size = rows * cols;
   if (rows && size / rows != cols)
     return GSL_ENOMEM;
   if (size > out->cap) {
-    /* Each array is replaced only once all three are, so that a failure leaves
+    /* Each array is replaced only once all four are, so that a failure leaves
      * out consistent with its old capacity. */
     gv_entry *e = malloc(size * sizeof *e);
     gv_fd_sided *d = malloc(size * sizeof *d);
-    double *f = malloc(size * sizeof *f);
-    if (!e || !d || !f) {
+    double *f = malloc(size * sizeof *f), *sc = malloc(size * sizeof *sc);
+    if (!e || !d || !f || !sc) {
       free(e);
       free(d);
       free(f);
+      free(sc);
       return GSL_ENOMEM;
     }
     free(out->entry);
     free(out->sided);
     free(out->floor);
-    *out = (gv_outcome){.cap = size, .entry = e, .sided = d, .floor = f};
+    free(out->scale);
+    *out = (gv_outcome){.cap = size, .entry = e, .sided = d, .floor = f, .scale = sc};
   }
   out->rows = rows;
   out->cols = cols;
   return GSL_SUCCESS;
+}
+
+const char *gv_decided_name(gv_decided d)
+{
+  return d == GV_DECIDED_ATOL ? "atol" : d == GV_DECIDED_RTOL ? "rtol" : "error bar";
+}
+
+/* The verdict of analytic against ref with error err, and the term that decided. */
+static void set_verdict(gv_entry *e, double analytic, double ref, double err, const gv_tol *tol)
+{
+  e->passed = gv_cmp_entry_passes(analytic, ref, err, tol, NULL);
+  e->bound = gv_cmp_bound(analytic, ref, err, tol);
+  e->abs_err = fabs(analytic - ref);
+  double size = fmax(fabs(analytic), fabs(ref));
+  e->rel_err = size > 0.0 ? e->abs_err / size : 0.0;
+  double a = tol->atol, r = tol->rtol * size, k = tol->kerr * err;
+  e->decided = k >= a && k >= r ? GV_DECIDED_ERROR_BAR : r >= a ? GV_DECIDED_RTOL : GV_DECIDED_ATOL;
 }
 
 void gv_outcome_judge(gv_entry *e, double analytic, const gv_fd_sided *d, double h, double floor,
@@ -75,19 +95,26 @@ void gv_outcome_judge(gv_entry *e, double analytic, const gv_fd_sided *d, double
     ref = analytic < lo ? lo : (analytic > hi ? hi : analytic);
     err = fmax(d->left_err, d->right_err);
   }
-  e->passed = gv_cmp_entry_passes(analytic, ref, err, &tol, NULL);
-  e->bound = gv_cmp_bound(analytic, ref, err, &tol);
-  e->abs_err = fabs(analytic - ref);
-  double size = fmax(fabs(analytic), fabs(ref));
-  e->rel_err = size > 0.0 ? e->abs_err / size : 0.0;
+  set_verdict(e, analytic, ref, err, &tol);
 }
 
-int gv_outcome_doubtful(const gv_entry *e, double floor, const gv_options *o)
+void gv_outcome_judge_value(gv_entry *e, double numeric, double err, double floor,
+                            const gv_options *o)
+{
+  const gv_tol tol = {floor, o->rtol, o->kerr};
+  e->numeric = numeric;
+  e->error_bar = err;
+  set_verdict(e, e->analytic, numeric, err, &tol);
+}
+
+int gv_outcome_doubtful(const gv_entry *e, double floor, double scale, const gv_options *o)
 {
   if (!isfinite(e->analytic))
     return 0;
   if (!e->smooth)
     return 1;
+  if (o->method == GV_CHECK_RIDDERS)
+    return e->error_bar > 1e-3 * (fabs(e->numeric) + 1e-3 * scale);
   /* With tol the tolerance proper (without the error bar), an entry is
    * settled when its error bar is small against tol (the estimate is good
    * enough to judge by), or when it agrees within a tenth of tol: then only a
@@ -121,6 +148,7 @@ void gv_outcome_finish(gv_outcome *out, const gv_options *o)
   double worst = -1.0;
   out->rtol = o->rtol;
   out->kerr = o->kerr;
+  out->method = o->method;
   for (size_t k = 0; k < size; k++) {
     const gv_entry *e = &out->entry[k];
     out->nfail += !e->passed;
@@ -211,13 +239,14 @@ static int print_entry(FILE *stream, const gv_entry *e)
   if (e->smooth)
     return fprintf(stream,
                    "  (%zu, %zu): analytic %.10g, numeric %.10g +- %.2g, abs err %.3g, "
-                   "rel err %.3g, allowed %.3g\n",
+                   "rel err %.3g, allowed %.3g (%s)\n",
                    e->row, e->col, e->analytic, e->numeric, e->error_bar, e->abs_err, e->rel_err,
-                   e->bound);
+                   e->bound, gv_decided_name(e->decided));
   return fprintf(stream,
                  "  (%zu, %zu): non-smooth, analytic %.10g, one-sided %.10g (left) and %.10g "
-                 "(right), outside by %.3g, allowed %.3g\n",
-                 e->row, e->col, e->analytic, e->left, e->right, e->abs_err, e->bound);
+                 "(right), outside by %.3g, allowed %.3g (%s)\n",
+                 e->row, e->col, e->analytic, e->left, e->right, e->abs_err, e->bound,
+                 gv_decided_name(e->decided));
 }
 
 /* Prints the first LIST_MAX entries that fail (want_fail) or are non-smooth. */
@@ -257,8 +286,10 @@ int gv_outcome_fprintf(FILE *stream, const gv_outcome *out)
     bad = fprintf(stream, "worst entry:\n") < 0 || print_entry(stream, &out->entry[out->worst]) < 0;
   if (!bad)
     bad = fprintf(stream,
-                  "tolerances: |analytic - numeric| <= atol (at most %.3g) + %.3g max(|analytic|, "
-                  "|numeric|) + %.3g error bar; largest rel err on smooth entries %.3g\n",
+                  "method: %s; tolerances: |analytic - numeric| <= atol (at most %.3g) + %.3g "
+                  "max(|analytic|, |numeric|) + %.3g error bar; largest rel err on smooth "
+                  "entries %.3g\n",
+                  out->method == GV_CHECK_RIDDERS ? "Ridders" : "central differences",
                   out->atol_eff, out->rtol, out->kerr, out->max_rel) < 0;
   return bad ? GSL_EFAILED : GSL_SUCCESS;
 }

@@ -90,6 +90,7 @@ typedef struct {
   double *err0;         /* m: the error of D(h) from the probe */
   double *sigma;        /* m: the measured noise of one value of each output */
   unsigned char *done;
+  double h; /* the step of row 0, once the probe is over */
 } work;
 
 /* The probe at step h, from the four values in w->f: the factor by which
@@ -260,6 +261,7 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, dou
   /* Row 0's values, kept for its round-off once the noise is known. */
   const double xp0 = x0 + h, xm0 = x0 - h;
   hs[0] = 0.5 * (xp0 - xm0);
+  w->h = hs[0];
   for (size_t k = 0; k < m; k++) {
     w->rcur[k * GV_RIDDERS_NTAB] = w->f[k];
     w->rprev[k * GV_RIDDERS_NTAB] = w->f[m + k];
@@ -344,7 +346,7 @@ int gv_ridders_derivative(const gv_fd_scalar *fn, double *xi, double *d, double 
   double f[NOISE_K], prev[GV_RIDDERS_NTAB], cur[GV_RIDDERS_NTAB], e1, d1, r1, e0, sigma;
   double rprev[GV_RIDDERS_NTAB], rcur[GV_RIDDERS_NTAB];
   unsigned char done;
-  work w = {1, f, prev, cur, rprev, rcur, &e1, &r1, &e0, &sigma, &done};
+  work w = {1, f, prev, cur, rprev, rcur, &e1, &r1, &e0, &sigma, &done, 0.0};
   const evaluator e = {fn, NULL, NULL};
   int status = ridders_entry(&e, &w, xi, 0.0, &d1, nevals);
   if (status)
@@ -418,7 +420,8 @@ gv_ridders_workspace *gv_ridders_workspace_alloc(size_t m)
                  b + 4 * t + m,
                  b + 4 * t + 2 * m,
                  b + 4 * t + 3 * m,
-                 done};
+                 done,
+                 0.0};
   ws->fx = fx;
   return ws;
 }
@@ -434,12 +437,18 @@ void gv_ridders_workspace_free(gv_ridders_workspace *ws)
 }
 
 int gv_ridders_vector_entry(const gv_fd_vector *fn, gv_ridders_workspace *ws, double *xi, double h0,
-                            double *d, double *err, size_t *nevals)
+                            double *d, double *err, gv_ridders_info *info)
 {
   if (fn->m != ws->w.m)
     return GSL_EBADLEN;
   const evaluator e = {NULL, fn, ws->fx};
-  int status = ridders_entry(&e, &ws->w, xi, h0, d, nevals);
+  size_t n = 0;
+  int status = ridders_entry(&e, &ws->w, xi, h0, d, &n);
+  if (info) {
+    info->nevals = n;
+    info->step = ws->w.h;
+    info->sigma = ws->w.sigma;
+  }
   if (!status && err)
     for (size_t k = 0; k < fn->m; k++)
       err[k] = ws->w.err[k];

@@ -111,11 +111,19 @@ typedef struct gv_ridders_workspace gv_ridders_workspace;
 gv_ridders_workspace *gv_ridders_workspace_alloc(size_t m);
 void gv_ridders_workspace_free(gv_ridders_workspace *ws);
 
+/* What one entry's estimate rests on. */
+typedef struct {
+  size_t nevals;       /* evaluations of fn */
+  double step;         /* the step of the tableau's first row */
+  const double *sigma; /* the measured noise of each output's values (m, in ws) */
+} gv_ridders_info;
+
 /* d[k] = dF_k/dx_i for the entry *xi and its error estimate err[k] (err may
  * be NULL), k < m, with the probe starting at step h0 (GV_RIDDERS_H0
- * max(1, |x_i|) if h0 <= 0); *nevals (if not NULL) receives the number of
- * evaluations. GSL_EBADLEN if fn->m is not the workspace's m. */
+ * max(1, |x_i|) if h0 <= 0); *info (if not NULL) receives the evaluations,
+ * the step and the noise, valid until the next call with ws. GSL_EBADLEN if
+ * fn->m is not the workspace's m. */
 int gv_ridders_vector_entry(const gv_fd_vector *fn, gv_ridders_workspace *ws, double *xi, double h0,
-                            double *d, double *err, size_t *nevals);
+                            double *d, double *err, gv_ridders_info *info);
 
 #endif
