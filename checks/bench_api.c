@@ -1,6 +1,7 @@
 /* bench_api.c: the public API's detection rate and false failures, at scale.
  * Run with `meson test --benchmark api_detection -v` (or the executable
- * alone, with an optional trial count per family and scale, default 10000).
+ * alone, with an optional trial count per family and scale, default 10000,
+ * and an optional first family, 0 to 4).
  * Prints a Markdown table and asserts nothing.
  *
  * Families and scales are those of checks/api_trials.h. Each trial draws a
@@ -27,7 +28,8 @@ int main(int argc, char **argv)
   size_t all_trials = 0, all_false = 0, all_caught = 0;
   printf("| family | scale | trials | false failures | caught at 1e-6 max|g| | evals/variable |\n");
   printf("|---|---|---|---|---|---|\n");
-  for (int kind = 0; kind < AT_NKINDS; kind++) {
+  const int first = argc > 2 ? atoi(argv[2]) : 0;
+  for (int kind = first; kind < AT_NKINDS; kind++) {
     const size_t trials = want;
     for (size_t v = 0; v < AT_NVARIANTS; v++) {
       at_params p;

@@ -29,7 +29,7 @@
  * (central steps are ~cbrt(eps) ~ 6e-6 of the scale they assume; Ridders
  * grows its step where round-off limits it). */
 #define RIDDERS_START 0.05
-#define RIDDERS_FROM_CENTRAL 1e2
+#define RIDDERS_FROM_CENTRAL 1e1
 /* Ridders and central agree when they differ by at most this many times the
  * sum of their error estimates. */
 #define AGREE 2.0
@@ -38,7 +38,7 @@ void gv_options_init(gv_options *opts)
 {
   *opts = (gv_options){
       .rtol = 0.0,
-      .kerr = 2.0,
+      .kerr = 10.0,
       .atol = 0.0,
       .atol_scale = 1e-10,
       .method = GV_CHECK_RIDDERS,
@@ -270,8 +270,7 @@ static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, co
  * L ~ h / sqrt(6 e / |d|), an under-estimate where e is round-off (Ridders
  * then grows the step); and at most RIDDERS_FROM_CENTRAL h. Where they did
  * not settle, it starts RIDDERS_FROM_CENTRAL times above the shortest
- * central step. An entry whose settled estimate is exact (f constant over
- * the stencil: e = 0) keeps it. Each other smooth entry is judged anew by
+ * central step. Each smooth entry is judged anew by
  * Ridders' value, with Ridders' estimate where the two methods agree, and
  * where they do not (one of them did not resolve f; the central error bar
  * is the less honest of the two) with |ridders - central| + max(both
@@ -286,7 +285,7 @@ static int ridders_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, c
   int any = 0;
   for (size_t i = 0; i < m; i++) {
     const gv_entry *e = &out->entry[i * ncols + j];
-    if (!e->smooth || !isfinite(e->analytic) || (w->settled[i] && e->error_bar == 0.0))
+    if (!e->smooth || !isfinite(e->analytic))
       continue;
     any = 1;
     if (!w->settled[i]) {
@@ -308,7 +307,7 @@ static int ridders_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, c
   w->rstep[j] = info.step;
   for (size_t i = 0; i < m; i++) {
     gv_entry *e = &out->entry[i * ncols + j];
-    if (!e->smooth || !isfinite(e->analytic) || (w->settled[i] && e->error_bar == 0.0))
+    if (!e->smooth || !isfinite(e->analytic))
       continue;
     double dr = w->rd[i], er = w->re[i], dc = e->numeric, ec = e->error_bar;
     double diff = fabs(dr - dc);
