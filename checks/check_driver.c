@@ -69,6 +69,46 @@ START_TEST(control_caught)
 }
 END_TEST
 
+/* The Taylor test in every trial (gv_taylor.h): a right formula never FAILs
+ * it, whatever the scale of its inputs (softmax and cross-entropy at logits
+ * up to 500, ReLU kinks within reach of the steps). Right formulas may come
+ * out EXACT, never FAIL. */
+START_TEST(taylor_right_never_fails)
+{
+  size_t n;
+  const gv_formula *f = gv_formula_list(&n);
+  ck_assert_uint_lt(_i, n);
+  gv_run run = run_one(f[_i].id, GV_DRIVER_DEFAULT_SEED);
+  const gv_taylor_stats *t = &run.formulas[0].taylor;
+  ck_assert_uint_eq(t->pass + t->exact + t->fail, GV_DRIVER_DEFAULT_TRIALS);
+  ck_assert_msg(t->fail == 0, "%s: Taylor FAIL in %zu trials (slopes %g .. %g)", f[_i].id, t->fail,
+                t->min_slope, t->max_slope);
+  gv_run_free(&run);
+}
+END_TEST
+
+/* ... and it sees the planted mistakes: measured over seeds 1-50, every
+ * control FAILs it in at least as many trials as the comparison catches.
+ * Asserted here with a margin: in at least half of them. */
+START_TEST(taylor_sees_controls)
+{
+  size_t n;
+  const gv_control *c = gv_control_list(&n);
+  ck_assert_uint_lt(_i, n);
+  gv_run run = run_one(c[_i].formula_id, GV_DRIVER_DEFAULT_SEED);
+  const gv_control_result *cr = NULL;
+  for (size_t k = 0; k < run.n_controls; k++)
+    if (strcmp(run.controls[k].control->id, c[_i].id) == 0)
+      cr = &run.controls[k];
+  ck_assert_ptr_nonnull(cr);
+  ck_assert_uint_gt(cr->caught_trials, 0);
+  ck_assert_msg(cr->taylor.fail * 2 >= cr->caught_trials,
+                "%s: Taylor FAIL in %zu trials, caught in %zu", c[_i].id, cr->taylor.fail,
+                cr->caught_trials);
+  gv_run_free(&run);
+}
+END_TEST
+
 /* The defaults' promise: a single entry off by a relative 1e-4 fails. The
  * corrupted entry is each trial's largest, wherever that is at least
  * GV_CORRUPT_MIN; every trial so corrupted must fail, on that entry alone. */
@@ -206,9 +246,11 @@ Suite *gv_test_suite(void)
   Suite *s = suite_create("driver");
   TCase *f = tcase_create("Formulas");
   tcase_add_loop_test(f, formula_passes, 0, (int)nf);
+  tcase_add_loop_test(f, taylor_right_never_fails, 0, (int)nf);
   suite_add_tcase(s, f);
   TCase *c = tcase_create("Controls");
   tcase_add_loop_test(c, control_caught, 0, (int)nc);
+  tcase_add_loop_test(c, taylor_sees_controls, 0, (int)nc);
   tcase_add_loop_test(c, single_entry_1e4_caught, 0, (int)nf);
   TCase *m = tcase_create("Methods");
   tcase_add_loop_test(m, complex_step_passes, 0, (int)nf);

@@ -15,15 +15,17 @@
 #include <gsl/gsl_vector.h>
 
 #include "check_main.h"
+#include "gv_mistakes.h"
 #include "gv_net.h"
 #include "gv_net_pack.h"
 #include "gv_softmax.h"
 #include "gv_taylor.h"
+#include "gv_xent.h"
 
 #define SEED 20240717UL
 #define NDIR 8
 
-enum kind { K_SMOOTH, K_LINEAR, K_QUADRATIC, K_NET };
+enum kind { K_SMOOTH, K_LINEAR, K_QUADRATIC, K_NET, K_KINK };
 
 typedef struct {
   enum kind kind;
@@ -38,6 +40,7 @@ typedef struct {
 
 static const double X4[4] = {0.6931, -1.385, 2.213, 0.4142};
 static const double C4[4] = {1.25, -0.375, 2.5, 0.8125};
+#define KINK_AT 1.9476 /* sum_i X4_i + 0.0123 */
 
 static int scalar_f(void *params, double *fx)
 {
@@ -61,6 +64,9 @@ static int scalar_f(void *params, double *fx)
     *fx = x[0] * x[3] - x[1];
     for (size_t i = 0; i < 4; i++)
       *fx += C4[i] * x[i] * x[i];
+    break;
+  case K_KINK: /* a ReLU of sum_i x_i, off at X4 by 0.0123 */
+    *fx = fmax(0.0, x[0] + x[1] + x[2] + x[3] - KINK_AT);
     break;
   case K_NET: {
     int status = gv_net_unpack(p->x, p->net);
@@ -92,6 +98,9 @@ static void true_gradient(enum kind kind, const double *x, gsl_vector *g)
     *gsl_vector_ptr(g, 0) += x[3];
     *gsl_vector_ptr(g, 1) -= 1.0;
     *gsl_vector_ptr(g, 3) += x[0];
+    break;
+  case K_KINK:
+    gsl_vector_set_zero(g);
     break;
   case K_NET:
     break;
@@ -150,10 +159,11 @@ START_TEST(test_linear)
   ck_assert_int_eq(res.verdict, GV_TAYLOR_EXACT);
   ck_assert(isnan(res.slope));
   ck_assert_uint_lt(res.nused, 2);
-  /* A wrong gradient of a linear function: slope 1 exactly. */
+  /* A wrong gradient of a linear function: slope 1 exactly, up to the
+   * rounding of a window that starts GV_TAYLOR_WINDOW floors up. */
   res = run(K_LINEAR, _i, _i % 4);
   ck_assert_int_eq(res.verdict, GV_TAYLOR_FAIL);
-  ck_assert_double_eq_tol(res.slope, 1.0, 1e-3);
+  ck_assert_double_eq_tol(res.slope, 1.0, 1e-2);
 }
 END_TEST
 
@@ -162,7 +172,33 @@ START_TEST(test_quadratic)
   /* r(eps) = eps^2 |v^T A v| / 2 exactly: slope 2 up to rounding. */
   gv_taylor_result res = run(K_QUADRATIC, _i, -1);
   ck_assert_int_eq(res.verdict, GV_TAYLOR_PASS);
-  ck_assert_double_eq_tol(res.slope, 2.0, 1e-3);
+  ck_assert_double_eq_tol(res.slope, 2.0, 1e-2);
+}
+END_TEST
+
+START_TEST(test_kink)
+{
+  /* f = ReLU(sum_i x_i - c), off at x and 0.0123 / sum_i v_i from its kink
+   * along v: the steps beyond the kink see slope 1, the steps before it a
+   * remainder of exactly 0. The right gradient, 0, is EXACT; a gradient off
+   * by 1e-3 in one entry shows before the kink and fails. */
+  gv_taylor_result res = run(K_KINK, _i, -1);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_EXACT);
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_vector *x = gsl_vector_alloc(4), *g = gsl_vector_calloc(4), *v = gsl_vector_alloc(4);
+  memcpy(x->data, X4, sizeof X4);
+  gsl_rng_set(r, SEED + (unsigned long)_i);
+  gv_taylor_direction(r, v);
+  gsl_vector_set(g, (size_t)_i % 4, 1e-3);
+  fparams p = {.kind = K_KINK, .x = x};
+  gv_fd_scalar fn = {scalar_f, &p};
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, NULL, &res), GSL_SUCCESS);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_FAIL);
+  ck_assert_msg(fabs(res.slope - 1.0) < 0.1, "slope %g", res.slope);
+  gsl_vector_free(x);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+  gsl_rng_free(r);
 }
 END_TEST
 
@@ -214,6 +250,224 @@ START_TEST(test_network)
   gv_net_state_free(s);
   gv_net_free(net);
   gv_net_free(work);
+  gsl_rng_free(r);
+}
+END_TEST
+
+/* ---- The seed's network over z: delta2 without the ReLU mask ---- */
+
+typedef struct {
+  const gv_net *net;
+  const gsl_vector *z, *y;
+  gv_net_state *s;
+} zparams;
+
+static int loss_of_z(void *params, double *L)
+{
+  zparams *zp = params;
+  int status = gv_net_forward_from_z(zp->net, zp->z, zp->y, zp->s);
+  *L = zp->s->loss;
+  return status;
+}
+
+START_TEST(test_network_nomask)
+{
+  /* Half the hidden units off, every z_i at least 0.3 from the kink: the
+   * right delta2 passes; V^T delta1, the mask forgotten, fails. */
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, SEED + 700 + (unsigned long)_i);
+  const size_t D = 3, H = 8, K = 5;
+  gv_net *net = gv_net_alloc(D, H, K);
+  gv_net_state *s = gv_net_state_alloc(net), *work = gv_net_state_alloc(net);
+  gv_net_grad *gr = gv_net_grad_alloc(net);
+  gsl_vector *in = gsl_vector_calloc(D), *y = gsl_vector_calloc(K), *z = gsl_vector_alloc(H);
+  gsl_vector *g = gsl_vector_alloc(H), *v = gsl_vector_alloc(H);
+  for (size_t i = 0; i < K * H; i++)
+    net->V->data[i] = 2.0 * gsl_rng_uniform(r) - 1.0;
+  for (size_t i = 0; i < H; i++) /* x = 0: z = b1, alternately on and off */
+    gsl_vector_set(net->b1, i, (i % 2 ? -1.0 : 1.0) * (0.3 + gsl_rng_uniform(r)));
+  gsl_vector_set(y, 2, 1.0);
+  ck_assert_int_eq(gv_net_forward(net, in, y, s), GSL_SUCCESS);
+  ck_assert_int_eq(gv_net_backward(net, in, y, s, gr), GSL_SUCCESS);
+  gsl_vector_memcpy(z, s->z);
+  gv_taylor_direction(r, v);
+  zparams zp = {net, z, y, work};
+  gv_fd_scalar fn = {loss_of_z, &zp};
+  /* Steps of at most 0.25: |v_i| <= 1 keeps every z_i on its side of 0. */
+  gv_taylor_options opt = {.eps0 = 0.25};
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test(&fn, z, gr->delta2, v, &opt, &res), GSL_SUCCESS);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_PASS);
+  ck_assert_msg(fabs(res.slope - 2.0) < 0.1, "slope %g", res.slope);
+  ck_assert_int_eq(gv_mistake_relu_nomask(net->V, gr->delta1, g), GSL_SUCCESS);
+  ck_assert_int_eq(gv_taylor_test(&fn, z, g, v, &opt, &res), GSL_SUCCESS);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_FAIL);
+  ck_assert_msg(fabs(res.slope - 1.0) < 0.2, "slope %g", res.slope);
+  gsl_vector_free(in);
+  gsl_vector_free(y);
+  gsl_vector_free(z);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+  gv_net_grad_free(gr);
+  gv_net_state_free(s);
+  gv_net_state_free(work);
+  gv_net_free(net);
+  gsl_rng_free(r);
+}
+END_TEST
+
+/* ---- Cross-entropy from logits at large |a| ---- */
+
+/* L(a) = sum_i y_i (lse(a) - a_i): terms of size max |a| cancel down to a
+ * loss that may round to 0, while its gradient p - y carries the rounding
+ * of p. The default steps start near max |a| / 16, far beyond softmax's
+ * length scale of 1. */
+typedef struct {
+  const gsl_vector *a, *y;
+} xparams;
+
+static int xent_f(void *params, double *L)
+{
+  const xparams *xp = params;
+  return gv_xent_loss_logits(xp->y, xp->a, L);
+}
+
+#define XN 12
+
+/* Logits of scale `scale` with the target class 3 ahead of class 7 by `gap`
+ * and of the rest by more; y one-hot at 3. Returns L(a) in *L. */
+static void xent_case(double scale, double gap, gsl_vector *a, gsl_vector *y, gsl_vector *g,
+                      double *L)
+{
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, SEED + 300);
+  for (size_t i = 0; i < XN; i++)
+    gsl_vector_set(a, i, scale * (2.0 * gsl_rng_uniform(r) - 1.0) - gap);
+  gsl_vector_set(a, 3, scale);
+  gsl_vector_set(a, 7, scale - gap);
+  gsl_vector_set_basis(y, 3);
+  gsl_vector *p = gsl_vector_alloc(XN);
+  ck_assert_int_eq(gv_softmax(a, p), GSL_SUCCESS);
+  ck_assert_int_eq(gv_xent_grad_logits(y, p, g), GSL_SUCCESS);
+  ck_assert_int_eq(gv_xent_loss_logits(y, a, L), GSL_SUCCESS);
+  gsl_vector_free(p);
+  gsl_rng_free(r);
+}
+
+/* Scales and gaps: near-saturated softmax (curvature along v down to 1e-11
+ * against terms of size 500), where the remainder rises above rounding only
+ * at pre-asymptotic steps. */
+static const struct {
+  double scale, gap;
+} XCASES[] = {{79.31, 20.13}, {79.31, 24.57}, {301.7, 24.57},  {498.3, 24.57},
+              {301.7, 28.09}, {498.3, 31.88}, {79.31, 0.7183}, {498.3, 2.385}};
+#define NXCASES (sizeof XCASES / sizeof XCASES[0])
+#define XDIRS 16
+
+START_TEST(test_xent_large_logits)
+{
+  /* The right gradient over XDIRS directions: PASS or EXACT, never FAIL. */
+  gsl_vector *a = gsl_vector_alloc(XN), *y = gsl_vector_alloc(XN), *g = gsl_vector_alloc(XN);
+  gsl_vector *v = gsl_vector_alloc(XN), *a0 = gsl_vector_alloc(XN);
+  double L;
+  xent_case(XCASES[_i].scale, XCASES[_i].gap, a, y, g, &L);
+  gsl_vector_memcpy(a0, a);
+  xparams xp = {a, y};
+  gv_fd_scalar fn = {xent_f, &xp};
+  gv_taylor_options opt = {.fscale = XCASES[_i].scale}; /* max |a| sum_i y_i */
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  size_t pass = 0;
+  for (unsigned long d = 0; d < XDIRS; d++) {
+    gsl_rng_set(r, SEED + 400 + d);
+    gv_taylor_direction(r, v);
+    gv_taylor_result res;
+    ck_assert_int_eq(gv_taylor_test(&fn, a, g, v, &opt, &res), GSL_SUCCESS);
+    ck_assert_msg(res.verdict != GV_TAYLOR_FAIL,
+                  "scale %g gap %g direction %lu: FAIL, slope %g over [%g, %g]", XCASES[_i].scale,
+                  XCASES[_i].gap, d, res.slope, res.window_lo, res.window_hi);
+    ck_assert(gsl_vector_equal(a, a0));
+    pass += res.verdict == GV_TAYLOR_PASS;
+  }
+  /* Unsaturated (small gap): the curvature shows, and every direction passes. */
+  if (XCASES[_i].gap < 5.0)
+    ck_assert_uint_eq(pass, XDIRS);
+  gsl_vector_free(a);
+  gsl_vector_free(y);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+  gsl_vector_free(a0);
+  gsl_rng_free(r);
+}
+END_TEST
+
+START_TEST(test_xent_wrong_entry)
+{
+  /* Unsaturated logits at scale 79 and 500: the largest gradient entry off by
+   * a relative 1e-3 fails along every direction. */
+  const size_t c = _i % 2 ? 7 : 6; /* XCASES rows with a small gap */
+  gsl_vector *a = gsl_vector_alloc(XN), *y = gsl_vector_alloc(XN), *g = gsl_vector_alloc(XN);
+  gsl_vector *v = gsl_vector_alloc(XN);
+  double L;
+  xent_case(XCASES[c].scale, XCASES[c].gap, a, y, g, &L);
+  *gsl_vector_ptr(g, gsl_blas_idamax(g)) *= 1.0 + 1e-3;
+  xparams xp = {a, y};
+  gv_fd_scalar fn = {xent_f, &xp};
+  gv_taylor_options opt = {.fscale = XCASES[c].scale};
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, SEED + 500 + (unsigned long)_i);
+  gv_taylor_direction(r, v);
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test(&fn, a, g, v, &opt, &res), GSL_SUCCESS);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_FAIL);
+  ck_assert_msg(fabs(res.slope - 1.0) < 0.2, "slope %g", res.slope);
+  gsl_vector_free(a);
+  gsl_vector_free(y);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+  gsl_rng_free(r);
+}
+END_TEST
+
+START_TEST(test_xent_flat)
+{
+  /* The target ahead by 180: lse(a) - a_3 rounds to 0 all along v, so L is 0
+   * at every step, while g = p - y is p's rounding and g.v is not 0. The
+   * remainder |eps g.v| has slope 1, at the rounding level of terms of size
+   * 180: EXACT given fscale; without it nothing tells that rounding from an
+   * error, and the test fails. */
+  gsl_vector *a = gsl_vector_alloc(XN), *y = gsl_vector_alloc(XN), *g = gsl_vector_alloc(XN);
+  gsl_vector *v = gsl_vector_alloc(XN);
+  double L;
+  xent_case(180.0, 180.0, a, y, g, &L);
+  gsl_vector_set(a, 7, 0.0); /* the runner-up 180 behind: exp(-180) vanishes next to 1 */
+  gsl_vector *p = gsl_vector_alloc(XN);
+  gv_softmax(a, p);
+  gv_xent_grad_logits(y, p, g);
+  gv_xent_loss_logits(y, a, &L);
+  ck_assert_double_eq(L, 0.0);
+  /* Plant the rounding of p_3 as the brief measured it: p_3 one ulp below 1. */
+  gsl_vector_set(g, 3, nextafter(1.0, 0.0) - 1.0);
+  xparams xp = {a, y};
+  gv_fd_scalar fn = {xent_f, &xp};
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, SEED + 600 + (unsigned long)_i);
+  gv_taylor_direction(r, v);
+  double gv;
+  gsl_blas_ddot(g, v, &gv);
+  ck_assert_double_ne(gv, 0.0);
+  gv_taylor_options opt = {.fscale = 180.0};
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test(&fn, a, g, v, &opt, &res), GSL_SUCCESS);
+  ck_assert_double_eq(res.f0, 0.0);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_EXACT);
+  ck_assert_int_eq(gv_taylor_test(&fn, a, g, v, NULL, &res), GSL_SUCCESS);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_FAIL);
+  ck_assert_double_eq_tol(res.slope, 1.0, 1e-2);
+  gsl_vector_free(a);
+  gsl_vector_free(y);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+  gsl_vector_free(p);
   gsl_rng_free(r);
 }
 END_TEST
@@ -352,8 +606,13 @@ Suite *gv_test_suite(void)
   tcase_add_loop_test(verdicts, test_wrong_entry, 0, NDIR);
   tcase_add_loop_test(verdicts, test_linear, 0, NDIR);
   tcase_add_loop_test(verdicts, test_quadratic, 0, NDIR);
+  tcase_add_loop_test(verdicts, test_kink, 0, NDIR);
   tcase_add_loop_test(verdicts, test_network, 0, NDIR);
   tcase_add_loop_test(verdicts, test_vector_softmax, 0, NDIR);
+  tcase_add_loop_test(verdicts, test_xent_large_logits, 0, (int)NXCASES);
+  tcase_add_loop_test(verdicts, test_xent_wrong_entry, 0, NDIR);
+  tcase_add_loop_test(verdicts, test_xent_flat, 0, NDIR);
+  tcase_add_loop_test(verdicts, test_network_nomask, 0, NDIR);
   suite_add_tcase(s, verdicts);
   TCase *errors = tcase_create("Errors");
   tcase_add_test(errors, test_options);

@@ -60,16 +60,18 @@ typedef struct {
    * caller (gsl_matrix_free); NULL otherwise. */
   int want_heat;
   gsl_matrix *heat;
-  gv_method method;    /* in: how to compute the numeric side */
-  gv_method used;      /* out: how it was computed */
-  gsl_rng *taylor;     /* in: when not NULL, run the Taylor test of the analytic
-                          side along a direction drawn from this generator */
-  double taylor_eps0;  /* in: the Taylor test's largest step, 0 for its default
-                          (a trial whose function has a domain sets it) */
-  int taylor_verdict;  /* out: GV_TAYLOR_PASS, _FAIL or _EXACT, when run */
-  double taylor_slope; /* out: its fitted slope (NaN when EXACT) */
-  size_t entries;      /* out: entries compared */
-  size_t redraws;      /* out: inputs redrawn because a ReLU sat within a step of its kink */
+  gv_method method;     /* in: how to compute the numeric side */
+  gv_method used;       /* out: how it was computed */
+  gsl_rng *taylor;      /* in: when not NULL, run the Taylor test of the analytic
+                           side along a direction drawn from this generator */
+  double taylor_eps0;   /* in: the Taylor test's largest step, 0 for its default
+                           (a trial whose function has a domain sets it) */
+  double taylor_fscale; /* in: the scale of the values the function computes
+                           on its way, 0 for none (gv_taylor_options.fscale) */
+  int taylor_verdict;   /* out: GV_TAYLOR_PASS, _FAIL or _EXACT, when run */
+  double taylor_slope;  /* out: its fitted slope (NaN without a window) */
+  size_t entries;       /* out: entries compared */
+  size_t redraws;       /* out: inputs redrawn because a ReLU sat within a step of its kink */
 } gv_trial_info;
 
 /* Draws one random instance from r, compares analytic against numeric into

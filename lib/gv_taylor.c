@@ -39,6 +39,8 @@ static int setup(const gsl_vector *x, const gsl_vector *v, const gv_taylor_optio
   double eps0 = opt ? opt->eps0 : 0.0;
   if (npoints < 3 || npoints > GV_TAYLOR_MAX_POINTS || !isfinite(eps0) || eps0 < 0.0)
     return GSL_EINVAL;
+  if (opt && (!isfinite(opt->fscale) || opt->fscale < 0.0))
+    return GSL_EINVAL;
   if (eps0 == 0.0)
     eps0 = GV_TAYLOR_EPS0 * fmax(1.0, xmax) / vmax;
   res->npoints = npoints;
@@ -58,32 +60,108 @@ static void step_to(gsl_vector *x, const gsl_vector *x0, const gsl_vector *v, do
   }
 }
 
-/* The slope over the usable points with the smallest steps, and the verdict. */
+/* The level at which the remainders stop falling: the median of the last
+ * GV_TAYLOR_TAIL, when those do not fall and stay within GV_TAYLOR_NOISE
+ * times the rounding floor (a plateau above that is no rounding: f jumps, or
+ * f(x) is not what f returns near x); 0 otherwise. */
+static double plateau(const gv_taylor_result *res)
+{
+  const size_t m = GV_TAYLOR_TAIL, n = res->npoints;
+  if (n < m)
+    return 0.0;
+  const double *r = res->rem + (n - m);
+  /* Over m - 1 halvings a first-order term falls 2^(m-1)-fold: a quarter of
+   * that between the two ends is no fall at all. */
+  if (4.0 * (r[m - 1] + r[m - 2]) < r[0] + r[1])
+    return 0.0;
+  double t[GV_TAYLOR_TAIL];
+  for (size_t j = 0; j < m; j++) { /* insertion sort of a handful */
+    size_t i = j;
+    for (; i > 0 && t[i - 1] > r[j]; i--)
+      t[i] = t[i - 1];
+    t[i] = r[j];
+  }
+  const double med = t[m / 2];
+  return med <= GV_TAYLOR_NOISE * res->floor[n - 1] ? med : 0.0;
+}
+
+static int usable(const gv_taylor_result *res, size_t k)
+{
+  return res->rem[k] > GV_TAYLOR_WINDOW * fmax(res->floor[k], res->noise);
+}
+
+/* Local slope between steps k and k + 1. */
+static double local_slope(const gv_taylor_result *res, size_t k)
+{
+  return log2(res->rem[k] / res->rem[k + 1]);
+}
+
+/* The window, its slope and the verdict; res->floor holds the rounding
+ * floors. */
 static void fit(gv_taylor_result *res)
 {
-  size_t idx[GV_TAYLOR_FIT_POINTS], n = 0;
-  for (size_t k = res->npoints; k-- > 0 && n < GV_TAYLOR_FIT_POINTS;)
-    if (res->rem[k] > res->floor[k])
-      idx[n++] = k;
-  res->nused = n;
-  if (n < 2) {
-    res->verdict = GV_TAYLOR_EXACT;
-    res->slope = res->window_lo = res->window_hi = NAN;
+  const size_t n = res->npoints;
+  res->noise = plateau(res);
+  res->nused = 0;
+  res->slope = res->window_lo = res->window_hi = NAN;
+  /* b: the smallest step of the smallest-step pair of usable points. */
+  size_t b = n - 1;
+  while (b > 0 && !(usable(res, b) && usable(res, b - 1)))
+    b--;
+  if (b == 0) {
+    res->verdict = GV_TAYLOR_EXACT; /* the remainder is rounding at (nearly) every step */
     return;
   }
+  size_t a = b - 1;
+  while (a > 0 && b - a + 1 < GV_TAYLOR_FIT_POINTS && usable(res, a - 1))
+    a--;
+  res->nused = b - a + 1;
+  res->window_lo = res->eps[b];
+  res->window_hi = res->eps[a];
   double sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0;
-  for (size_t j = 0; j < n; j++) {
-    double lx = log(res->eps[idx[j]]), ly = log(res->rem[idx[j]]);
+  for (size_t k = a; k <= b; k++) {
+    double lx = log(res->eps[k]), ly = log(res->rem[k]);
     sx += lx;
     sy += ly;
     sxx += lx * lx;
     sxy += lx * ly;
   }
-  const double dn = (double)n;
+  const double dn = (double)res->nused;
   res->slope = (dn * sxy - sx * sy) / (dn * sxx - sx * sx);
-  res->window_lo = res->eps[idx[0]];
-  res->window_hi = res->eps[idx[n - 1]];
-  res->verdict = res->slope >= GV_TAYLOR_PASS_SLOPE ? GV_TAYLOR_PASS : GV_TAYLOR_FAIL;
+
+  /* Below the window the remainder collapses, faster than any smooth term
+   * falls (a first-order term halves, a second-order one quarters): the
+   * window lies beyond a kink or a saturation along v, and at the smaller
+   * steps f is linear to rounding with g its slope. */
+  if (b + 1 < n && GV_TAYLOR_JUMP * res->rem[b + 1] < res->rem[b]) {
+    res->verdict = GV_TAYLOR_EXACT;
+    return;
+  }
+  if (res->slope >= GV_TAYLOR_PASS_SLOPE) {
+    res->verdict = GV_TAYLOR_PASS;
+    return;
+  }
+  /* A remainder that stays within GV_TAYLOR_NOISE times the rounding floor
+   * at every step is rounding, of f and of g (a first-order remainder that
+   * small is the rounding of g.v). */
+  int above = 0;
+  for (size_t k = 0; k < n; k++)
+    above |= res->rem[k] > GV_TAYLOR_NOISE * res->floor[k];
+  if (!above) {
+    res->verdict = GV_TAYLOR_EXACT;
+    return;
+  }
+  /* A first-order term shows at the small end of the window: the local
+   * slope there is near 1, or falls toward 1 as the steps shrink. Otherwise
+   * the window is pre-asymptotic (f curves so little along v that its
+   * second-order term sinks into rounding before the higher ones fade) and
+   * the local slope holds or rises toward 2: no evidence either way. */
+  const double s_small = local_slope(res, b - 1), s_large = local_slope(res, a);
+  if (s_small > GV_TAYLOR_FIRST_ORDER && s_small >= s_large - GV_TAYLOR_RISE) {
+    res->verdict = GV_TAYLOR_EXACT;
+    return;
+  }
+  res->verdict = GV_TAYLOR_FAIL;
 }
 
 static int eval_scalar(const gv_fd_scalar *fn, double *fx)
@@ -108,6 +186,7 @@ int gv_taylor_test(const gv_fd_scalar *fn, gsl_vector *x, const gsl_vector *g, c
     goto cleanup;
   }
   gsl_vector_memcpy(x0, x);
+  const double fscale = opt ? opt->fscale : 0.0;
   double f0, xg = 0.0, gv;
   for (size_t i = 0; i < x->size; i++)
     xg += fabs(gsl_vector_get(x, i) * gsl_vector_get(g, i));
@@ -123,7 +202,7 @@ int gv_taylor_test(const gv_fd_scalar *fn, gsl_vector *x, const gsl_vector *g, c
       goto restore;
     gsl_blas_ddot(g, d, &gd);
     res->rem[k] = fabs(fk - f0 - gd);
-    res->floor[k] = GV_TAYLOR_NOISE * DBL_EPSILON * (fabs(f0) + fabs(fk) + fabs(gd) + xg);
+    res->floor[k] = DBL_EPSILON * (fabs(f0) + fabs(fk) + fabs(gd) + xg + fscale);
   }
   fit(res);
 restore:
@@ -161,6 +240,7 @@ int gv_taylor_test_vector(const gv_fd_vector *fn, gsl_vector *x, const gsl_matri
     goto cleanup;
   }
   gsl_vector_memcpy(x0, x);
+  const double fscale = opt ? opt->fscale : 0.0;
   /* ||(sum_i |x_i D(i, j)|)_j||_2: the rounding of x passed on through F. */
   double xg = 0.0;
   for (size_t j = 0; j < m; j++) {
@@ -184,7 +264,7 @@ int gv_taylor_test_vector(const gv_fd_vector *fn, gsl_vector *x, const gsl_matri
     gsl_vector_sub(Fk, F0);
     gsl_vector_sub(Fk, Dd);
     res->rem[k] = gsl_blas_dnrm2(Fk);
-    res->floor[k] = GV_TAYLOR_NOISE * DBL_EPSILON * (nf0 + nfk + ndd + xg);
+    res->floor[k] = DBL_EPSILON * (nf0 + nfk + ndd + xg + fscale);
   }
   fit(res);
 restore:

@@ -15,24 +15,47 @@
  * descend seven decades. The linear term uses the perturbation as stored,
  * d = (x + eps v) - x, so that the rounding of x + eps v is no error.
  *
- * Rounding floor: a remainder is usable when it exceeds
- *   GV_TAYLOR_NOISE DBL_EPSILON (|f(x)| + |f(x + d)| + |g.d| + sum_i |x_i g_i|),
- * a thousand times the rounding of the values it is made of (the last term
- * is the rounding of x as f passes it on). The slope is the least-squares
- * slope of log r against log eps over the GV_TAYLOR_FIT_POINTS usable points
- * with the smallest steps (or all usable points if fewer): as deep into the
- * asymptotic regime as rounding allows, away from the pre-asymptotic
- * regime at large steps.
+ * Rounding floor: at each step
+ *   floor_k = DBL_EPSILON (|f(x)| + |f(x + d)| + |g.d| + sum_i |x_i g_i| + fscale),
+ * the unit rounding of the values the remainder is made of (sum_i |x_i g_i|
+ * is the rounding of x as f passes it on; fscale, an option, that of the
+ * values f computes on its way: a function that cancels large terms down to
+ * a small result, as cross-entropy at large logits does, rounds like those
+ * terms and not like its result). When the remainders at the GV_TAYLOR_TAIL
+ * smallest steps do not fall, their median is the measured plateau (noise),
+ * used where it exceeds the floor (not above GV_TAYLOR_NOISE floors: a
+ * plateau that high is no rounding).
  *
- * Verdict:
- *   GV_TAYLOR_PASS  slope >= GV_TAYLOR_PASS_SLOPE (1.8): second order, g right
+ * Window: a step is usable when r > GV_TAYLOR_WINDOW max(floor_k, noise);
+ * the window is the run of up to GV_TAYLOR_FIT_POINTS consecutive usable
+ * steps that starts at the smallest usable step with a usable neighbour,
+ * and the slope the least-squares slope of log r against log eps over it:
+ * as deep into the asymptotic regime as rounding allows. The grid needs no
+ * tuning to f's length scale as long as it reaches below it.
+ *
+ * Verdict, in this order:
+ *   GV_TAYLOR_EXACT no window (fewer than two usable steps): the remainder is
+ *                   rounding at (nearly) every step, as for a function linear
+ *                   along v with the right gradient; or the remainder
+ *                   collapses right below the window, by more than
+ *                   GV_TAYLOR_JUMP in one halving, as it does past a kink
+ *                   (f linear to rounding at the smaller steps, g its slope).
+ *   GV_TAYLOR_PASS  slope >= GV_TAYLOR_PASS_SLOPE: second order, g right
  *                   along v. A function exactly quadratic along v gives 2.
- *   GV_TAYLOR_FAIL  slope below 1.8: a wrong gradient gives about 1.
- *   GV_TAYLOR_EXACT fewer than 2 usable points: the remainder is at rounding
- *                   level at (nearly) every step, as for a function linear
- *                   along v with the right gradient; slope is NaN. A wrong
- *                   gradient cannot hide here unless its error along v is
- *                   itself below the rounding floor at eps0.
+ *   GV_TAYLOR_EXACT the remainder stays within GV_TAYLOR_NOISE floors at every
+ *                   step: a first-order term that small is the rounding of g.
+ *   GV_TAYLOR_EXACT the local slope at the small end of the window (its two
+ *                   smallest steps) exceeds GV_TAYLOR_FIRST_ORDER and does not
+ *                   fall by more than GV_TAYLOR_RISE from the one at its large
+ *                   end: f curves so little along v that the second-order
+ *                   term sinks into rounding while the higher orders still
+ *                   bend it; under a first-order term the local slope would
+ *                   fall toward 1.
+ *   GV_TAYLOR_FAIL  otherwise: a wrong gradient gives slope about 1.
+ * slope is NaN when no window was found. A wrong gradient can come out
+ * EXACT only when its error along v stays within the rounding floors (or
+ * below the curvature at every usable step); it never comes out PASS unless
+ * its error is invisible next to the second-order term over the window.
  * A test checks one direction: an error orthogonal to v goes unseen, which
  * is why v is random (gv_taylor_direction).
  *
@@ -42,8 +65,8 @@
  * x (the vector form also three of size m).
  *
  * Errors: GSL_EBADLEN on sizes that do not match, GSL_EINVAL on an empty x,
- * a zero or non-finite direction, npoints outside [3, GV_TAYLOR_MAX_POINTS]
- * or eps0 negative or not finite, GSL_ENOMEM, GSL_EBADFUNC when f returns a
+ * a zero or non-finite direction, npoints outside [3, GV_TAYLOR_MAX_POINTS],
+ * eps0 or fscale negative or not finite, GSL_ENOMEM, GSL_EBADFUNC when f returns a
  * non-finite value, otherwise any non-zero status the function itself
  * returns. Nothing calls the GSL error handler. */
 #ifndef GV_TAYLOR_H
@@ -60,7 +83,12 @@
 #define GV_TAYLOR_MAX_POINTS 32
 #define GV_TAYLOR_DEFAULT_POINTS 24
 #define GV_TAYLOR_EPS0 0.0625
-#define GV_TAYLOR_FIT_POINTS 6
+#define GV_TAYLOR_FIT_POINTS 4
+#define GV_TAYLOR_WINDOW 32.0
+#define GV_TAYLOR_TAIL 5
+#define GV_TAYLOR_JUMP 16.0
+#define GV_TAYLOR_FIRST_ORDER 1.25
+#define GV_TAYLOR_RISE 0.1
 #define GV_TAYLOR_NOISE 1e3
 #define GV_TAYLOR_PASS_SLOPE 1.8
 
@@ -70,17 +98,21 @@ enum { GV_TAYLOR_PASS = 0, GV_TAYLOR_FAIL = 1, GV_TAYLOR_EXACT = 2 };
 typedef struct {
   double eps0;    /* the largest step, 0 for the default */
   size_t npoints; /* number of steps, 0 for GV_TAYLOR_DEFAULT_POINTS */
+  double fscale;  /* the largest magnitude f computes on its way (e.g. max_i
+                     |a_i| for a log-sum-exp of a), when it exceeds |f|; 0
+                     for none. Negative or non-finite: GSL_EINVAL */
 } gv_taylor_options;
 
 typedef struct {
   int verdict;                        /* GV_TAYLOR_PASS, _FAIL or _EXACT */
-  double slope;                       /* fitted slope; NaN when EXACT */
+  double slope;                       /* the window's slope; NaN without one */
   size_t npoints;                     /* steps taken */
   size_t nused;                       /* points in the fit */
   double eps[GV_TAYLOR_MAX_POINTS];   /* eps_k */
   double rem[GV_TAYLOR_MAX_POINTS];   /* r(eps_k) */
-  double floor[GV_TAYLOR_MAX_POINTS]; /* the rounding floor at eps_k */
-  double window_lo, window_hi;        /* smallest and largest eps in the fit; NaN when EXACT */
+  double floor[GV_TAYLOR_MAX_POINTS]; /* the rounding floor floor_k */
+  double window_lo, window_hi;        /* smallest and largest eps in the fit; NaN without one */
+  double noise;                       /* the measured plateau, 0 when none */
   double f0;                          /* f(x) (the vector form: ||F(x)||_2) */
   double slope_gv;                    /* g.v (the vector form: ||D^T v||_2) */
 } gv_taylor_result;

@@ -115,7 +115,7 @@ int gv_trial_taylor(gv_trial_info *info, const gv_fd_scalar *fn, const gv_fd_vec
   if (!v)
     return GSL_ENOMEM;
   gv_taylor_result res;
-  gv_taylor_options opt = {.eps0 = info->taylor_eps0};
+  gv_taylor_options opt = {.eps0 = info->taylor_eps0, .fscale = info->taylor_fscale};
   int status = gv_taylor_direction(info->taylor, v);
   if (!status && fn) {
     if (analytic->tda != analytic->size2 || analytic->size1 * analytic->size2 != x->size)

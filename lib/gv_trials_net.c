@@ -291,6 +291,8 @@ static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_
     status = gv_trial_gradient_matrix(info, &fn, what == 'V' ? net->V : net->W, t.numeric, t.err);
   else
     status = gv_trial_gradient(info, &fn, &var.vector, &gn.vector, &ge.vector);
+  /* The loss lse(a) - a_k rounds logits of size max |a|. */
+  info->taylor_fscale = fmax(gsl_vector_max(c.s->a), -gsl_vector_min(c.s->a));
   if (!status)
     status = gv_trial_taylor(info, &fn, NULL, &var.vector, t.analytic);
   if (!status)

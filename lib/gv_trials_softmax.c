@@ -3,7 +3,9 @@
  * Logits are drawn at every scale up to |a| = 500, where exp(a) overflows a
  * double: the stable softmax and log-sum-exp must hold there too. */
 #include <complex.h>
+#include <math.h>
 
+#include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 
 #include "gv_complex.h"
@@ -103,6 +105,8 @@ int gv_trial_softmax_jacobian(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cm
   } else {
     status = gv_trial_jacobian(info, &fn, a, t.numeric, t.err);
   }
+  /* softmax rounds a_i - max a: its values carry the rounding of max |a|. */
+  info->taylor_fscale = fmax(gsl_vector_max(a), -gsl_vector_min(a));
   if (!status)
     status = gv_trial_taylor(info, NULL, &fn, a, t.analytic);
   if (!status)
@@ -194,6 +198,9 @@ static int logits_trial(gsl_rng *r, gv_variant v, int general, const gv_tol *tol
   } else {
     status = gv_trial_gradient(info, &fn, a, &gn.vector, &ge.vector);
   }
+  /* L = sum_i y_i (lse(a) - a_i) cancels terms of size max |a| down to
+   * what may be 0: its rounding is that of max |a| sum_i y_i. */
+  info->taylor_fscale = fmax(gsl_vector_max(a), -gsl_vector_min(a)) * gsl_blas_dasum(y);
   if (!status)
     status = gv_trial_taylor(info, &fn, NULL, a, t.analytic);
   if (!status)
