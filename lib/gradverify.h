@@ -243,6 +243,39 @@ void gv_outcome_tolerances(const gv_outcome *out, double *atol_eff, double *rtol
  * GSL_EFAILED if writing failed. */
 int gv_outcome_fprintf(FILE *stream, const gv_outcome *out);
 
+/* The Taylor test, a second opinion that needs no tolerance: along a random
+ * unit direction v (drawn from opts->seed), the remainder
+ *   r(eps) = |f(x + eps v) - f(x) - eps df(x).v|
+ * falls like eps^2 when df is right and like eps when it is wrong. The slope of
+ * log r against log eps is fitted over the smallest steps where r stands
+ * clear of rounding; the test passes at a slope of at least 1.8. */
+#define GV_TAYLOR_POINTS 24
+
+typedef enum {
+  GV_TAYLOR_VERDICT_PASS = 0, /* slope about 2 */
+  GV_TAYLOR_VERDICT_FAIL = 1, /* slope about 1: df is wrong along v */
+  GV_TAYLOR_VERDICT_EXACT = 2 /* r stays at rounding level (f linear along v): no verdict */
+} gv_taylor_verdict;
+
+typedef struct {
+  gv_taylor_verdict verdict;
+  double slope;   /* the fitted slope; NaN when EXACT */
+  size_t npoints; /* steps taken: eps_k = eps_0 2^-k */
+  double eps[GV_TAYLOR_POINTS];
+  double rem[GV_TAYLOR_POINTS];
+} gv_taylor_outcome;
+
+/* Runs the Taylor test of fdf->df at x (size fdf->n) with eps_0 = 1/16 of
+ * max(1, |x|_inf) (opts: only seed is used; NULL for the default). fscale, if
+ * positive, is the largest magnitude f computes on its way (say the largest
+ * logit of a softmax): it keeps rounding in cancelling sums from looking like
+ * a first-order error; 0 when unknown. x is not modified. Returns
+ * GSL_SUCCESS, GSL_EFAULT for a NULL argument, GSL_EINVAL for a missing f or
+ * df, GSL_EBADLEN for a size mismatch, GSL_EBADFUNC when f is not finite,
+ * GSL_ENOMEM. */
+int gv_check_taylor(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
+                    const gv_options *opts, double fscale, gv_taylor_outcome *out);
+
 #ifdef __cplusplus
 }
 #endif
