@@ -555,8 +555,9 @@ static void put_header(FILE *f, const page *pg)
   if (run->taylor)
     fputs("<tr><th>Taylor test</th><td>in every trial: the remainder <span class=\"math\">|f(x + "
           "εv) − f(x) − ε∇f·v|</span> along a random direction v falls like ε² (slope 2) for a "
-          "right gradient and like ε (slope 1) for a wrong one; <i>exact</i>: f is linear along "
-          "v to rounding</td></tr>\n",
+          "right gradient and like ε (slope 1) for a wrong one; <i>exact</i>: the remainder stays "
+          "at rounding level (f linear along v, or a ReLU "
+          "kink cuts the curve off), no verdict either way</td></tr>\n",
           f);
   fprintf(f,
           "<tr><th>ReLU kinks</th><td>%zu draws had a unit within a step of z = 0 and were "

@@ -46,7 +46,8 @@ static int write_md(FILE *f, void *ctx)
   if (run->taylor)
     fprintf(f, "- Taylor test in every trial: the remainder |f(x + εv) − f(x) − ε∇f·v| along a "
                "random direction v falls like ε² (slope 2) for a right gradient and like ε "
-               "(slope 1) for a wrong one; *exact* means f is linear along v to rounding\n");
+               "(slope 1) for a wrong one; *exact* means the remainder stays at rounding level (f "
+               "linear along v, or a ReLU kink cuts the curve off): no verdict either way\n");
   fprintf(f, "- ReLU kinks: %zu draws had a unit within a step of z = 0 and were redrawn\n\n",
           redraws);
 
