@@ -12,6 +12,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "gv_file.h"
+#include "gv_xml.h"
 #include "gv_plot.h"
 #include "gv_plot_data.h"
 #include "gv_report.h"
@@ -399,32 +400,6 @@ static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id
 
 /* --- the page --------------------------------------------------------------- */
 
-/* Text escaped for HTML and XML alike. */
-static void esc(FILE *f, const char *s)
-{
-  for (; *s; s++) {
-    switch (*s) {
-    case '&':
-      fputs("&amp;", f);
-      break;
-    case '<':
-      fputs("&lt;", f);
-      break;
-    case '>':
-      fputs("&gt;", f);
-      break;
-    case '"':
-      fputs("&quot;", f);
-      break;
-    case '\'':
-      fputs("&#39;", f);
-      break;
-    default:
-      fputc(*s, f);
-    }
-  }
-}
-
 /* A number in scientific notation, or a word for a non-finite one. */
 static void num(FILE *f, const char *fmt, double v)
 {
@@ -439,18 +414,18 @@ static void num(FILE *f, const char *fmt, double v)
 static void put_plot(FILE *f, const plot *pl, const char *id, const char *caption)
 {
   fputs("<figure class=\"plot\" id=\"", f);
-  esc(f, id);
+  gv_xml_puts(f, id);
   fputs("\">\n", f);
   if (pl->svg) {
     fputs(pl->svg, f);
     fputc('\n', f);
   } else {
     fputs("<p class=\"skip\">", f);
-    esc(f, pl->why ? pl->why : GV_REPORT_HTML_SKIPPED);
+    gv_xml_puts(f, pl->why ? pl->why : GV_REPORT_HTML_SKIPPED);
     fputs("</p>\n", f);
   }
   fputs("<figcaption>", f);
-  esc(f, caption);
+  gv_xml_puts(f, caption);
   fputs("</figcaption>\n</figure>\n", f);
 }
 
@@ -467,7 +442,7 @@ static void worst_entry(FILE *f, const gv_cmp *c)
   fputs(", ", f);
   num(f, "%.3g", c->worst_ratio);
   fputs("× tolerance (largest term: ", f);
-  esc(f, gv_term_name(c->worst_term));
+  gv_xml_puts(f, gv_term_name(c->worst_term));
   fputc(')', f);
 }
 
@@ -550,7 +525,7 @@ static void put_header(FILE *f, const page *pg)
           t->atol, t->rtol, t->kerr);
   fprintf(f,
           "<tr><th>numeric side</th><td><code>--method %s</code>: ", gv_method_name(run->method));
-  esc(f, gv_report_method_text(run->method));
+  gv_xml_puts(f, gv_report_method_text(run->method));
   fputs("</td></tr>\n", f);
   if (run->taylor)
     fputs("<tr><th>Taylor test</th><td>in every trial: the remainder <span class=\"math\">|f(x + "
@@ -594,11 +569,11 @@ static void put_formula_table(FILE *f, const page *pg)
   for (size_t i = 0; i < run->n_formulas; i++) {
     const gv_formula_result *fr = &run->formulas[i];
     fputs("<tr><td><a href=\"#f-", f);
-    esc(f, fr->formula->id);
+    gv_xml_puts(f, fr->formula->id);
     fputs("\"><code>", f);
-    esc(f, fr->formula->id);
+    gv_xml_puts(f, fr->formula->id);
     fputs("</code></a></td><td><span class=\"math\">", f);
-    esc(f, fr->formula->formula);
+    gv_xml_puts(f, fr->formula->formula);
     fprintf(f,
             "</span></td><td>%s</td><td class=\"n\">%zu</td><td class=\"n\">%zu–%zu</td>"
             "<td class=\"n\">",
@@ -612,12 +587,12 @@ static void put_formula_table(FILE *f, const page *pg)
     else
       fputs("–", f);
     fputs("</td><td>", f);
-    esc(f, fr->cmp.has_worst ? gv_term_name(fr->cmp.worst_term) : "–");
+    gv_xml_puts(f, fr->cmp.has_worst ? gv_term_name(fr->cmp.worst_term) : "–");
     fputs("</td><td class=\"n\">", f);
     num(f, "%.1e", fr->cmp.worst_errbar);
     char tay[64];
     fputs("</td><td>", f);
-    esc(f, gv_taylor_stats_str(&fr->taylor, tay, sizeof tay));
+    gv_xml_puts(f, gv_taylor_stats_str(&fr->taylor, tay, sizeof tay));
     fprintf(f, "</td><td class=\"v\">%s</td></tr>\n",
             fr->pass ? "<span class=\"pass\">✔ pass</span>" : "<span class=\"fail\">✘ FAIL</span>");
   }
@@ -635,17 +610,17 @@ static void put_formula_details(FILE *f, const page *pg)
     const gv_cmp *c = &fr->cmp;
     const char *id = fr->formula->id;
     fputs("<section id=\"f-", f);
-    esc(f, id);
+    gv_xml_puts(f, id);
     fputs("\">\n<h3><code>", f);
-    esc(f, id);
+    gv_xml_puts(f, id);
     fputs("</code>  <span class=\"math\">", f);
-    esc(f, fr->formula->formula);
+    gv_xml_puts(f, fr->formula->formula);
     fprintf(f, "</span>  %s</h3>\n<div class=\"card\"><div>\n",
             fr->pass ? "<span class=\"pass\">✔ pass</span>" : "<span class=\"fail\">✘ FAIL</span>");
     fputs("<p><b>Why it holds:</b> ", f);
-    esc(f, fr->formula->reason);
+    gv_xml_puts(f, fr->formula->reason);
     fputs(".</p>\n<p><b>Inputs:</b> ", f);
-    esc(f, fr->formula->draw);
+    gv_xml_puts(f, fr->formula->draw);
     fprintf(f,
             ".</p>\n<p>%zu trials, %zu–%zu entries each, %zu compared; %zu failed, %zu NaN or "
             "infinite; %zu not resolved to 1%% by the difference (not in the histogram)",
@@ -749,15 +724,15 @@ static void put_controls(FILE *f, const page *pg)
   for (size_t i = 0; i < run->n_controls; i++) {
     const gv_control_result *cr = &run->controls[i];
     fputs("<tr id=\"c-", f);
-    esc(f, cr->control->id);
+    gv_xml_puts(f, cr->control->id);
     fputs("\"><td><code>", f);
-    esc(f, cr->control->id);
+    gv_xml_puts(f, cr->control->id);
     fputs("</code></td><td>", f);
-    esc(f, cr->control->description);
+    gv_xml_puts(f, cr->control->description);
     fputs("</td><td><a href=\"#f-", f);
-    esc(f, cr->control->formula_id);
+    gv_xml_puts(f, cr->control->formula_id);
     fputs("\"><code>", f);
-    esc(f, cr->control->formula_id);
+    gv_xml_puts(f, cr->control->formula_id);
     fprintf(f, "</code></a></td><td class=\"n\">%zu of %zu trials</td><td>", cr->caught_trials,
             cr->trials);
     worst_entry(f, &cr->cmp);

@@ -5,34 +5,8 @@
 #include <gsl/gsl_errno.h>
 
 #include "gv_file.h"
+#include "gv_xml.h"
 #include "gv_report_junit.h"
-
-/* Writes s with the five characters XML reserves replaced by entities, so
- * that it is safe both as text and inside a double-quoted attribute. */
-static void xml_puts(FILE *f, const char *s)
-{
-  for (; *s; s++) {
-    switch (*s) {
-    case '&':
-      fputs("&amp;", f);
-      break;
-    case '<':
-      fputs("&lt;", f);
-      break;
-    case '>':
-      fputs("&gt;", f);
-      break;
-    case '"':
-      fputs("&quot;", f);
-      break;
-    case '\'':
-      fputs("&apos;", f);
-      break;
-    default:
-      fputc(*s, f);
-    }
-  }
-}
 
 static const char *or_unknown(const char *s)
 {
@@ -62,7 +36,7 @@ static void open_suite(FILE *f, const gv_run *run, const char *name, size_t test
 static void open_case(FILE *f, const char *classname, const char *name)
 {
   fprintf(f, "    <testcase classname=\"%s\" name=\"", classname);
-  xml_puts(f, name);
+  gv_xml_puts(f, name);
   fputs("\" time=\"0\"", f);
 }
 
@@ -86,13 +60,13 @@ static void write_formula(FILE *f, const gv_formula_result *r)
     snprintf(msg, sizeof msg, "%zu of %zu entries failed (%zu non-finite), in %zu of %zu trials",
              c->nfail, c->count, c->nonfinite, r->failed_trials, r->trials);
   fputs(">\n      <failure message=\"", f);
-  xml_puts(f, msg);
+  gv_xml_puts(f, msg);
   fputs("\" type=\"gradient_mismatch\">", f);
   if (r->formula) {
-    xml_puts(f, r->formula->formula);
+    gv_xml_puts(f, r->formula->formula);
     fputs(": ", f);
   }
-  xml_puts(f, msg);
+  gv_xml_puts(f, msg);
   fputs("</failure>\n    </testcase>\n", f);
 }
 
@@ -111,9 +85,9 @@ static void write_control(FILE *f, const gv_control_result *r)
            or_unknown(ctl ? ctl->description : NULL), or_unknown(ctl ? ctl->formula_id : NULL),
            r->caught_trials, r->trials);
   fputs(">\n      <failure message=\"", f);
-  xml_puts(f, msg);
+  gv_xml_puts(f, msg);
   fputs("\" type=\"missed_control\">", f);
-  xml_puts(f, msg);
+  gv_xml_puts(f, msg);
   fputs("</failure>\n    </testcase>\n", f);
 }
 
