@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +31,9 @@ static const char usage_text[] =
     "  -o, --out DIR       directory for gradient-report.{md,json,html} and junit.xml\n"
     "                      (default reports)\n"
     "      --only IDS      check only these formula ids, comma-separated\n"
+    "      --atol X, --rtol X, --kerr X\n"
+    "                      the tolerance: an entry passes iff |analytic - numeric| <=\n"
+    "                      atol + rtol*max(|analytic|,|numeric|) + kerr*e (defaults %g, %g, %g)\n"
     "  -m, --method M      numeric side: central (default; 4 evaluations per entry),\n"
     "                      ridders (extrapolation, ~15-25) or cstep (complex step, 1,\n"
     "                      where a complex implementation exists; ridders elsewhere)\n"
@@ -57,6 +61,18 @@ static int parse_count(const char *s, unsigned long max, unsigned long *v)
   errno = 0;
   unsigned long x = strtoul(s, NULL, 10);
   if (errno || x > max)
+    return -1;
+  *v = x;
+  return 0;
+}
+
+/* A tolerance: a finite number >= 0, all of the argument. */
+static int parse_tolerance(const char *s, double *v)
+{
+  char *end;
+  errno = 0;
+  double x = strtod(s, &end);
+  if (!s[0] || *end || errno || !isfinite(x) || x < 0.0)
     return -1;
   *v = x;
   return 0;
@@ -107,11 +123,19 @@ static void list_formulas(FILE *out)
 static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
 {
   static const struct option longopts[] = {
-      {"seed", required_argument, NULL, 's'}, {"trials", required_argument, NULL, 't'},
-      {"out", required_argument, NULL, 'o'},  {"only", required_argument, NULL, 'O'},
-      {"quiet", no_argument, NULL, 'q'},      {"method", required_argument, NULL, 'm'},
-      {"list", no_argument, NULL, 'l'},       {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
+      {"seed", required_argument, NULL, 's'},
+      {"trials", required_argument, NULL, 't'},
+      {"out", required_argument, NULL, 'o'},
+      {"only", required_argument, NULL, 'O'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"method", required_argument, NULL, 'm'},
+      {"list", no_argument, NULL, 'l'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {"atol", required_argument, NULL, 'A'},
+      {"rtol", required_argument, NULL, 'R'},
+      {"kerr", required_argument, NULL, 'K'},
+      {NULL, 0, NULL, 0},
   };
   unsigned long v;
   int c;
@@ -148,6 +172,20 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
     case 'q':
       o->quiet = 1;
       break;
+    case 'A':
+    case 'R':
+    case 'K':
+      if (parse_tolerance(optarg, c == 'A'   ? &o->driver.tol.atol
+                                  : c == 'R' ? &o->driver.tol.rtol
+                                             : &o->driver.tol.kerr)) {
+        fprintf(err, "gradverify: --%s: '%s' is not a finite number >= 0\n",
+                c == 'A'   ? "atol"
+                : c == 'R' ? "rtol"
+                           : "kerr",
+                optarg);
+        return -1;
+      }
+      break;
     case 'm':
       if (gv_method_parse(optarg, &o->driver.method)) {
         fprintf(err, "gradverify: --method: unknown method '%s' (central, ridders or cstep)\n",
@@ -159,7 +197,8 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
       list_formulas(out);
       return 1;
     case 'h':
-      fprintf(out, usage_text, GV_DRIVER_DEFAULT_SEED, GV_DRIVER_DEFAULT_TRIALS);
+      fprintf(out, usage_text, GV_DRIVER_DEFAULT_SEED, GV_DRIVER_DEFAULT_TRIALS,
+              GV_TOL_DEFAULT_ATOL, GV_TOL_DEFAULT_RTOL, GV_TOL_DEFAULT_KERR);
       return 1;
     case 'V':
       fprintf(out, "gradverify %s\n", GV_VERSION);
