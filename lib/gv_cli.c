@@ -33,7 +33,8 @@ static const char usage_text[] =
     "      --only IDS      check only these formula ids, comma-separated\n"
     "      --atol X, --rtol X, --kerr X\n"
     "                      the tolerance: an entry passes iff |analytic - numeric| <=\n"
-    "                      atol + rtol*max(|analytic|,|numeric|) + kerr*e (defaults %g, %g, %g)\n"
+    "                      atol + rtol*max(|analytic|,|numeric|) + kerr*e (defaults %g, %g,\n"
+    "                      %g; with --method cstep %g, 0, %g: the error bar decides)\n"
     "  -m, --method M      numeric side: central (default; 4 evaluations per entry),\n"
     "                      ridders (extrapolation, ~15-25) or cstep (complex step, 1,\n"
     "                      where a complex implementation exists; ridders elsewhere)\n"
@@ -47,6 +48,7 @@ static const char usage_text[] =
 
 typedef struct {
   gv_driver_options driver;
+  int tol_set[3]; /* --atol, --rtol, --kerr given: the method's defaults keep off */
   const char *out_dir;
   char *only_buf;    /* owned copy of the --only argument, split in place */
   const char **only; /* owned array of pointers into only_buf */
@@ -175,6 +177,7 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
     case 'A':
     case 'R':
     case 'K':
+      o->tol_set[c == 'A' ? 0 : c == 'R' ? 1 : 2] = 1;
       if (parse_tolerance(optarg, c == 'A'   ? &o->driver.tol.atol
                                   : c == 'R' ? &o->driver.tol.rtol
                                              : &o->driver.tol.kerr)) {
@@ -198,7 +201,8 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
       return 1;
     case 'h':
       fprintf(out, usage_text, GV_DRIVER_DEFAULT_SEED, GV_DRIVER_DEFAULT_TRIALS,
-              GV_TOL_DEFAULT_ATOL, GV_TOL_DEFAULT_RTOL, GV_TOL_DEFAULT_KERR);
+              GV_TOL_DEFAULT_ATOL, GV_TOL_DEFAULT_RTOL, GV_TOL_DEFAULT_KERR, GV_TOL_ERRBAR_ATOL,
+              GV_TOL_DEFAULT_KERR);
       return 1;
     case 'V':
       fprintf(out, "gradverify %s\n", GV_VERSION);
@@ -215,6 +219,15 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
     fprintf(err, "gradverify: unexpected argument '%s' (see gradverify --help)\n", argv[optind]);
     return -1;
   }
+  /* The method's own default for what the command line left alone. */
+  gv_tol def;
+  gv_driver_default_tol(o->driver.method, &def);
+  if (!o->tol_set[0])
+    o->driver.tol.atol = def.atol;
+  if (!o->tol_set[1])
+    o->driver.tol.rtol = def.rtol;
+  if (!o->tol_set[2])
+    o->driver.tol.kerr = def.kerr;
   return 0;
 }
 

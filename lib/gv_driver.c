@@ -11,6 +11,14 @@
 
 #include "gv_taylor.h"
 
+void gv_driver_default_tol(gv_method m, gv_tol *tol)
+{
+  if (m == GV_METHOD_CSTEP)
+    *tol = (gv_tol){GV_TOL_ERRBAR_ATOL, 0.0, GV_TOL_DEFAULT_KERR};
+  else
+    *tol = (gv_tol){GV_TOL_DEFAULT_ATOL, GV_TOL_DEFAULT_RTOL, GV_TOL_DEFAULT_KERR};
+}
+
 void gv_driver_options_init(gv_driver_options *o)
 {
   *o = (gv_driver_options){

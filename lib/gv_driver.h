@@ -79,6 +79,14 @@ typedef struct {
  * ", N fail" when there are any, or "-" when it did not run. Returns buf. */
 const char *gv_taylor_stats_str(const gv_taylor_stats *t, char *buf, size_t size);
 
+/* The default tolerance for a method. Central differences and Ridders:
+ * atol GV_TOL_DEFAULT_ATOL, rtol GV_TOL_DEFAULT_RTOL, kerr GV_TOL_DEFAULT_KERR.
+ * The complex step, exact to rounding: the error-bar tolerance, atol
+ * GV_TOL_ERRBAR_ATOL, rtol 0, kerr GV_TOL_DEFAULT_KERR, so that nobody tunes
+ * rtol: its error bar alone (16 ulps of the derivative's scale) decides. */
+#define GV_TOL_ERRBAR_ATOL 1e-10
+void gv_driver_default_tol(gv_method m, gv_tol *tol);
+
 /* Fills o with the defaults: the default seed and trials, GV_TOL_DEFAULT_*, all ids. */
 void gv_driver_options_init(gv_driver_options *o);
 

@@ -1,9 +1,14 @@
 /* gv_trials_identity.c: trials for the crash course's identities and the
  * chain rule. Each differentiates the scalar (or vector) expression itself,
  * never the identity's right-hand side. */
+#include <complex.h>
+#include <stdlib.h>
+
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 
+#include "gv_complex.h"
+#include "gv_cstep.h"
 #include "gv_fd.h"
 #include "gv_identity.h"
 #include "gv_mistakes.h"
@@ -72,6 +77,84 @@ static int f_chain(void *params, double *f)
 
 /* The trials differ in their shapes and two calls; the rest is one routine. */
 typedef enum { ID_XTA, ID_AX, ID_ATXB, ID_XTAX, ID_SQNORM, ID_CHAIN } id_kind;
+
+/* The same functions over a complex variable z, for the complex step: each is
+ * a polynomial (or tanh and log-sum-exp), so the analytic continuation is the
+ * same formula with z in place of x (z^T z, not |z|^2). */
+typedef struct {
+  id_kind kind;
+  id_case *c;
+  double complex *work; /* n of the chain's inner values */
+} cid_ctx;
+
+static int cid_f(void *params, const double complex *z, size_t n, double complex *fz)
+{
+  const cid_ctx *cc = params;
+  const id_case *c = cc->c;
+  double complex s = 0.0;
+  switch (cc->kind) {
+  case ID_XTA:
+    for (size_t i = 0; i < n; i++)
+      s += z[i] * gsl_vector_get(c->a, i);
+    break;
+  case ID_SQNORM:
+    for (size_t i = 0; i < n; i++)
+      s += z[i] * z[i];
+    break;
+  case ID_XTAX:
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < n; j++)
+        s += z[i] * gsl_matrix_get(c->A, i, j) * z[j];
+    break;
+  case ID_ATXB: /* z is X, row by row */
+    for (size_t i = 0; i < c->X->size1; i++)
+      for (size_t j = 0; j < c->X->size2; j++)
+        s += gsl_vector_get(c->a, i) * z[i * c->X->size2 + j] * gsl_vector_get(c->b, j);
+    break;
+  case ID_AX: /* m outputs */
+    for (size_t k = 0; k < c->A->size1; k++) {
+      double complex y = 0.0;
+      for (size_t i = 0; i < n; i++)
+        y += gsl_matrix_get(c->A, k, i) * z[i];
+      fz[k] = y;
+    }
+    return GSL_SUCCESS;
+  case ID_CHAIN: { /* u = tanh(B z + c), then log sum exp(u) */
+    const gsl_matrix *B = c->chain.B;
+    for (size_t k = 0; k < B->size1; k++) {
+      double complex v = gsl_vector_get(c->chain.c, k);
+      for (size_t i = 0; i < n; i++)
+        v += gsl_matrix_get(B, k, i) * z[i];
+      cc->work[k] = ctanh(v);
+    }
+    return gv_complex_logsumexp(cc->work, B->size1, fz);
+  }
+  }
+  *fz = s;
+  return GSL_SUCCESS;
+}
+
+/* The numeric side by the complex step: into N, with its error bar in E. */
+static int id_cstep(id_kind kind, id_case *c, gsl_vector *var, size_t m, gsl_matrix *N,
+                    gsl_matrix *E, gv_trial_info *info)
+{
+  cid_ctx cc = {kind, c, NULL};
+  if (kind == ID_CHAIN && !(cc.work = malloc(c->chain.B->size1 * sizeof *cc.work)))
+    return GSL_ENOMEM;
+  gv_cstep_fn cf = {cid_f, &cc, kind == ID_AX ? m : 1};
+  int status;
+  if (kind == ID_AX) {
+    status = gv_cstep_jacobian(&cf, var, N, 0.0);
+  } else {
+    /* N holds the gradient in the variable's memory order (a column, or X's shape). */
+    gsl_vector_view g = gsl_vector_view_array(N->data, N->size1 * N->size2);
+    status = gv_cstep_gradient(&cf, var, &g.vector, 0.0);
+  }
+  free(cc.work);
+  gv_trial_cstep_errbar(N, E);
+  info->used = GV_METHOD_CSTEP;
+  return status;
+}
 
 static int id_trial(gsl_rng *r, id_kind kind, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
                     gv_trial_info *info)
@@ -168,21 +251,20 @@ static int id_trial(gsl_rng *r, id_kind kind, gv_variant v, const gv_tol *tol, g
   if (status)
     goto out;
 
-  if (kind == ID_AX) {
-    gv_fd_vector fv = {f_Ax, &c, m};
+  gsl_vector_view xv = kind == ID_ATXB ? gsl_vector_view_array(c.X->data, c.X->size1 * c.X->size2)
+                                       : gsl_vector_subvector(c.x, 0, c.x->size);
+  gv_fd_vector fv = {f_Ax, &c, m};
+  if (info->method == GV_METHOD_CSTEP)
+    status = id_cstep(kind, &c, &xv.vector, m, t.numeric, t.err, info);
+  else if (kind == ID_AX)
     status = gv_trial_jacobian(info, &fv, c.x, t.numeric, t.err);
-    if (!status)
-      status = gv_trial_taylor(info, NULL, &fv, c.x, t.analytic);
-  } else if (kind == ID_ATXB) {
-    gsl_vector_view xv = gsl_vector_view_array(c.X->data, c.X->size1 * c.X->size2);
+  else if (kind == ID_ATXB)
     status = gv_trial_gradient_matrix(info, &fn, c.X, t.numeric, t.err);
-    if (!status)
-      status = gv_trial_taylor(info, &fn, NULL, &xv.vector, t.analytic);
-  } else {
+  else
     status = gv_trial_gradient(info, &fn, c.x, &gn.vector, &ge.vector);
-    if (!status)
-      status = gv_trial_taylor(info, &fn, NULL, c.x, t.analytic);
-  }
+  if (!status)
+    status = kind == ID_AX ? gv_trial_taylor(info, NULL, &fv, c.x, t.analytic)
+                           : gv_trial_taylor(info, &fn, NULL, &xv.vector, t.analytic);
   if (!status)
     status = gv_trial_pair_compare(&t, tol, cmp, info);
 out:
