@@ -522,7 +522,7 @@ static void put_header(FILE *f, const page *pg)
           "<tr><th>tolerances</th><td>atol = %g, rtol = %g, kerr = %g</td></tr>\n"
           "<tr><th>rule</th><td>an entry passes iff <span class=\"math\">|analytic − numeric| ≤ "
           "atol + rtol·max(|analytic|, |numeric|) + kerr·e</span>, e being the numeric side's "
-          "error bar (truncation + round-off), and both values are finite</td></tr>\n",
+          "error bar (see the numeric side below), and both values are finite</td></tr>\n",
           t->atol, t->rtol, t->kerr);
   fprintf(f,
           "<tr><th>numeric side</th><td><code>--method %s</code>: ", gv_method_name(run->method));

@@ -8,7 +8,8 @@
 
 const char gv_report_rule[] =
     "an entry passes iff |analytic - numeric| <= atol + rtol*max(|analytic|,|numeric|) + kerr*e, "
-    "where e is the finite difference's own error bar (truncation + round-off)";
+    "where e is the numeric side's own error bar (how the method computes it: step_rule)";
+
 const char *gv_report_method_text(gv_method m)
 {
   switch (m) {
