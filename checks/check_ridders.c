@@ -6,7 +6,11 @@
  * below 3e-11 of the derivative, which the softmax at logits near 300,
  * whose values carry ~100 ulps of rounding, comes within a factor 3 of), the step probe in both
  * directions (a scale of 1e-3 and one of 1e6), the evaluation cap, bit-for-bit
- * restoration of the variable, and every error path. */
+ * restoration of the variable, and every error path. Kinks: the slope on
+ * x0's side when the first step straddles a kink 1e-3 or 1e-5 away (scalar
+ * and Jacobian), both slopes covered at a kink at x0, and every entry of the
+ * softmax Jacobian at logits in the hundreds covered, outputs of all scales
+ * sharing the steps. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -268,10 +272,160 @@ START_TEST(test_jacobian)
 }
 END_TEST
 
+/* ---- Kinks and outputs of different scales ---- */
+
+/* softmax at logits in the hundreds (trial 131 of gradverify --method ridders):
+ * p_4 = 1 to the last bit, p_7 ~ 1e-75, p_0, p_5, p_6, p_9 underflow to 0. */
+static const double big_logits[10] = {-299.0, 309.3,  -8.8,  231.8, 425.9,
+                                      -357.8, -379.9, 254.7, 353.5, -338.9};
+
+static int softmax_f(void *params, gsl_vector *p)
+{
+  const gsl_vector *a = params;
+  double mx = gsl_vector_max(a), sum = 0.0;
+  for (size_t i = 0; i < a->size; i++)
+    sum += exp(gsl_vector_get(a, i) - mx);
+  double lse = mx + log(sum);
+  for (size_t i = 0; i < a->size; i++)
+    gsl_vector_set(p, i, exp(gsl_vector_get(a, i) - lse));
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_softmax_big_logits)
+{
+  /* Outputs of every scale share each input's steps: each must still get a
+   * value its error covers, and a small error. Before, a constant output
+   * (0/0 in the probe's test) hid the others' too-long step, the probe grew
+   * it a hundredfold, and D(7, 4) = dp_4/da_7 (-4.8e-75) came out -0.0027
+   * with an error of 3e-4. */
+  const size_t n = 10;
+  gsl_vector *a = gsl_vector_alloc(n), *p = gsl_vector_alloc(n);
+  gsl_matrix *D = gsl_matrix_alloc(n, n), *E = gsl_matrix_alloc(n, n);
+  memcpy(a->data, big_logits, sizeof big_logits);
+  softmax_f(a, p);
+  gv_fd_vector fn = {softmax_f, a, n};
+  ck_assert_int_eq(gv_ridders_jacobian(&fn, a, D, E), GSL_SUCCESS);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++) {
+      double pi = gsl_vector_get(p, i), pj = gsl_vector_get(p, j);
+      double want = pj * ((i == j) - pi), dij = gsl_matrix_get(D, i, j),
+             eij = gsl_matrix_get(E, i, j);
+      ck_assert_msg(fabs(dij - want) <= eij, "(%zu, %zu): %g, want %g, estimate %g", i, j, dij,
+                    want, eij);
+      /* The values carry ~256 ulps (lse ~ 426 rounds): 1e-12 is ~20 of them. */
+      ck_assert_msg(eij <= 1e-12, "(%zu, %zu): estimate %g", i, j, eij);
+    }
+  ck_assert_mem_eq(a->data, big_logits, sizeof big_logits);
+  gsl_vector_free(a);
+  gsl_vector_free(p);
+  gsl_matrix_free(D);
+  gsl_matrix_free(E);
+}
+END_TEST
+
+/* f(x) = sin(2.17 x) + jump max(0, x - kink) (+ 0.3 x^2 - 1.1 x as a second
+ * output, smooth): a ReLU-like kink at a fixed point. */
+typedef struct {
+  const double *x;
+  double kink, jump;
+} kparams;
+
+static double kink_value(const kparams *k)
+{
+  double x = *k->x;
+  return sin(2.17 * x) + k->jump * fmax(0.0, x - k->kink);
+}
+
+static int kink_f(void *params, double *fx)
+{
+  *fx = kink_value(params);
+  return GSL_SUCCESS;
+}
+
+static int kink_vf(void *params, gsl_vector *fx)
+{
+  const kparams *k = params;
+  gsl_vector_set(fx, 0, 0.3 * *k->x * *k->x - 1.1 * *k->x);
+  gsl_vector_set(fx, 1, kink_value(k));
+  return GSL_SUCCESS;
+}
+
+/* The kink 1e-3 to either side of x0 (the first step, 0.1, straddles it),
+ * slope jumps of either sign; and 1e-5 away, where the central differences
+ * at the first steps move too little with the step for the probe's T/V
+ * test, as at the network's ReLU kinks in gradverify. A jump of 1.3e-3 beside a curvature of 4.7
+ * hides in the probe's fourth difference (KINK_SHAPE) and is found by the
+ * tableau only, which cannot shrink below it: its estimate covers the truth
+ * without resolving it. */
+static const struct {
+  double x0, offset, jump;
+  int resolved;
+} kink_rows[] = {
+    {0.8137, 1e-3, 2.3, 1},  {0.8137, -1e-3, 2.3, 1},  {-1.385, 1e-3, -0.77, 1},
+    {-1.385, -1e-3, 1.9, 1}, {2.213, 1e-3, 1.3e-3, 0}, {2.213, -1e-3, -1.3e-3, 0},
+    {0.8137, 1e-5, 2.3, 1},  {-1.385, -1e-5, 1.9, 1},
+};
+
+START_TEST(test_kink)
+{
+  /* The central differences across a kink blend its slopes (the mean, for
+   * a kink at x0 + delta with delta << h), at every step of the tableau
+   * alike, so that they look converged. The engine must find the kink in
+   * its stencil, shrink below it and return the slope on x0's side. */
+  double x = kink_rows[_i].x0, x0 = x;
+  kparams k = {&x, x0 + kink_rows[_i].offset, kink_rows[_i].jump};
+  double want = 2.17 * cos(2.17 * x0) + (kink_rows[_i].offset < 0.0 ? k.jump : 0.0);
+  double d = NAN, err = NAN;
+  size_t n = 0;
+  gv_fd_scalar fn = {kink_f, &k};
+  ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d, &err, &n), GSL_SUCCESS);
+  ck_assert_msg(fabs(d - want) <= err, "scalar: %.17g, want %.17g, estimate %g", d, want, err);
+  if (kink_rows[_i].resolved)
+    ck_assert_msg(fabs(d - want) <= 1e-9 && err <= 1e-8, "scalar: %.17g, want %.17g, estimate %g",
+                  d, want, err);
+  else
+    ck_assert_msg(err <= 0.1 * fabs(want), "scalar: estimate %g", err);
+  ck_assert_int_le(n, GV_RIDDERS_MAX_EVALS);
+  ck_assert_mem_eq(&x, &x0, sizeof x);
+
+  /* The Jacobian: the smooth output shares the steps. */
+  gsl_vector_view xv = gsl_vector_view_array(&x, 1);
+  gsl_matrix *D = gsl_matrix_alloc(1, 2), *E = gsl_matrix_alloc(1, 2);
+  gv_fd_vector vfn = {kink_vf, &k, 2};
+  ck_assert_int_eq(gv_ridders_jacobian(&vfn, &xv.vector, D, E), GSL_SUCCESS);
+  double d1 = gsl_matrix_get(D, 0, 1), e1 = gsl_matrix_get(E, 0, 1);
+  ck_assert_msg(fabs(d1 - want) <= e1, "Jacobian: %.17g, want %.17g, estimate %g", d1, want, e1);
+  if (kink_rows[_i].resolved)
+    ck_assert_msg(fabs(d1 - want) <= 1e-9 && e1 <= 1e-8, "Jacobian: %.17g, want %.17g, estimate %g",
+                  d1, want, e1);
+  double d0 = gsl_matrix_get(D, 0, 0), want0 = 0.6 * x0 - 1.1;
+  ck_assert_msg(fabs(d0 - want0) <= gsl_matrix_get(E, 0, 0) && fabs(d0 - want0) <= 1e-9,
+                "smooth output: %.17g, want %.17g", d0, want0);
+  ck_assert_mem_eq(&x, &x0, sizeof x);
+  gsl_matrix_free(D);
+  gsl_matrix_free(E);
+}
+END_TEST
+
+START_TEST(test_kink_at_x0)
+{
+  /* A kink at x0 itself: no step gets below it. The estimate must cover
+   * both one-sided slopes. */
+  double x = 0.8137, x0 = x, d, err;
+  kparams k = {&x, x0, 2.3};
+  gv_fd_scalar fn = {kink_f, &k};
+  ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d, &err, NULL), GSL_SUCCESS);
+  double left = 2.17 * cos(2.17 * x0), right = left + k.jump;
+  ck_assert_msg(fabs(d - left) <= err && fabs(d - right) <= err,
+                "%g, slopes %g and %g, estimate %g", d, left, right, err);
+  ck_assert_mem_eq(&x, &x0, sizeof x);
+}
+END_TEST
+
 /* ---- Failures: the status comes back and the variable is restored ---- */
 
-/* Planted in the first probe (calls 1-4) or the tableau (call 8 on): a status,
- * NaN, an infinity. */
+/* Planted in the first probe (calls 2-5, after f(x0)) or the noise and the
+ * tableau (call 8 on): a status, NaN, an infinity. */
 static const struct {
   int call, status;
   double value;
@@ -291,7 +445,7 @@ START_TEST(test_fail_derivative)
                .bad_value = fail_rows[_i].value};
   gv_fd_scalar fn = {scalar_f, &p};
   int status = gv_ridders_derivative(&fn, &x, &d, NULL, NULL);
-  if (fail_rows[_i].call <= 4 && !fail_rows[_i].status) {
+  if (fail_rows[_i].call <= 5 && !fail_rows[_i].status) {
     ck_assert_int_eq(status, GSL_SUCCESS);
     ck_assert_double_eq_tol(d, exp(x0), 1e-11 * exp(x0));
   } else {
@@ -344,13 +498,32 @@ static int always_nan(void *params, double *fx)
 
 START_TEST(test_fail_everywhere)
 {
-  /* Non-finite at every probe: no step helps. */
+  /* Non-finite at x0 itself: no step helps, and the engine stops at once. */
   double x = 1.5, x0 = x, d;
   size_t n = 0;
   gv_fd_scalar fn = {always_nan, NULL};
   ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d, NULL, &n), GSL_EBADFUNC);
   ck_assert_mem_eq(&x, &x0, sizeof x);
-  ck_assert_int_eq((int)n, GV_RIDDERS_MAX_PROBES + 1);
+  ck_assert_int_eq((int)n, 1);
+}
+END_TEST
+
+/* Finite at x0 only: every probe shrinks the step, then row 0 fails. */
+static int nan_off_x0(void *params, double *fx)
+{
+  const double *x = params;
+  *fx = *x == 1.5 ? 0.25 : NAN;
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_fail_off_x0)
+{
+  double x = 1.5, x0 = x, d;
+  size_t n = 0;
+  gv_fd_scalar fn = {nan_off_x0, &x};
+  ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d, NULL, &n), GSL_EBADFUNC);
+  ck_assert_mem_eq(&x, &x0, sizeof x);
+  ck_assert_int_eq((int)n, 1 + GV_RIDDERS_MAX_PROBES + 1);
 }
 END_TEST
 
@@ -378,10 +551,16 @@ Suite *gv_test_suite(void)
   tcase_add_test(values, test_jacobian);
   tcase_add_test(values, test_domain_edge);
   suite_add_tcase(s, values);
+  TCase *kinks = tcase_create("Kinks");
+  tcase_add_test(kinks, test_softmax_big_logits);
+  tcase_add_loop_test(kinks, test_kink, 0, NROWS(kink_rows));
+  tcase_add_test(kinks, test_kink_at_x0);
+  suite_add_tcase(s, kinks);
   TCase *fail = tcase_create("Failures");
   tcase_add_loop_test(fail, test_fail_derivative, 0, NROWS(fail_rows));
   tcase_add_loop_test(fail, test_fail_vector, 0, NROWS(fail_rows));
   tcase_add_test(fail, test_fail_everywhere);
+  tcase_add_test(fail, test_fail_off_x0);
   suite_add_tcase(s, fail);
   return s;
 }

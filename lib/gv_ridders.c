@@ -47,6 +47,36 @@
  * logits near 300): see gv_ridders.h for the figures. */
 #define SAFE_TRUNC 2.0
 #define SAFE_NOISE 3.0
+/* Kinks (ReLU, max, |x|) within the stencil. With f0 = f(x0), S(s) =
+ * f(x0+s) + f(x0-s) - 2 f0 is s times the gap between the forward and the
+ * backward difference over s. For smooth f, S(s) = s^2 f'' + s^4 f''''/12
+ * + ..., so that the fourth difference Q = S(h) - 4 S(h/2) is O(h^4); for a
+ * kink of slope jump J at a distance delta < h, S(s) = J max(0, s - delta)
+ * and Q = J (3 delta - h) or J (h - delta), of order h: the gap between the
+ * one-sided differences does not shrink with the step, and the central
+ * difference returns a blend of the two slopes, which its extrapolation
+ * cannot undo. The probe sees a kink when |Q| exceeds both KINK_SHAPE
+ * (|S(h)| + 4 |S(h/2)|) (a third of it for delta << h, (h/L)^2 / 32 for f
+ * smooth on the scale L, but up to 0.6 at an inflection point) and
+ * KINK_SIZE V (J / |f'| for a kink, (h/L)^3 / 32 at an inflection point),
+ * and shrinks the step to half the kink's distance, as the values place it. */
+#define KINK_SHAPE 0.1
+#define KINK_SIZE 1e-3
+#define KINK_ULPS 4096.0
+/* The probe misses a kink at delta ~ h/3 (Q = 0) and jumps below KINK_SIZE:
+ * the tableau checks every pair of rows as well. The one-sided estimates
+ * R+ = (c F+(h_i) - F+(h_{i-1})) / (c - 1), F+(s) = (f(x0+s) - f0) / s,
+ * c = h_{i-1} / h_i, and R- alike are second order; for smooth f, R+ - R- is
+ * O(h^3 f'''') and below the change of D between the two rows, O(h^2 f''')
+ * (1.75 h / L of it); across a kink it is ~J, while D moves by ~J delta / h.
+ * Above KINK_TAB changes of D plus KINK_NOISE noises, the output's tableau
+ * restarts at the row, so that rows straddling the kink drop out of its
+ * extrapolation, and until another row joins it the estimate's error covers
+ * the gap |S(h)| / h between the row's one-sided differences. A false alarm
+ * (near a zero of f''') costs a row, not the error estimate's honesty. */
+#define KINK_TAB 2.0
+#define KINK_NOISE 10.0
+#define KINK_FALL 0.3
 
 /* One function, scalar or vector, evaluated into a plain array of m values. */
 typedef struct {
@@ -79,7 +109,8 @@ static int evaluate(const evaluator *e, double *xi, double at, double *out)
 /* Workspace for m outputs: the probe's four values per output (NOISE_K
  * values per output while the noise is measured), two rows of
  * the tableau per output (entry j of output k at [k NTAB + j]), each
- * output's error and whether its tableau has stopped. */
+ * output's error, f(x0), the last row's values, whether its tableau has
+ * stopped and the row it starts from. */
 typedef struct {
   size_t m;
   double *f;            /* NOISE_K m */
@@ -87,32 +118,85 @@ typedef struct {
   double *rprev, *rcur; /* NTAB m each: their round-off bounds */
   double *err;          /* m */
   double *rbest;        /* m: round-off of the best entry */
-  double *err0;         /* m: the error of D(h) from the probe */
+  double *err0;         /* m: the error of the tableau's first row on its own */
   double *sigma;        /* m: the measured noise of one value of each output */
+  double *f0;           /* m: f(x0) */
+  double *fp, *fm;      /* m each: f(x0 + h), f(x0 - h) of the last row */
+  double *gap;          /* m: R+ - R- of the last pair of rows (KINK_TAB) */
   unsigned char *done;
-  double h; /* the step of row 0, once the probe is over */
+  unsigned char *start; /* m: the row each output's tableau starts from */
+  double h;             /* the step of row 0, once the probe is over */
 } work;
 
-/* The probe at step h, from the four values in w->f: the factor by which
- * the step may grow (*grow; HUGE_VAL when rounding limits no output's D(h)),
- * and the largest factor by which an output's T exceeds what the probe
- * accepts (*excess, <= 1 to accept). Fills
- * row 0 of the tableau with D(h) and each output's error with the truncation
- * and round-off of D(h). */
-static void probe_judge(work *w, const double at[4], double h, double *grow, double *excess)
+/* The doubles and bytes a workspace for m outputs takes. */
+#define WORK_DOUBLES(m) ((NOISE_K + 4 * GV_RIDDERS_NTAB + 8) * (m))
+#define WORK_BYTES(m) (2 * (m))
+
+/* Lays a workspace for m outputs over buf (WORK_DOUBLES(m)) and bytes (WORK_BYTES(m)). */
+static work work_over(size_t m, double *buf, unsigned char *bytes)
+{
+  const size_t t = GV_RIDDERS_NTAB * m;
+  double *b = buf + NOISE_K * m, *v = b + 4 * t;
+  return (work){.m = m,
+                .f = buf,
+                .prev = b,
+                .cur = b + t,
+                .rprev = b + 2 * t,
+                .rcur = b + 3 * t,
+                .err = v,
+                .rbest = v + m,
+                .err0 = v + 2 * m,
+                .sigma = v + 3 * m,
+                .f0 = v + 4 * m,
+                .fp = v + 5 * m,
+                .fm = v + 6 * m,
+                .gap = v + 7 * m,
+                .done = bytes,
+                .start = bytes + m,
+                .h = 0.0};
+}
+
+/* The probe at step h, from the four values in w->f and f(x0) in w->f0:
+ * the factor by which the step may grow (*grow; HUGE_VAL when rounding
+ * limits no output's D(h)), the largest factor by which an output's T
+ * exceeds what the probe accepts (*excess, <= 1 to accept), and the step
+ * below every kink seen (*kink_step; HUGE_VAL if none, 0 if a kink sits at
+ * x0 or cannot be placed). Fills row 0 of the tableau with D(h) and each
+ * output's error with the truncation and round-off of D(h), and with the
+ * gap between its one-sided differences where it straddles a kink. */
+static void probe_judge(work *w, const double at[4], double h, double *grow, double *excess,
+                        double *kink_step)
 {
   const size_t m = w->m;
   *grow = HUGE_VAL;
   *excess = 0.0;
+  *kink_step = HUGE_VAL;
   for (size_t k = 0; k < m; k++) {
     double fp = w->f[k], fm = w->f[m + k], fp2 = w->f[2 * m + k], fm2 = w->f[3 * m + k];
+    double f0 = w->f0[k];
     double d1 = (fp - fm) / (at[0] - at[1]), d2 = (fp2 - fm2) / (at[2] - at[3]);
-    double round = ROUND_EPS * (fabs(fp) + fabs(fm) + fabs(fp2) + fabs(fm2));
+    /* (Subnormal values, softmax far below its maximum, round to a fixed quantum.) */
+    double round = ROUND_EPS * (fabs(fp) + fabs(fm) + fabs(fp2) + fabs(fm2)) + 4.0 * DBL_TRUE_MIN;
     double T = fabs(d1 - d2) * h;
     double V = fabs(fp - fm) + fabs(fp + fm - fp2 - fm2);
     double ex = T / (GV_RIDDERS_PROBE_RATIO * V + 10.0 * round);
-    if (ex > *excess || isnan(ex))
-      *excess = isnan(ex) ? 0.0 : ex; /* 0/0: f constant over the step */
+    if (ex > *excess) /* NaN, 0/0: this output is constant over the step */
+      *excess = ex;
+    /* The kink test (KINK_SHAPE): S(h), S(h/2) and their fourth difference. */
+    double S = (fp - f0) + (fm - f0), S2 = (fp2 - f0) + (fm2 - f0), Q = S - 4.0 * S2;
+    /* Far above rounding: softmax values at logits near 400 carry ~256 ulps
+     * of it, and the probe does not know f's noise yet. */
+    double qround =
+        KINK_ULPS *
+        (DBL_EPSILON * (fabs(fp) + fabs(fm) + 4.0 * (fabs(fp2) + fabs(fm2)) + 6.0 * fabs(f0)) +
+         16.0 * DBL_TRUE_MIN);
+    int kink = fabs(Q) > fmax(KINK_SHAPE * (fabs(S) + 4.0 * fabs(S2)), KINK_SIZE * V + qround);
+    if (kink) {
+      /* S(h) - S(h/2) = J h / 2 and S(h/2) = J (h/2 - delta) place a kink
+       * closer than h/2; one farther than that leaves S(h/2) ~ 0, delta ~ h/2. */
+      double delta = 0.5 * h * (1.0 - S2 / (S - S2));
+      *kink_step = fmin(*kink_step, delta > 0.0 && delta < h ? 0.5 * delta : 0.0);
+    }
     /* Growing is for f nearly linear over the step, judged on the odd part
      * f(x0+h) - f(x0-h) alone: near a point of symmetry (sin at -pi/2) the
      * even part is large at every step and would hide the odd part's scale. */
@@ -124,7 +208,7 @@ static void probe_judge(work *w, const double at[4], double h, double *grow, dou
       *grow = fmin(*grow, exg > 0.0 ? 0.5 / sqrt(exg) : 100.0);
     }
     w->cur[k * GV_RIDDERS_NTAB] = d1;
-    w->err[k] = 4.0 / 3.0 * fabs(d1 - d2) + round / (at[0] - at[1]);
+    w->err[k] = 4.0 / 3.0 * fabs(d1 - d2) + round / (at[0] - at[1]) + (kink ? fabs(S) / h : 0.0);
   }
 }
 
@@ -142,21 +226,23 @@ static void swap_rows(work *w)
  * the measured sigma, or half an ulp of itself if more. */
 static double value_noise(const work *w, size_t k, double fp, double fm)
 {
-  return hypot(fmax(w->sigma[k], RIDDERS_EPS * fabs(fp)),
-               fmax(w->sigma[k], RIDDERS_EPS * fabs(fm)));
+  return hypot(fmax(w->sigma[k], RIDDERS_EPS * fabs(fp) + DBL_TRUE_MIN),
+               fmax(w->sigma[k], RIDDERS_EPS * fabs(fm) + DBL_TRUE_MIN));
 }
 
 /* Measures each output's noise sigma (see NOISE_K): f at x0 + j delta,
- * j = 0 .. NOISE_K - 1, delta a power of two, so that every abscissa is
- * exact (a multiple of x0's ulp) and the fourth differences see f's own
- * rounding only, not that of the abscissae. */
+ * j = 0 .. NOISE_K - 1 (f(x0) known already), delta a power of two, so that
+ * every abscissa is exact (a multiple of x0's ulp) and the fourth
+ * differences see f's own rounding only, not that of the abscissae. */
 static int measure_noise(const evaluator *e, work *w, double *xi, double x0, double h, size_t *n)
 {
   const size_t m = w->m;
   int ex;
   frexp(fmax(NOISE_REL * h, 2.0 * DBL_EPSILON * fabs(x0)), &ex);
   const double delta = ldexp(1.0, ex);
-  for (int j = 0; j < NOISE_K; j++) {
+  for (size_t k = 0; k < m; k++)
+    w->f[k] = w->f0[k];
+  for (int j = 1; j < NOISE_K; j++) {
     int status = evaluate(e, xi, x0 + j * delta, w->f + (size_t)j * m);
     ++*n;
     if (status)
@@ -193,9 +279,15 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, dou
   size_t n = 0;
   int status = GSL_SUCCESS, grown = 0, shrunk = 0;
 
-  /* 1. The probe: find a step in f's own scale. */
+  /* 0. f(x0), for the kink tests (and the first of the noise's values). */
+  n++;
+  if ((status = evaluate(e, xi, x0, w->f0)))
+    goto restore;
+
+  /* 1. The probe: find a step in f's own scale, and below any kink. */
   double last_growth = 1.0;
   int row0 = 0; /* whether row 0 of the tableau holds D(h) */
+  int at_x0 = 0, kink_at_x0 = 0;
   for (int probe = 0; probe < GV_RIDDERS_MAX_PROBES; probe++) {
     const int last = probe == GV_RIDDERS_MAX_PROBES - 1;
     const double at[4] = {x0 + h, x0 - h, x0 + 0.5 * h, x0 - 0.5 * h};
@@ -215,23 +307,35 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, dou
       shrunk = 1;
       continue;
     }
-    double grow, excess;
-    probe_judge(w, at, h, &grow, &excess);
-    if (excess > 1.0) {
-      if (grown) { /* the step before this one was fine: go back to it */
-        h /= last_growth;
-        break;
-      }
-      if (!last) {
+    double grow, excess, kink_step;
+    probe_judge(w, at, h, &grow, &excess, &kink_step);
+    const int kinked = kink_step != HUGE_VAL;
+    if ((excess > 1.0 || kinked) && grown) {
+      /* the step before this one was fine: go back to it */
+      h /= last_growth;
+      break;
+    }
+    /* A kink the values place at x0 itself, twice: no step gets below it,
+     * and a step much shorter would only drown it in rounding. The tableau
+     * goes on from here and its error covers both slopes. */
+    if (kinked && kink_step == 0.0 && excess <= 1.0 && at_x0++)
+      kink_at_x0 = 1;
+    if ((excess > 1.0 || kinked) && !last && !kink_at_x0) {
+      double next = h;
+      if (excess > 1.0) {
         /* T/V falls like h^2: shrink to a quarter of the accepted ratio. */
         double factor = 2.0 * sqrt(excess);
         if (excess * GV_RIDDERS_PROBE_RATIO > ALIASED)
           factor = MAX_SHRINK;
-        h /= factor < 4.0 ? 4.0 : factor > MAX_SHRINK ? MAX_SHRINK : factor;
-        shrunk = 1;
-        continue;
+        next = h / (factor < 4.0 ? 4.0 : factor > MAX_SHRINK ? MAX_SHRINK : factor);
       }
-    } else if (!last && grow != HUGE_VAL && !shrunk) {
+      if (kinked) /* below the kink, as far as one probe may go */
+        next = fmin(next, fmax(fmin(0.25 * h, kink_step), h / MAX_SHRINK));
+      h = next;
+      shrunk = 1;
+      continue;
+    }
+    if (!last && !kinked && grow != HUGE_VAL && !shrunk) {
       /* Round-off limits D(h) and f is nearly linear over the step: a
        * longer step costs little truncation (T grows like h^3). */
       double factor = grow;
@@ -258,22 +362,22 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, dou
       w->err[k] = DBL_MAX;
     }
   }
-  /* Row 0's values, kept for its round-off once the noise is known. */
+  /* Row 0's values, kept for its round-off once the noise is known and for
+   * the kink test of the next row. */
   const double xp0 = x0 + h, xm0 = x0 - h;
+  double hp_prev = xp0 - x0, hm_prev = x0 - xm0; /* the last row's one-sided steps */
   hs[0] = 0.5 * (xp0 - xm0);
   w->h = hs[0];
   for (size_t k = 0; k < m; k++) {
-    w->rcur[k * GV_RIDDERS_NTAB] = w->f[k];
-    w->rprev[k * GV_RIDDERS_NTAB] = w->f[m + k];
+    w->fp[k] = w->f[k];
+    w->fm[k] = w->f[m + k];
   }
 
   /* 1b. The noise of every output, measured around x0. */
   if ((status = measure_noise(e, w, xi, x0, h, &n)))
     goto restore;
   for (size_t k = 0; k < m; k++) {
-    w->rcur[k * GV_RIDDERS_NTAB] =
-        value_noise(w, k, w->rcur[k * GV_RIDDERS_NTAB], w->rprev[k * GV_RIDDERS_NTAB]) /
-        (xp0 - xm0);
+    w->rcur[k * GV_RIDDERS_NTAB] = value_noise(w, k, w->fp[k], w->fm[k]) / (xp0 - xm0);
     w->rbest[k] = w->rcur[k * GV_RIDDERS_NTAB];
   }
 
@@ -281,6 +385,7 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, dou
   for (size_t k = 0; k < m; k++) {
     d[k] = w->cur[k * GV_RIDDERS_NTAB];
     w->done[k] = 0;
+    w->start[k] = 0;
     /* D(h)'s own error stands only if the tableau adds no row; the stopping
      * rule compares tableau entries with each other, not with it. */
     w->err0[k] = w->err[k];
@@ -289,23 +394,55 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, dou
   swap_rows(w);
   for (int i = 1; i < GV_RIDDERS_NTAB && n + 2 <= GV_RIDDERS_MAX_EVALS; i++) {
     h /= GV_RIDDERS_CON;
-    const double xp = x0 + h, xm = x0 - h;
+    const double xp = x0 + h, xm = x0 - h, hp = xp - x0, hm = x0 - xm;
     n++;
     if ((status = evaluate(e, xi, xp, w->f)))
       goto restore;
     n++;
     if ((status = evaluate(e, xi, xm, w->f + m)))
       goto restore;
+    hs[i] = 0.5 * (xp - xm);
+    const double cp = hp_prev / hp, cm = hm_prev / hm;
     int all_done = 1;
     for (size_t k = 0; k < m; k++) {
       if (w->done[k])
         continue;
       double *a = w->cur + k * GV_RIDDERS_NTAB, *r = w->rcur + k * GV_RIDDERS_NTAB;
       const double *p = w->prev + k * GV_RIDDERS_NTAB, *rp = w->rprev + k * GV_RIDDERS_NTAB;
-      a[0] = (w->f[k] - w->f[m + k]) / (xp - xm);
-      r[0] = value_noise(w, k, w->f[k], w->f[m + k]) / (xp - xm);
-      hs[i] = 0.5 * (xp - xm);
-      for (int l = 1; l <= i; l++) {
+      const double fp = w->f[k], fm = w->f[m + k], f0 = w->f0[k];
+      a[0] = (fp - fm) / (xp - xm);
+      r[0] = value_noise(w, k, fp, fm) / (xp - xm);
+      /* The kink test between this row and the last (KINK_TAB). */
+      double rplus = (cp * ((fp - f0) / hp) - (w->fp[k] - f0) / hp_prev) / (cp - 1.0);
+      double rminus = (cm * ((f0 - fm) / hm) - (f0 - w->fm[k]) / hm_prev) / (cm - 1.0);
+      /* Their round-off: each value off by sigma or half an ulp of itself. */
+      double n0 = fmax(w->sigma[k], RIDDERS_EPS * fabs(f0) + DBL_TRUE_MIN);
+      double np = hypot(n0, fmax(w->sigma[k], RIDDERS_EPS * fabs(fp))),
+             npp = hypot(n0, fmax(w->sigma[k], RIDDERS_EPS * fabs(w->fp[k])));
+      double nm = hypot(n0, fmax(w->sigma[k], RIDDERS_EPS * fabs(fm))),
+             nmp = hypot(n0, fmax(w->sigma[k], RIDDERS_EPS * fabs(w->fm[k])));
+      double noise = (cp * np / hp + npp / hp_prev) / (cp - 1.0) +
+                     (cm * nm / hm + nmp / hm_prev) / (cm - 1.0) + KINK_TAB * (r[0] + rp[0]);
+      w->fp[k] = fp;
+      w->fm[k] = fm;
+      /* A kink moves R+ - R- by more than KINK_TAB changes of D, and keeps it
+       * from falling like h^3 (KINK_FALL) from the last pair of rows. */
+      const double gap = rplus - rminus,
+                   fall = (hs[i] / hs[i - 1]) * (hs[i] / hs[i - 1]) * (hs[i] / hs[i - 1]);
+      const int kinked = fabs(gap) > KINK_TAB * fabs(a[0] - p[0]) + KINK_NOISE * noise &&
+                         !(i > 1 && fabs(gap - w->gap[k] * fall) <= KINK_FALL * fabs(gap));
+      w->gap[k] = gap;
+      if (kinked) {
+        w->start[k] = (unsigned char)i;
+        w->err[k] = DBL_MAX;
+        w->err0[k] = fabs((fp - f0) + (fm - f0)) / hs[i];
+        w->rbest[k] = r[0];
+        d[k] = a[0];
+        all_done = 0;
+        continue;
+      }
+      const int top = i - w->start[k]; /* the highest order this row reaches */
+      for (int l = 1; l <= top; l++) {
         const double fac = (hs[i - l] / hs[i]) * (hs[i - l] / hs[i]);
         /* Neville: eliminate the h^(2l) term between a step and the one before it. */
         a[l] = (a[l - 1] * fac - p[l - 1]) / (fac - 1.0);
@@ -321,11 +458,13 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, dou
       /* Higher order got worse: round-off has taken over. Before the error
        * comes near round-off level, that means the first steps were still
        * too long for the higher orders: go on shrinking. */
-      if (fabs(a[i] - p[i - 1]) >= SAFE * w->err[k] && w->err[k] <= STOP_ROUND * w->rbest[k])
+      if (fabs(a[top] - p[top - 1]) >= SAFE * w->err[k] && w->err[k] <= STOP_ROUND * w->rbest[k])
         w->done[k] = 1;
       else
         all_done = 0;
     }
+    hp_prev = hp;
+    hm_prev = hm;
     swap_rows(w);
     if (all_done)
       break;
@@ -343,17 +482,16 @@ restore:
 int gv_ridders_derivative(const gv_fd_scalar *fn, double *xi, double *d, double *err,
                           size_t *nevals)
 {
-  double f[NOISE_K], prev[GV_RIDDERS_NTAB], cur[GV_RIDDERS_NTAB], e1, d1, r1, e0, sigma;
-  double rprev[GV_RIDDERS_NTAB], rcur[GV_RIDDERS_NTAB];
-  unsigned char done;
-  work w = {1, f, prev, cur, rprev, rcur, &e1, &r1, &e0, &sigma, &done, 0.0};
+  double buf[WORK_DOUBLES(1)], d1;
+  unsigned char bytes[WORK_BYTES(1)];
+  work w = work_over(1, buf, bytes);
   const evaluator e = {fn, NULL, NULL};
   int status = ridders_entry(&e, &w, xi, 0.0, &d1, nevals);
   if (status)
     return status;
   *d = d1;
   if (err)
-    *err = e1;
+    *err = w.err[0];
   return GSL_SUCCESS;
 }
 
@@ -395,33 +533,19 @@ gv_ridders_workspace *gv_ridders_workspace_alloc(size_t m)
   if (m == 0)
     return NULL;
   gv_ridders_workspace *ws = calloc(1, sizeof *ws);
-  double *buf = malloc((NOISE_K + 4 * GV_RIDDERS_NTAB + 4) * m * sizeof *buf);
-  unsigned char *done = malloc(m);
+  double *buf = malloc(WORK_DOUBLES(m) * sizeof *buf);
+  unsigned char *bytes = malloc(WORK_BYTES(m));
   gsl_error_handler_t *old = gsl_set_error_handler_off();
   gsl_vector *fx = gsl_vector_alloc(m);
   gsl_set_error_handler(old);
-  if (!ws || !buf || !done || !fx) {
+  if (!ws || !buf || !bytes || !fx) {
     free(ws);
     free(buf);
-    free(done);
+    free(bytes);
     gsl_vector_free(fx);
     return NULL;
   }
-  /* Rows of a gsl_matrix are contiguous: each row of D (and E) is filled in place. */
-  const size_t t = GV_RIDDERS_NTAB * m;
-  double *b = buf + NOISE_K * m;
-  ws->w = (work){m,
-                 buf,
-                 b,
-                 b + t,
-                 b + 2 * t,
-                 b + 3 * t,
-                 b + 4 * t,
-                 b + 4 * t + m,
-                 b + 4 * t + 2 * m,
-                 b + 4 * t + 3 * m,
-                 done,
-                 0.0};
+  ws->w = work_over(m, buf, bytes);
   ws->fx = fx;
   return ws;
 }
@@ -431,7 +555,7 @@ void gv_ridders_workspace_free(gv_ridders_workspace *ws)
   if (!ws)
     return;
   free(ws->w.f);
-  free(ws->w.done);
+  free(ws->w.done); /* the workspace's bytes start with done */
   gsl_vector_free(ws->fx);
   free(ws);
 }

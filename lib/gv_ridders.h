@@ -6,6 +6,8 @@
  *
  * Method, for one entry x0 = x_i:
  *
+ * 0. f(x0), for the kink tests below; non-finite there is GSL_EBADFUNC at
+ *    once (no step helps).
  * 1. Step probe. Starting from h = GV_RIDDERS_H0 max(1, |x0|), the engine
  *    evaluates f at x0 +- h and x0 +- h/2 and compares
  *      T = |D(h) - D(h/2)| h   (how far the difference is from its limit,
@@ -21,7 +23,17 @@
  *    turns out too long, the step before it is taken. A non-finite
  *    value during the probe (the step left f's domain) shrinks the step
  *    tenfold. At most GV_RIDDERS_MAX_PROBES probes of 4 evaluations each;
- *    the scale that counts is f's, not x0's.
+ *    the scale that counts is f's, not x0's. An output that is constant
+ *    over the step (0/0: a softmax output that is 1 or underflows to 0)
+ *    constrains nothing, and hides no other output's excess.
+ *    Kinks (ReLU, max, |x|): with S(s) = f(x0+s) + f(x0-s) - 2 f(x0), s times
+ *    the gap between the forward and backward differences, the fourth
+ *    difference S(h) - 4 S(h/2) is O(h^4) for smooth f but O(h) when a
+ *    kink lies within the stencil, whose central differences then blend the
+ *    two slopes at every step alike and look converged. The probe then
+ *    shrinks the step below the kink (to half its distance, as the values
+ *    place it) and the tableau returns the slope on x0's side; a kink at x0
+ *    itself is kept, and the error covers both slopes.
  * 2. Tableau. From the accepted h (its D(h) reused), Ridders' tableau
  *    (Numerical Recipes' dfridr): steps h / 1.4^i, each new central difference
  *    extrapolated by Neville's scheme in h^2 to every order available; the
@@ -30,9 +42,16 @@
  *    tableau stops when its diagonal moves by more than twice the best error
  *    (higher orders have begun to amplify round-off) and that error is near
  *    round-off level, after GV_RIDDERS_NTAB rows, or at GV_RIDDERS_MAX_EVALS
- *    evaluations for the entry.
+ *    evaluations for the entry. Each output's tableau also compares the
+ *    second-order one-sided estimates of every pair of rows: for smooth f
+ *    their gap is O(h^3) and below the change of D between the rows, across
+ *    a kink it is the slope jump. There the output's tableau restarts, so
+ *    that rows straddling the kink drop out, and until another row joins,
+ *    its error is the row's gap |S(h)| / h, which covers both slopes. Small
+ *    jumps (below ~1e-3 of the slope, or of h f'') the probe misses and the
+ *    tableau cannot shrink below: their estimate is covered, not resolved.
  *
- * 1b. Noise. f is evaluated at 10 points x0 + j delta, delta ~ 1e-4 h a
+ * 1b. Noise. f is evaluated at 10 points x0 + j delta (x0 itself known), delta ~ 1e-4 h a
  *    power of two (exact abscissae); the mean square of their fourth
  *    differences, over 70, is the variance sigma^2 of one value's rounding,
  *    whatever f computes (a model of a few ulps of |f| + |x0 f'| fell 4 times
@@ -46,13 +65,14 @@
  * exactly CON). Measured by checks/bench_accuracy.c, estimate/true: median 5
  * to 15 on exp, sin, c exp(sin(x / s)) for c in 1e-8..1e8 and s in 1 or
  * 1e6, the network loss and the softmax Jacobian at logits near 300; the
- * estimate covers the true error on 98% (softmax, sin near 1e6) to 100%
- * (the rest) of entries. Where the first step is 1e5 times f's length scale
- * (inputs of scale 1e-6, first step 0.1), the probe can settle on an
- * aliased step and the estimate then covers only 91-96% of entries: give a
- * first step in f's scale (gv_ridders_vector_entry), as gv_check does.
+ * estimate covers the true error on 98% (softmax) to 100% (the rest, sin
+ * near 1e6 included) of entries. Where the first step is 1e5 times f's
+ * length scale (inputs of scale 1e-6, first step 0.1), the probe can settle
+ * on an aliased step and the estimate then covers only 98-99% of entries:
+ * give a first step in f's scale (gv_ridders_vector_entry), as gv_check
+ * does.
  *
- * Cost: 4 per probe + 10 (noise) + 2 per tableau row, typically 24 to 30
+ * Cost: 1 (f(x0)) + 4 per probe + 9 (noise) + 2 per tableau row, typically 24 to 30
  * evaluations per entry, never more than GV_RIDDERS_MAX_EVALS. Accuracy on
  * smooth functions: about 1e-13 relative.
  *
@@ -60,7 +80,7 @@
  * of F: R^n -> R^m is n-by-m, D(i, j) = dF_j/dx_i (denominator layout).
  *
  * Errors: GSL_EBADLEN on sizes that do not match, GSL_EBADFUNC when f returns
- * a non-finite value in the tableau (or at every probe), GSL_ENOMEM when the
+ * a non-finite value at x0, in the noise or the tableau (or at every probe), GSL_ENOMEM when the
  * Jacobian's workspace cannot be allocated, otherwise any non-zero status the
  * function itself returns. Nothing calls the GSL error handler. */
 #ifndef GV_RIDDERS_H
@@ -99,7 +119,8 @@ int gv_ridders_gradient_matrix(const gv_fd_scalar *fn, gsl_matrix *X, gsl_matrix
 
 /* D(i, j) = dF_j/dx_i; D and E (or NULL) are n-by-m for x of size n. All m
  * outputs share each row's steps: the probe accepts a step only when every
- * output does, and each output keeps its own tableau. Allocates O(m) doubles
+ * output does (the shortest any output needs, kinks included), and each
+ * output keeps its own tableau, kink test, noise and error. Allocates O(m) doubles
  * for the call (GSL_ENOMEM if it cannot). */
 int gv_ridders_jacobian(const gv_fd_vector *fn, gsl_vector *x, gsl_matrix *D, gsl_matrix *E);
 
