@@ -164,6 +164,35 @@ START_TEST(complex_step_passes)
 }
 END_TEST
 
+/* Ridders' extrapolation: every formula passes and every control is caught
+ * (its steps are long, so this also tests that it finds the ReLU kinks inside
+ * its stencil instead of blending the two slopes). */
+START_TEST(ridders_passes)
+{
+  size_t n;
+  const gv_formula *f = gv_formula_list(&n);
+  ck_assert_uint_lt(_i, n);
+  gv_driver_options o;
+  gv_driver_options_init(&o);
+  const char *id = f[_i].id;
+  o.only = &id;
+  o.n_only = 1;
+  o.method = GV_METHOD_RIDDERS; /* all 200 trials: its failures were rare */
+  gv_driver_default_tol(o.method, &o.tol);
+  gv_run run;
+  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_SUCCESS);
+  const gv_formula_result *fr = &run.formulas[0];
+  ck_assert_msg(fr->pass,
+                "%s fails with Ridders: trial %zu entry (%zu, %zu) analytic %.17g numeric %.17g",
+                id, fr->cmp.worst_trial, fr->cmp.worst_row, fr->cmp.worst_col,
+                fr->cmp.worst_analytic, fr->cmp.worst_numeric);
+  ck_assert_int_eq(fr->method, GV_METHOD_RIDDERS);
+  for (size_t k = 0; k < run.n_controls; k++)
+    ck_assert_msg(run.controls[k].caught, "%s not caught", run.controls[k].control->id);
+  gv_run_free(&run);
+}
+END_TEST
+
 /* What the error-bar tolerance buys: with the complex step a single entry
  * off by a relative 1e-5 fails in every trial that corrupts one (an entry of
  * at least GV_CORRUPT_MIN, so 1e-9 at least, ten times the floor atol);
@@ -284,6 +313,7 @@ Suite *gv_test_suite(void)
   TCase *m = tcase_create("Methods");
   tcase_add_loop_test(m, complex_step_passes, 0, (int)nf);
   tcase_add_loop_test(m, cstep_catches_1e5, 0, (int)nf);
+  tcase_add_loop_test(m, ridders_passes, 0, (int)nf);
   suite_add_tcase(s, m);
   suite_add_tcase(s, c);
   TCase *r = tcase_create("Reproducibility");
