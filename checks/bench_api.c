@@ -19,18 +19,30 @@
 #define SEED 20240719UL
 #define DELTA 1e-6
 
+/* A count in decimal digits, or -1. */
+static long parse_count(const char *s, long max)
+{
+  char *end;
+  long v = strtol(s, &end, 10);
+  return s[0] >= '0' && s[0] <= '9' && !*end && v <= max ? v : -1;
+}
+
 int main(int argc, char **argv)
 {
   gsl_set_error_handler_off();
-  const size_t want = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;
+  long want = argc > 1 ? parse_count(argv[1], 100000000L) : 10000;
+  long first = argc > 2 ? parse_count(argv[2], AT_NKINDS - 1) : 0;
+  if (argc > 3 || want <= 0 || first < 0) {
+    fprintf(stderr, "usage: bench_api [TRIALS [FIRST_FAMILY 0-%d]]\n", AT_NKINDS - 1);
+    return 2;
+  }
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   gv_outcome *out = gv_outcome_alloc();
   size_t all_trials = 0, all_false = 0, all_caught = 0;
   printf("| family | scale | trials | false failures | caught at 1e-6 max|g| | evals/variable |\n");
   printf("|---|---|---|---|---|---|\n");
-  const int first = argc > 2 ? atoi(argv[2]) : 0;
-  for (int kind = first; kind < AT_NKINDS; kind++) {
-    const size_t trials = want;
+  for (int kind = (int)first; kind < AT_NKINDS; kind++) {
+    const size_t trials = (size_t)want;
     for (size_t v = 0; v < AT_NVARIANTS; v++) {
       at_params p;
       if (at_init(&p, kind, v))
