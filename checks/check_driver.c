@@ -9,18 +9,28 @@
 #include "check_main.h"
 #include "gv_driver.h"
 
-/* One formula alone (--only), with its controls, at the default settings. */
-static gv_run run_one(const char *id, unsigned long seed)
+/* One formula alone (--only), with its controls: the given method with its
+ * default tolerance, trials (0 for the default) and corruption (0 for none). */
+static gv_run run_formula(const char *id, gv_method method, size_t trials, double corrupt)
 {
   gv_driver_options o;
   gv_driver_options_init(&o);
-  o.seed = seed;
   o.only = &id;
   o.n_only = 1;
+  o.method = method;
+  gv_driver_default_tol(method, &o.tol);
+  if (trials)
+    o.trials = trials;
+  o.corrupt = corrupt;
   gv_run run;
   int status = gv_driver_run(&o, &run);
   ck_assert_int_eq(status, GSL_SUCCESS);
   return run;
+}
+
+static gv_run run_one(const char *id)
+{
+  return run_formula(id, GV_METHOD_CENTRAL, 0, 0.0);
 }
 
 START_TEST(formula_passes)
@@ -28,7 +38,7 @@ START_TEST(formula_passes)
   size_t n;
   const gv_formula *f = gv_formula_list(&n);
   ck_assert_uint_lt(_i, n);
-  gv_run run = run_one(f[_i].id, GV_DRIVER_DEFAULT_SEED);
+  gv_run run = run_one(f[_i].id);
   ck_assert_uint_eq(run.n_formulas, 1);
   const gv_formula_result *fr = &run.formulas[0];
   ck_assert_str_eq(fr->formula->id, f[_i].id);
@@ -52,7 +62,7 @@ START_TEST(control_caught)
   size_t n;
   const gv_control *c = gv_control_list(&n);
   ck_assert_uint_lt(_i, n);
-  gv_run run = run_one(c[_i].formula_id, GV_DRIVER_DEFAULT_SEED);
+  gv_run run = run_one(c[_i].formula_id);
   const gv_control_result *cr = NULL;
   for (size_t k = 0; k < run.n_controls; k++)
     if (strcmp(run.controls[k].control->id, c[_i].id) == 0)
@@ -78,7 +88,7 @@ START_TEST(taylor_right_never_fails)
   size_t n;
   const gv_formula *f = gv_formula_list(&n);
   ck_assert_uint_lt(_i, n);
-  gv_run run = run_one(f[_i].id, GV_DRIVER_DEFAULT_SEED);
+  gv_run run = run_one(f[_i].id);
   const gv_taylor_stats *t = &run.formulas[0].taylor;
   ck_assert_uint_eq(t->pass + t->exact + t->fail, GV_DRIVER_DEFAULT_TRIALS);
   ck_assert_msg(t->fail == 0, "%s: Taylor FAIL in %zu trials (slopes %g .. %g)", f[_i].id, t->fail,
@@ -95,7 +105,7 @@ START_TEST(taylor_sees_controls)
   size_t n;
   const gv_control *c = gv_control_list(&n);
   ck_assert_uint_lt(_i, n);
-  gv_run run = run_one(c[_i].formula_id, GV_DRIVER_DEFAULT_SEED);
+  gv_run run = run_one(c[_i].formula_id);
   const gv_control_result *cr = NULL;
   for (size_t k = 0; k < run.n_controls; k++)
     if (strcmp(run.controls[k].control->id, c[_i].id) == 0)
@@ -117,14 +127,7 @@ START_TEST(single_entry_1e4_caught)
   size_t n;
   const gv_formula *f = gv_formula_list(&n);
   ck_assert_uint_lt(_i, n);
-  gv_driver_options o;
-  gv_driver_options_init(&o);
-  const char *id = f[_i].id;
-  o.only = &id;
-  o.n_only = 1;
-  o.corrupt = 1e-4;
-  gv_run run;
-  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_SUCCESS);
+  gv_run run = run_formula(f[_i].id, GV_METHOD_CENTRAL, 0, 1e-4);
   const gv_formula_result *fr = &run.formulas[0];
   ck_assert_msg(fr->corrupted_trials * 2 >= fr->trials, "%s: only %zu trials corrupted", f[_i].id,
                 fr->corrupted_trials);
@@ -136,57 +139,27 @@ START_TEST(single_entry_1e4_caught)
 }
 END_TEST
 
-/* The complex step, exact to rounding, with the error-bar tolerance (no
- * rtol): every formula passes with margin, and every control is caught. */
-START_TEST(complex_step_passes)
+/* The other methods, each with its default tolerance, every formula, every
+ * control: the complex step (exact to rounding, the error-bar tolerance with
+ * rtol 0, 50 trials, with margin) and Ridders' extrapolation (all 200 trials:
+ * its steps are long, so this also tests that it finds the ReLU kinks inside
+ * its stencil instead of blending the two slopes, and its failures were rare:
+ * trials 125-150 before 1b1247a). Row _i: formula _i % n, method _i / n. */
+START_TEST(method_passes)
 {
   size_t n;
   const gv_formula *f = gv_formula_list(&n);
-  ck_assert_uint_lt(_i, n);
-  gv_driver_options o;
-  gv_driver_options_init(&o);
-  const char *id = f[_i].id;
-  o.only = &id;
-  o.n_only = 1;
-  o.trials = 50;
-  o.method = GV_METHOD_CSTEP;
-  gv_driver_default_tol(o.method, &o.tol); /* the error-bar tolerance: rtol 0 */
-  gv_run run;
-  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_SUCCESS);
-  const gv_formula_result *fr = &run.formulas[0];
-  ck_assert_msg(fr->pass, "%s fails with the complex step: worst %.3g x tolerance", id,
-                fr->cmp.worst_ratio);
-  ck_assert_int_eq(fr->method, GV_METHOD_CSTEP);
-  ck_assert_double_lt(fr->cmp.worst_ratio, 0.5);
-  for (size_t k = 0; k < run.n_controls; k++)
-    ck_assert_msg(run.controls[k].caught, "%s not caught", run.controls[k].control->id);
-  gv_run_free(&run);
-}
-END_TEST
-
-/* Ridders' extrapolation: every formula passes and every control is caught
- * (its steps are long, so this also tests that it finds the ReLU kinks inside
- * its stencil instead of blending the two slopes). */
-START_TEST(ridders_passes)
-{
-  size_t n;
-  const gv_formula *f = gv_formula_list(&n);
-  ck_assert_uint_lt(_i, n);
-  gv_driver_options o;
-  gv_driver_options_init(&o);
-  const char *id = f[_i].id;
-  o.only = &id;
-  o.n_only = 1;
-  o.method = GV_METHOD_RIDDERS; /* all 200 trials: its failures were rare */
-  gv_driver_default_tol(o.method, &o.tol);
-  gv_run run;
-  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_SUCCESS);
+  const char *id = f[(size_t)_i % n].id;
+  gv_method m = (size_t)_i / n == 0 ? GV_METHOD_CSTEP : GV_METHOD_RIDDERS;
+  gv_run run = run_formula(id, m, m == GV_METHOD_CSTEP ? 50 : 0, 0.0);
   const gv_formula_result *fr = &run.formulas[0];
   ck_assert_msg(fr->pass,
-                "%s fails with Ridders: trial %zu entry (%zu, %zu) analytic %.17g numeric %.17g",
-                id, fr->cmp.worst_trial, fr->cmp.worst_row, fr->cmp.worst_col,
+                "%s fails with %s: trial %zu entry (%zu, %zu) analytic %.17g numeric %.17g", id,
+                gv_method_name(m), fr->cmp.worst_trial, fr->cmp.worst_row, fr->cmp.worst_col,
                 fr->cmp.worst_analytic, fr->cmp.worst_numeric);
-  ck_assert_int_eq(fr->method, GV_METHOD_RIDDERS);
+  ck_assert_int_eq(fr->method, m);
+  if (m == GV_METHOD_CSTEP)
+    ck_assert_double_lt(fr->cmp.worst_ratio, 0.5);
   for (size_t k = 0; k < run.n_controls; k++)
     ck_assert_msg(run.controls[k].caught, "%s not caught", run.controls[k].control->id);
   gv_run_free(&run);
@@ -203,21 +176,11 @@ START_TEST(cstep_catches_1e5)
   size_t n;
   const gv_formula *f = gv_formula_list(&n);
   ck_assert_uint_lt(_i, n);
-  gv_driver_options o;
-  gv_driver_options_init(&o);
-  const char *id = f[_i].id;
-  o.only = &id;
-  o.n_only = 1;
-  o.trials = 50;
-  o.method = GV_METHOD_CSTEP;
-  gv_driver_default_tol(o.method, &o.tol);
-  o.corrupt = 1e-5;
-  gv_run run;
-  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_SUCCESS);
+  gv_run run = run_formula(f[_i].id, GV_METHOD_CSTEP, 50, 1e-5);
   const gv_formula_result *fr = &run.formulas[0];
   ck_assert_uint_gt(fr->corrupted_trials, 0);
   ck_assert_msg(fr->failed_trials == fr->corrupted_trials,
-                "%s: a 1e-5 corruption caught in %zu of %zu trials", id, fr->failed_trials,
+                "%s: a 1e-5 corruption caught in %zu of %zu trials", f[_i].id, fr->failed_trials,
                 fr->corrupted_trials);
   gv_run_free(&run);
 }
@@ -311,9 +274,8 @@ Suite *gv_test_suite(void)
   tcase_add_loop_test(c, taylor_sees_controls, 0, (int)nc);
   tcase_add_loop_test(c, single_entry_1e4_caught, 0, (int)nf);
   TCase *m = tcase_create("Methods");
-  tcase_add_loop_test(m, complex_step_passes, 0, (int)nf);
+  tcase_add_loop_test(m, method_passes, 0, 2 * (int)nf);
   tcase_add_loop_test(m, cstep_catches_1e5, 0, (int)nf);
-  tcase_add_loop_test(m, ridders_passes, 0, (int)nf);
   suite_add_tcase(s, m);
   suite_add_tcase(s, c);
   TCase *r = tcase_create("Reproducibility");
