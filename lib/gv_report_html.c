@@ -106,6 +106,42 @@ static int data_close(page *pg, plot *pl, FILE *f)
   return bad;
 }
 
+/* Starts a plot: no SVG, the skip message until it is drawn. Returns 0 when
+ * there is no gnuplot to draw it. */
+static int plot_begin(const page *pg, plot *pl)
+{
+  pl->svg = NULL;
+  pl->why = GV_REPORT_HTML_SKIPPED;
+  return pg->gp != NULL;
+}
+
+/* A gnuplot script built in memory: script_open, fprintf into it, then
+ * script_draw, which renders it and releases it whatever happens. */
+typedef struct {
+  FILE *f;
+  char *text;
+  size_t len;
+} script;
+
+static int script_open(page *pg, script *sc)
+{
+  sc->text = NULL;
+  sc->f = open_memstream(&sc->text, &sc->len);
+  if (!sc->f)
+    pg->fatal = GSL_ENOMEM;
+  return sc->f ? 0 : -1;
+}
+
+static void script_draw(page *pg, plot *pl, script *sc, unsigned w, unsigned h)
+{
+  if (fclose(sc->f) != 0) {
+    free(sc->text);
+    pg->fatal = GSL_ENOMEM;
+    return;
+  }
+  draw(pg, pl, sc->text, w, h);
+}
+
 /* A value for a log axis: gnuplot skips NaN, where log of 0 would fail. */
 static double positive(double v)
 {
@@ -118,35 +154,28 @@ static void plot_hist(page *pg, size_t i)
 {
   const gv_formula_result *fr = &pg->run->formulas[i];
   plot *pl = &pg->hist[i];
-  pl->svg = NULL;
-  pl->why = GV_REPORT_HTML_SKIPPED;
-  if (!pg->gp)
+  if (!plot_begin(pg, pl))
     return;
   char name[32];
   snprintf(name, sizeof name, "hist%zu.dat", i);
   size_t top = 1, resolved = 0;
   FILE *f = data_file(pg, pl, name);
-  if (f) {
-    /* bin k: [10^(e), 10^(e+1)) with e = GV_CMP_REL_MIN_EXP + k, drawn as a box */
-    for (size_t k = 0; k < GV_CMP_HIST_BINS; k++) {
-      double lo = pow(10.0, GV_CMP_REL_MIN_EXP + (int)k), hi = lo * 10.0;
-      size_t n = fr->cmp.hist_rel[k];
-      fprintf(f, "%.6g %.6g %.6g %zu\n", sqrt(lo * hi), lo, hi, n);
-      top = n > top ? n : top;
-      resolved += n;
-    }
-    if (data_close(pg, pl, f))
-      return;
-  } else {
+  if (!f)
     return;
+  /* bin k: [10^(e), 10^(e+1)) with e = GV_CMP_REL_MIN_EXP + k, drawn as a box */
+  for (size_t k = 0; k < GV_CMP_HIST_BINS; k++) {
+    double lo = pow(10.0, GV_CMP_REL_MIN_EXP + (int)k), hi = lo * 10.0;
+    size_t n = fr->cmp.hist_rel[k];
+    fprintf(f, "%.6g %.6g %.6g %zu\n", sqrt(lo * hi), lo, hi, n);
+    top = n > top ? n : top;
+    resolved += n;
   }
-  char *s = NULL;
-  size_t len = 0;
-  FILE *m = open_memstream(&s, &len);
-  if (!m) {
-    pg->fatal = GSL_ENOMEM;
+  if (data_close(pg, pl, f))
     return;
-  }
+  script sc;
+  if (script_open(pg, &sc))
+    return;
+  FILE *m = sc.f;
   double lo = pow(10.0, GV_CMP_REL_MIN_EXP), hi = lo * pow(10.0, GV_CMP_HIST_BINS);
   fprintf(m, "set title '%s: relative error of %zu resolved entries over %zu trials' noenhanced\n",
           fr->formula->id, resolved, fr->trials);
@@ -165,12 +194,7 @@ static void plot_hist(page *pg, size_t i)
             rtol);
   }
   fprintf(m, "plot '%s' using 1:4:2:3:(0):4 with boxxyerror lc rgb '#5b9bd5'\n", name);
-  if (fclose(m) != 0) {
-    free(s);
-    pg->fatal = GSL_ENOMEM;
-    return;
-  }
-  draw(pg, pl, s, 620, 300);
+  script_draw(pg, pl, &sc, 620, 300);
 }
 
 /* --- the step-size curve ---------------------------------------------------- */
@@ -179,39 +203,32 @@ static void plot_step(page *pg)
 {
   const gv_step_curve *c = &pg->sc;
   plot *pl = &pg->step;
-  pl->svg = NULL;
-  pl->why = GV_REPORT_HTML_SKIPPED;
-  if (!pg->gp)
+  if (!plot_begin(pg, pl))
     return;
   double ymin = INFINITY, ymax = 0;
   FILE *f = data_file(pg, pl, "step.dat");
-  if (f) {
-    for (size_t k = 0; k < GV_STEP_CURVE_POINTS; k++) {
-      fprintf(f, "%.17g %.17g %.17g\n", c->h[k], positive(c->err[k]), positive(c->errbar[k]));
-      if (c->err[k] > 0) {
-        ymin = fmin(ymin, c->err[k]);
-        ymax = fmax(ymax, c->err[k]);
-      }
-      if (c->errbar[k] > 0)
-        ymax = fmax(ymax, c->errbar[k]);
-    }
-    fprintf(f, "\n\n%.17g %.17g\n", c->h_chosen, positive(c->err_chosen));
-    if (data_close(pg, pl, f))
-      return;
-  } else {
+  if (!f)
     return;
+  for (size_t k = 0; k < GV_STEP_CURVE_POINTS; k++) {
+    fprintf(f, "%.17g %.17g %.17g\n", c->h[k], positive(c->err[k]), positive(c->errbar[k]));
+    if (c->err[k] > 0) {
+      ymin = fmin(ymin, c->err[k]);
+      ymax = fmax(ymax, c->err[k]);
+    }
+    if (c->errbar[k] > 0)
+      ymax = fmax(ymax, c->errbar[k]);
   }
+  fprintf(f, "\n\n%.17g %.17g\n", c->h_chosen, positive(c->err_chosen));
+  if (data_close(pg, pl, f))
+    return;
   if (!(ymin < ymax)) {
     ymin = 1e-16;
     ymax = 1;
   }
-  char *s = NULL;
-  size_t len = 0;
-  FILE *m = open_memstream(&s, &len);
-  if (!m) {
-    pg->fatal = GSL_ENOMEM;
+  script sc;
+  if (script_open(pg, &sc))
     return;
-  }
+  FILE *m = sc.f;
   fprintf(m, "set title 'central difference of L in W(%zu,%zu): error against the step h'\n",
           c->row, c->col);
   fputs("set logscale xy 10\nset format x '10^{%L}'\nset format y '10^{%L}'\n"
@@ -237,12 +254,7 @@ static void plot_step(page *pg)
       "  'step.dat' index 1 using 1:2 with points pt 9 ps 2 lc rgb '#b2182b' "
       "title 'at the chosen h'\n",
       m);
-  if (fclose(m) != 0) {
-    free(s);
-    pg->fatal = GSL_ENOMEM;
-    return;
-  }
-  draw(pg, pl, s, 820, 460);
+  script_draw(pg, pl, &sc, 820, 460);
 }
 
 /* --- the Taylor test -------------------------------------------------------- */
@@ -251,9 +263,7 @@ static void plot_taylor(page *pg)
 {
   const gv_taylor_curve *c = &pg->tc;
   plot *pl = &pg->taylor;
-  pl->svg = NULL;
-  pl->why = GV_REPORT_HTML_SKIPPED;
-  if (!pg->gp)
+  if (!plot_begin(pg, pl))
     return;
   FILE *f = data_file(pg, pl, "taylor.dat");
   double ymin = INFINITY, ymax = 0;
@@ -280,13 +290,10 @@ static void plot_taylor(page *pg)
   /* guide lines through the point at eps = 2^-6, well inside both regimes */
   const size_t k0 = 6;
   double a2 = c->right[k0] / (c->eps[k0] * c->eps[k0]), a1 = c->wrong[k0] / c->eps[k0];
-  char *s = NULL;
-  size_t len = 0;
-  FILE *m = open_memstream(&s, &len);
-  if (!m) {
-    pg->fatal = GSL_ENOMEM;
+  script sc;
+  if (script_open(pg, &sc))
     return;
-  }
+  FILE *m = sc.f;
   fputs("set title 'Taylor test of the network gradient along a random direction v'\n"
         "set logscale x 2\nset logscale y 10\nset format x '2^{%L}'\nset format y '10^{%L}'\n"
         "set xtics 2**-30, 2**5, 1\n"
@@ -304,12 +311,7 @@ static void plot_taylor(page *pg)
           "  'taylor.dat' using 1:3 with linespoints pt 5 ps 0.6 lw 2 lc rgb '#d62728' "
           "title 'δ_2 without the ReLU mask (fitted slope %.2f)'\n",
           c->slope_right, c->slope_wrong);
-  if (fclose(m) != 0) {
-    free(s);
-    pg->fatal = GSL_ENOMEM;
-    return;
-  }
-  draw(pg, pl, s, 820, 460);
+  script_draw(pg, pl, &sc, 820, 460);
 }
 
 /* --- heat maps -------------------------------------------------------------- */
@@ -334,9 +336,7 @@ static void heat_axes(const char *formula_id, const char **rows, const char **co
 static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id,
                       const gsl_matrix *heat, size_t trial, size_t index)
 {
-  pl->svg = NULL;
-  pl->why = GV_REPORT_HTML_SKIPPED;
-  if (!pg->gp)
+  if (!plot_begin(pg, pl))
     return;
   char name[32];
   snprintf(name, sizeof name, "heat%zu.dat", index);
@@ -351,29 +351,24 @@ static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id
     }
   range = fmin(ceil(range), 16.0);
   FILE *f = data_file(pg, pl, name);
-  if (f) {
-    for (size_t i = 0; i < heat->size1; i++) {
-      for (size_t j = 0; j < heat->size2; j++) {
-        double v = log10(gsl_matrix_get(heat, i, j));
-        v = isnan(v) ? range : fmax(-range, fmin(range, v));
-        fprintf(f, "%s%.6g", j ? " " : "", v);
-      }
-      fputc('\n', f);
-    }
-    if (data_close(pg, pl, f))
-      return;
-  } else {
+  if (!f)
     return;
+  for (size_t i = 0; i < heat->size1; i++) {
+    for (size_t j = 0; j < heat->size2; j++) {
+      double v = log10(gsl_matrix_get(heat, i, j));
+      v = isnan(v) ? range : fmax(-range, fmin(range, v));
+      fprintf(f, "%s%.6g", j ? " " : "", v);
+    }
+    fputc('\n', f);
   }
+  if (data_close(pg, pl, f))
+    return;
   const char *rows, *cols;
   heat_axes(formula_id, &rows, &cols);
-  char *s = NULL;
-  size_t len = 0;
-  FILE *m = open_memstream(&s, &len);
-  if (!m) {
-    pg->fatal = GSL_ENOMEM;
+  script sc;
+  if (script_open(pg, &sc))
     return;
-  }
+  FILE *m = sc.f;
   fprintf(m,
           "set title '%s, trial %zu (the first that failed): log10(error / bound) per entry' "
           "noenhanced\n",
@@ -390,12 +385,7 @@ static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id
         "set tics out nomirror\nset key off\n",
         m);
   fprintf(m, "plot '%s' matrix with image pixels\n", name);
-  if (fclose(m) != 0) {
-    free(s);
-    pg->fatal = GSL_ENOMEM;
-    return;
-  }
-  draw(pg, pl, s, 620, 440);
+  script_draw(pg, pl, &sc, 620, 440);
 }
 
 /* --- the page --------------------------------------------------------------- */
