@@ -28,6 +28,16 @@ static gv_run run_formula(const char *id, gv_method method, size_t trials, doubl
   return run;
 }
 
+/* The result of control id in run; the test fails if it is not there. */
+static const gv_control_result *find_control(const gv_run *run, const char *id)
+{
+  for (size_t k = 0; k < run->n_controls; k++)
+    if (strcmp(run->controls[k].control->id, id) == 0)
+      return &run->controls[k];
+  ck_abort_msg("control %s did not run", id);
+  return NULL;
+}
+
 static gv_run run_one(const char *id)
 {
   return run_formula(id, GV_METHOD_CENTRAL, 0, 0.0);
@@ -63,11 +73,7 @@ START_TEST(control_caught)
   const gv_control *c = gv_control_list(&n);
   ck_assert_uint_lt(_i, n);
   gv_run run = run_one(c[_i].formula_id);
-  const gv_control_result *cr = NULL;
-  for (size_t k = 0; k < run.n_controls; k++)
-    if (strcmp(run.controls[k].control->id, c[_i].id) == 0)
-      cr = &run.controls[k];
-  ck_assert_ptr_nonnull(cr);
+  const gv_control_result *cr = find_control(&run, c[_i].id);
   ck_assert_msg(cr->caught, "control %s was not caught", c[_i].id);
   /* Caught in most trials, not by luck in one. */
   ck_assert_uint_ge(cr->caught_trials * 4, cr->trials * 3);
@@ -106,11 +112,7 @@ START_TEST(taylor_sees_controls)
   const gv_control *c = gv_control_list(&n);
   ck_assert_uint_lt(_i, n);
   gv_run run = run_one(c[_i].formula_id);
-  const gv_control_result *cr = NULL;
-  for (size_t k = 0; k < run.n_controls; k++)
-    if (strcmp(run.controls[k].control->id, c[_i].id) == 0)
-      cr = &run.controls[k];
-  ck_assert_ptr_nonnull(cr);
+  const gv_control_result *cr = find_control(&run, c[_i].id);
   ck_assert_uint_gt(cr->caught_trials, 0);
   ck_assert_msg(cr->taylor.fail * 2 >= cr->caught_trials,
                 "%s: Taylor FAIL in %zu trials, caught in %zu", c[_i].id, cr->taylor.fail,
