@@ -279,6 +279,39 @@ START_TEST(explain)
 }
 END_TEST
 
+/* The tolerance in the JSON of a run with these extra arguments. */
+static void tolerance_of(const char *a, const char *b, const char *c, double *atol, double *rtol)
+{
+  make_tmpdir();
+  const char *args[] = {"--only", "grad_b2", "--trials", "2", "-q", "--out", tmpdir, a, b, c, NULL};
+  cli_result r = run_cli(args);
+  ck_assert_int_eq(r.code, GV_EXIT_PASS);
+  json_t *root = load_json();
+  json_t *tol = json_object_get(root, "tolerance");
+  *atol = json_real_value(json_object_get(tol, "atol"));
+  *rtol = json_real_value(json_object_get(tol, "rtol"));
+  json_decref(root);
+  remove_tmpdir();
+  free_result(&r);
+}
+
+/* Each method has its default tolerance (the complex step: the error bar's
+ * alone, rtol 0); --atol and --rtol override it. */
+START_TEST(method_tolerance)
+{
+  double atol, rtol;
+  tolerance_of("--method", "central", NULL, &atol, &rtol);
+  ck_assert_double_eq(atol, GV_TOL_DEFAULT_ATOL);
+  ck_assert_double_eq(rtol, GV_TOL_DEFAULT_RTOL);
+  tolerance_of("--method", "cstep", NULL, &atol, &rtol);
+  ck_assert_double_eq(atol, GV_TOL_ERRBAR_ATOL);
+  ck_assert_double_eq(rtol, 0.0);
+  tolerance_of("--rtol", "2.5e-7", "--method=cstep", &atol, &rtol);
+  ck_assert_double_eq(atol, GV_TOL_ERRBAR_ATOL);
+  ck_assert_double_eq(rtol, 2.5e-7);
+}
+END_TEST
+
 Suite *gv_test_suite(void)
 {
   Suite *s = suite_create("cli");
@@ -292,6 +325,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(r, writes_reports);
   tcase_add_test(r, reproducible);
   tcase_add_test(r, only_selects);
+  tcase_add_test(r, method_tolerance);
   suite_add_tcase(s, r);
   return s;
 }
