@@ -1,6 +1,6 @@
 /* api_trials.h: the smooth test functions of the public API's detection
- * trials, shared by checks/check_api.c (a few hundred trials per family)
- * and checks/bench_api.c (ten thousand). Header-only, static.
+ * trials, shared by checks/api/check_api.c (a few hundred trials per family)
+ * and checks/bench/bench_api.c (ten thousand). Header-only, static.
  *
  * A family is one of five functions of y = (x - off) / s, times c: Rosenbrock
  * in n = 6 dimensions, a quadratic y^T A y / 2 + b^T y with A not symmetric

@@ -9,7 +9,7 @@
  * The done-when of the error-bar tolerance (test_detection): over random
  * points of five smooth families at six scales (api_trials.h), the default
  * check never fails a right gradient and catches one entry off by 1e-6 of
- * the largest |g| in at least 99% of trials; checks/bench_api.c runs the
+ * the largest |g| in at least 99% of trials; checks/bench/bench_api.c runs the
  * same with ten thousand trials. */
 #include <math.h>
 #include <stdio.h>

@@ -42,7 +42,7 @@
 /* The error estimate: max(SAFE_TRUNC tableau error, SAFE_NOISE round-off).
  * The tableau's error is the smallest of many noisy differences, biased low;
  * the round-off is one standard deviation of the estimate, carried through
- * Neville's weights from the measured sigma. Set on checks/bench_accuracy.c
+ * Neville's weights from the measured sigma. Set on checks/bench/bench_accuracy.c
  * (exp, sin, exp(sin) at 9 scales, the network loss, the softmax Jacobian at
  * logits near 300): see gv_ridders.h for the figures. */
 #define SAFE_TRUNC 2.0

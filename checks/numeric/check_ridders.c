@@ -2,7 +2,7 @@
  *
  * Values against known derivatives to 1e-11 relative, the error estimate
  * against the true error (it must cover it, allowing the factor 2 of the
- * 1-2% of entries it misses in checks/bench_accuracy.c, and stay small:
+ * 1-2% of entries it misses in checks/bench/bench_accuracy.c, and stay small:
  * below 3e-11 of the derivative, which the softmax at logits near 300,
  * whose values carry ~100 ulps of rounding, comes within a factor 3 of), the step probe in both
  * directions (a scale of 1e-3 and one of 1e6), the evaluation cap, bit-for-bit

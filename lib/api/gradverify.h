@@ -29,13 +29,13 @@
  * (GV_CHECK_RIDDERS, rtol 0, kerr 10, atol 0, atol_scale 1e-10). Ridders'
  * values are accurate to ~1e-13 relative, and their error estimates are
  * honest: they cover the true error on 98-100% of entries, at a median of 5
- * to 15 times it (checks/bench_accuracy.c), so kerr e tracks what the
+ * to 15 times it (checks/bench/bench_accuracy.c), so kerr e tracks what the
  * numeric side can resolve and nobody tunes rtol. Why kerr 10: over 10^6
  * entries the estimates' tail reaches 2 to 10 times below the true error
  * (kerr 2 failed 0.3% of right network gradients, 43 entries each), and
  * 10 e is still ~1e-11 of the gradient, far below what detection needs.
  * The floor 1e-10 S covers entries whose estimate is exact by luck.
- * Measured (checks/check_api.c, checks/bench_api.c): no false failure on
+ * Measured (checks/api/check_api.c, checks/bench/bench_api.c): no false failure on
  * smooth functions of value scales 1e-8 to 1e8 and input scales 1e-6 to
  * 1e6 (none in 300,000 trials of five families, the seed's network among
  * them, since Ridders finds kinks inside its stencil; 3 in the network's

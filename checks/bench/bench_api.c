@@ -4,7 +4,7 @@
  * and an optional first family, 0 to 4).
  * Prints a Markdown table and asserts nothing.
  *
- * Families and scales are those of checks/api_trials.h. Each trial draws a
+ * Families and scales are those of checks/api/api_trials.h. Each trial draws a
  * random point, checks the right gradient with default options (a false
  * failure if it fails), then adds 1e-6 max|g| to one random entry and checks
  * again (caught iff exactly that entry fails). */

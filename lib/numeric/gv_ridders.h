@@ -62,7 +62,7 @@
  * so biased low) and three times the round-off of the best entry, sigma
  * carried through Neville's weights computed from the steps as stored
  * (where x0 is large, x0 +- h rounds and the ratio of two steps is not
- * exactly CON). Measured by checks/bench_accuracy.c, estimate/true: median 5
+ * exactly CON). Measured by checks/bench/bench_accuracy.c, estimate/true: median 5
  * to 15 on exp, sin, c exp(sin(x / s)) for c in 1e-8..1e8 and s in 1 or
  * 1e6, the network loss and the softmax Jacobian at logits near 300; the
  * estimate covers the true error on 98% (softmax) to 100% (the rest, sin
