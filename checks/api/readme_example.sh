@@ -4,7 +4,7 @@
 set -u
 extracted=$(mktemp)
 trap 'rm -f "$extracted"' EXIT
-sed -n '/^<!-- begin checks\/example_check.c -->$/,/^<!-- end checks\/example_check.c -->$/p' "$1" |
+sed -n '/^<!-- begin checks\/api\/example_check.c -->$/,/^<!-- end checks\/api\/example_check.c -->$/p' "$1" |
   sed '1,2d;$d' | sed '$d' >"$extracted"
 if cmp -s "$extracted" "$2"; then
   echo "README example matches $2"
