@@ -726,6 +726,56 @@ START_TEST(test_jacobian_directional)
 }
 END_TEST
 
+/* Directional Jacobians with k != n and k = n directions, under a GSL error
+ * handler that counts: the check must never reach it (the u^T J v step once
+ * passed a length-k vector where n was needed, and in and out overlapped at
+ * k = n). With kerr = rtol = 0 an entry's bound is its floor, atol_scale
+ * |u|^T |J| |v|, at least atol_scale |u^T J v|. */
+/* Counts calls of GSL's error handler: the library must never reach it. */
+static int handler_calls;
+
+static void counting_handler(const char *reason, const char *file, int line, int gsl_errno)
+{
+  (void)reason;
+  (void)file;
+  (void)line;
+  (void)gsl_errno;
+  handler_calls++;
+}
+
+START_TEST(test_jacobian_directional_sizes)
+{
+  decayp d;
+  decay_init(&d, 0);
+  gsl_multifit_nlinear_fdf fdf = decay_fdf(&d);
+  gsl_vector *x = decay_x();
+  gv_options o;
+  gv_options_init(&o);
+  o.kerr = 0.0;
+  o.atol_scale = 1e-3;
+  gv_outcome *out = gv_outcome_alloc();
+  const size_t ks[3] = {2, DECAY_N, DECAY_N + 3};
+  gsl_error_handler_t *old = gsl_set_error_handler(counting_handler);
+  handler_calls = 0;
+  for (size_t t = 0; t < 3; t++) {
+    o.directions = ks[t];
+    ck_assert_int_eq(gv_check_jacobian(&fdf, x, &o, out), GSL_SUCCESS);
+    ck_assert_uint_eq(gv_outcome_cols(out), ks[t]);
+    for (size_t c = 0; c < ks[t]; c++) {
+      gv_entry e;
+      ck_assert_int_eq(gv_outcome_entry(out, DECAY_N * ks[t] + c, &e), GSL_SUCCESS);
+      ck_assert_uint_eq(e.row, DECAY_N);
+      ck_assert_double_gt(e.bound, 0.0);
+      ck_assert_double_ge(e.bound, 1e-3 * fabs(e.analytic));
+    }
+  }
+  gsl_set_error_handler(old);
+  ck_assert_int_eq(handler_calls, 0);
+  gv_outcome_free(out);
+  gsl_vector_free(x);
+}
+END_TEST
+
 /* Rosenbrock as GSL residuals (10 (x1 - x0^2), 1 - x0): J has an exact zero. */
 static int rres_f(const gsl_vector *x, void *params, gsl_vector *f)
 {
@@ -907,16 +957,6 @@ static int failing_df(const gsl_vector *x, void *params, gsl_matrix *J)
   (void)params;
   gsl_matrix_set_zero(J);
   return GSL_ERANGE;
-}
-
-static int handler_calls;
-static void counting_handler(const char *reason, const char *file, int line, int gsl_errno)
-{
-  (void)reason;
-  (void)file;
-  (void)line;
-  (void)gsl_errno;
-  handler_calls++;
 }
 
 START_TEST(test_errors)
@@ -1192,6 +1232,7 @@ Suite *gv_test_suite(void)
   tc = tcase_create("Jacobian");
   tcase_add_loop_test(tc, test_jacobian_decay, 0, 2);
   tcase_add_test(tc, test_jacobian_directional);
+  tcase_add_test(tc, test_jacobian_directional_sizes);
   tcase_add_test(tc, test_jacobian_rosenbrock);
   suite_add_tcase(s, tc);
 

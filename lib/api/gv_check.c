@@ -532,10 +532,13 @@ static int check_directional(gv_outcome *out, problem *p, const gsl_matrix *J, c
   if (u) {
     for (size_t i = 0; i < m0; i++)
       gsl_vector_set(u, i, gsl_rng_uniform_int(r, 2) ? 1.0 : -1.0);
-    gsl_vector_view Arow = gsl_matrix_row(A, m0), Srow = gsl_matrix_row(S, m0);
+    gsl_vector_view Arow = gsl_matrix_row(A, m0);
     gsl_blas_dgemv(CblasTrans, 1.0, &Atop.matrix, u, 0.0, &Arow.vector);
-    gsl_vector_set_all(&Srow.vector, 1.0); /* |u| */
-    gsl_blas_dgemv(CblasTrans, 1.0, &Stop.matrix, &Srow.vector, 0.0, &Srow.vector);
+    /* The scale of u^T J v is |u|^T |J| |v| with |u| = 1: column sums of S's top. */
+    for (size_t c = 0; c < k; c++) {
+      gsl_vector_const_view Scol = gsl_matrix_const_column(&Stop.matrix, c);
+      gsl_matrix_set(S, m0, c, gsl_vector_sum(&Scol.vector));
+    }
     gsl_vector_const_view F0 = gsl_vector_const_subvector(f0, 0, m0);
     double uf;
     gsl_blas_ddot(u, &F0.vector, &uf);
