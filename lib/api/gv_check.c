@@ -195,6 +195,47 @@ static void estimate(const workspace *w, size_t i, double x0, double h, const gs
   gv_fd_sided_from_values(x0, h, gsl_vector_get(f0, i), vals, d);
 }
 
+/* Ridders mode: whether entry k's re-estimate cand settles it against q, its
+ * estimate at the previous level. Settled once two steps 10 apart agree, both
+ * smooth and with error bars below 1e-3 of the entry: then the longer one
+ * resolves f (a step beyond f's length scale, or across a kink it takes for
+ * smooth, does not agree with one ten times shorter). */
+static int ridders_settles(const gv_outcome *out, size_t k, const gv_entry *cand,
+                           const gv_entry *q, const gv_options *o)
+{
+  const double fl = out->floor[k], sc = out->scale[k];
+  return cand->smooth && q->smooth && !gv_outcome_doubtful(cand, fl, sc, o) &&
+         !gv_outcome_doubtful(q, fl, sc, o) &&
+         fabs(cand->numeric - q->numeric) <= AGREE * (cand->error_bar + q->error_bar);
+}
+
+/* Entry (i, j), analytic value a, against its re-estimate from the stencil
+ * in w around x0 at step h: keeps the better estimate and marks row i
+ * settled when it is. */
+static void refine_entry(gv_outcome *out, workspace *w, size_t i, size_t j, double a, double x0,
+                         double h, const gsl_vector *f0, const gv_options *o)
+{
+  const size_t k = i * out->cols + j;
+  const int ridders = o->method == GV_CHECK_RIDDERS;
+  gv_entry *e = &out->entry[k];
+  gv_fd_sided d;
+  gv_entry cand = *e;
+  estimate(w, i, x0, h, f0, &d);
+  gv_outcome_judge(&cand, a, &d, h, out->floor[k], o);
+  if (ridders) {
+    if (ridders_settles(out, k, &cand, &w->prev[i], o)) {
+      *e = w->prev[i];
+      w->settled[i] = 1;
+      return;
+    }
+    w->prev[i] = cand;
+  }
+  if (gv_outcome_better(&cand, e))
+    *e = cand;
+  if (!ridders && !gv_outcome_doubtful(e, out->floor[k], out->scale[k], o))
+    w->settled[i] = 1;
+}
+
 /* Re-estimates the doubtful entries of column j at steps 10, 100, ... times
  * smaller and keeps, per entry, the estimate with the smallest error bar,
  * smooth ones first. An entry is settled once its error bar no longer
@@ -211,11 +252,11 @@ static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, co
   column(p, V, j, o, &h0);
   const int ridders = o->method == GV_CHECK_RIDDERS;
   for (size_t i = 0; i < m; i++) {
+    const size_t k = i * ncols + j;
     w->settled[i] =
-        !ridders && !gv_outcome_doubtful(&out->entry[i * ncols + j], out->floor[i * ncols + j],
-                                         out->scale[i * ncols + j], o);
+        !ridders && !gv_outcome_doubtful(&out->entry[k], out->floor[k], out->scale[k], o);
     if (ridders)
-      w->prev[i] = out->entry[i * ncols + j];
+      w->prev[i] = out->entry[k];
   }
   for (int level = 1; level <= REFINE_LEVELS; level++) {
     size_t open = 0;
@@ -229,36 +270,9 @@ static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, co
     int status = gv_fd_vector_stencil(fn, xi, h, w->fv);
     if (status)
       return status;
-    for (size_t i = 0; i < m; i++) {
-      if (w->settled[i])
-        continue;
-      gv_entry *e = &out->entry[i * ncols + j];
-      gv_fd_sided d;
-      gv_entry cand = *e;
-      estimate(w, i, x0, h, f0, &d);
-      gv_outcome_judge(&cand, gsl_matrix_get(A, i, j), &d, h, out->floor[i * ncols + j], o);
-      if (ridders) {
-        /* Settled once two steps 10 apart agree, both smooth and with error
-         * bars below 1e-3 of the entry: then the longer one resolves f (a
-         * step beyond f's length scale, or across a kink it takes for
-         * smooth, does not agree with one ten times shorter). */
-        gv_entry *q = &w->prev[i];
-        const double fl = out->floor[i * ncols + j], sc = out->scale[i * ncols + j];
-        if (cand.smooth && q->smooth && !gv_outcome_doubtful(&cand, fl, sc, o) &&
-            !gv_outcome_doubtful(q, fl, sc, o) &&
-            fabs(cand.numeric - q->numeric) <= AGREE * (cand.error_bar + q->error_bar)) {
-          *e = *q;
-          w->settled[i] = 1;
-          continue;
-        }
-        *q = cand;
-      }
-      if (gv_outcome_better(&cand, e))
-        *e = cand;
-      if (!ridders &&
-          !gv_outcome_doubtful(e, out->floor[i * ncols + j], out->scale[i * ncols + j], o))
-        w->settled[i] = 1;
-    }
+    for (size_t i = 0; i < m; i++)
+      if (!w->settled[i])
+        refine_entry(out, w, i, j, gsl_matrix_get(A, i, j), x0, h, f0, o);
   }
   return GSL_SUCCESS;
 }
@@ -375,50 +389,71 @@ static void rescale_floors(gv_outcome *out, const gv_options *o)
   }
 }
 
-/* The common computation: A (m-by-ncols) against differences of p's function
- * along each column's variable. S (m-by-ncols) is the scale of each entry's
- * floor, or NULL for the largest |numeric| of its row. f0 = f(x), m outputs. */
-static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matrix *A,
-               const gsl_matrix *S, const gsl_vector *f0, const gv_options *o)
+static void workspace_free(workspace *w)
 {
-  const size_t m = A->size1, ncols = A->size2;
-  gv_fd_vector fn = {problem_eval, p, m};
-  const int ridders = o->method == GV_CHECK_RIDDERS;
-  workspace w = {{NULL, NULL, NULL, NULL}, malloc(m), NULL, NULL, NULL, NULL, NULL, NULL};
-  int status = gv_outcome_reset(out, m, ncols);
-  if (!w.settled)
-    status = GSL_ENOMEM;
-  if (ridders && !status) {
-    w.rw = gv_ridders_workspace_alloc(m);
-    w.rd = malloc(2 * m * sizeof *w.rd);
-    w.re = w.rd ? w.rd + m : NULL;
-    w.prev = malloc(m * sizeof *w.prev);
-    w.sigma = malloc(m * ncols * sizeof *w.sigma);
-    w.rstep = malloc(ncols * sizeof *w.rstep);
-    if (!w.rw || !w.rd || !w.prev || !w.sigma || !w.rstep)
-      status = GSL_ENOMEM;
-    for (size_t k = 0; k < m * ncols && !status; k++)
-      w.sigma[k] = -1.0;
-  }
-  for (int k = 0; k < 4 && !status; k++)
-    if (!(w.fv[k] = vector_alloc(m)))
-      status = GSL_ENOMEM;
+  for (int k = 0; k < 4; k++)
+    gsl_vector_free(w->fv[k]);
+  free(w->settled);
+  gv_ridders_workspace_free(w->rw);
+  free(w->rd);
+  free(w->prev);
+  free(w->sigma);
+  free(w->rstep);
+  *w = (workspace){0};
+}
 
-  /* First estimates at the rule's step. */
-  for (size_t j = 0; j < ncols && !status; j++) {
+/* Room for m outputs and ncols columns; Ridders' part only with ridders. On
+ * GSL_ENOMEM *w holds what was allocated, for workspace_free. */
+static int workspace_alloc(workspace *w, size_t m, size_t ncols, int ridders)
+{
+  *w = (workspace){.settled = malloc(m)};
+  if (!w->settled)
+    return GSL_ENOMEM;
+  for (int k = 0; k < 4; k++)
+    if (!(w->fv[k] = vector_alloc(m)))
+      return GSL_ENOMEM;
+  if (!ridders)
+    return GSL_SUCCESS;
+  w->rw = gv_ridders_workspace_alloc(m);
+  w->rd = malloc(2 * m * sizeof *w->rd);
+  w->re = w->rd ? w->rd + m : NULL;
+  w->prev = malloc(m * sizeof *w->prev);
+  w->sigma = malloc(m * ncols * sizeof *w->sigma);
+  w->rstep = malloc(ncols * sizeof *w->rstep);
+  if (!w->rw || !w->rd || !w->prev || !w->sigma || !w->rstep)
+    return GSL_ENOMEM;
+  for (size_t k = 0; k < m * ncols; k++)
+    w->sigma[k] = -1.0;
+  return GSL_SUCCESS;
+}
+
+/* The first estimates of every entry, at the rule's step, into out->sided. */
+static int first_estimates(gv_outcome *out, const gv_fd_vector *fn, problem *p,
+                           const gsl_matrix *V, const gsl_vector *f0, workspace *w,
+                           const gv_options *o)
+{
+  const size_t m = out->rows, ncols = out->cols;
+  for (size_t j = 0; j < ncols; j++) {
     double h;
     double *xi = column(p, V, j, o, &h);
     const double x0 = *xi;
-    status = gv_fd_vector_stencil(&fn, xi, h, w.fv);
-    for (size_t i = 0; i < m && !status; i++) {
-      estimate(&w, i, x0, h, f0, &out->sided[i * ncols + j]);
+    int status = gv_fd_vector_stencil(fn, xi, h, w->fv);
+    if (status)
+      return status;
+    for (size_t i = 0; i < m; i++) {
+      estimate(w, i, x0, h, f0, &out->sided[i * ncols + j]);
       out->entry[i * ncols + j].step = h;
     }
   }
-  if (status)
-    goto cleanup;
+  return GSL_SUCCESS;
+}
 
-  /* The floors, now that the scale of every row is known. */
+/* The floors, now that the scale of every row is known: S (m-by-ncols), or
+ * with S NULL the largest |central| of each row; then every entry judged. */
+static void judge_first(gv_outcome *out, const gsl_matrix *A, const gsl_matrix *S,
+                        const gv_options *o)
+{
+  const size_t m = out->rows, ncols = out->cols;
   for (size_t i = 0; i < m; i++) {
     double row_scale = 0.0;
     for (size_t j = 0; j < ncols && !S; j++)
@@ -428,7 +463,6 @@ static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matri
       out->floor[i * ncols + j] = o->atol + o->atol_scale * out->scale[i * ncols + j];
     }
   }
-
   for (size_t k = 0; k < m * ncols; k++) {
     gv_entry *e = &out->entry[k];
     gv_outcome_judge(e, gsl_matrix_get(A, k / ncols, k % ncols), &out->sided[k], e->step,
@@ -436,27 +470,53 @@ static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matri
     e->row = k / ncols;
     e->col = k % ncols;
   }
-  for (size_t j = 0; j < ncols && (o->refine || ridders) && !status; j++) {
-    status = refine_column(out, &fn, p, V, j, A, f0, &w, o);
-    if (ridders && !status)
-      status = ridders_column(out, &fn, p, V, j, &w, o);
+}
+
+/* Re-estimation and Ridders, column by column, then (Ridders) the pooled
+ * noise and, with S NULL, the floors from Ridders' values. */
+static int refine(gv_outcome *out, const gv_fd_vector *fn, problem *p, const gsl_matrix *V,
+                  const gsl_matrix *A, const gsl_matrix *S, const gsl_vector *f0, workspace *w,
+                  const gv_options *o)
+{
+  const int ridders = o->method == GV_CHECK_RIDDERS;
+  if (!o->refine && !ridders)
+    return GSL_SUCCESS;
+  for (size_t j = 0; j < out->cols; j++) {
+    int status = refine_column(out, fn, p, V, j, A, f0, w, o);
+    if (!status && ridders)
+      status = ridders_column(out, fn, p, V, j, w, o);
+    if (status)
+      return status;
   }
-  if (ridders && !status)
-    pool_noise(out, &w, o);
-  if (ridders && !S && !status)
-    rescale_floors(out, o);
+  if (ridders) {
+    pool_noise(out, w, o);
+    if (!S)
+      rescale_floors(out, o);
+  }
+  return GSL_SUCCESS;
+}
+
+/* The common computation: A (m-by-ncols) against differences of p's function
+ * along each column's variable. S (m-by-ncols) is the scale of each entry's
+ * floor, or NULL for the largest |numeric| of its row. f0 = f(x), m outputs. */
+static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matrix *A,
+               const gsl_matrix *S, const gsl_vector *f0, const gv_options *o)
+{
+  const size_t m = A->size1, ncols = A->size2;
+  const gv_fd_vector fn = {.f = problem_eval, .params = p, .m = m};
+  workspace w = {0};
+  int status = gv_outcome_reset(out, m, ncols);
+  if (!status)
+    status = workspace_alloc(&w, m, ncols, o->method == GV_CHECK_RIDDERS);
+  if (!status)
+    status = first_estimates(out, &fn, p, V, f0, &w, o);
+  if (!status) {
+    judge_first(out, A, S, o);
+    status = refine(out, &fn, p, V, A, S, f0, &w, o);
+  }
   if (!status)
     gv_outcome_finish(out, o);
-
-cleanup:
-  for (int k = 0; k < 4; k++)
-    gsl_vector_free(w.fv[k]);
-  free(w.settled);
-  gv_ridders_workspace_free(w.rw);
-  free(w.rd);
-  free(w.prev);
-  free(w.sigma);
-  free(w.rstep);
+  workspace_free(&w);
   if (status)
     gv_outcome_reset(out, 0, 0);
   else
@@ -559,79 +619,83 @@ cleanup:
   return status;
 }
 
-int gv_check_gradient(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
-                      const gv_options *opts, gv_outcome *out)
+/* The checks' common prologue, errors in the order of the header's list:
+ * callbacks says whether fdf's f and df are set. Empties out. */
+static int check_args(const void *fdf, int callbacks, const gsl_vector *x, const gv_options *opts,
+                      gv_options *o, gv_outcome *out)
 {
   if (!fdf || !x || !out)
     return GSL_EFAULT;
   gv_outcome_reset(out, 0, 0);
-  gv_options o;
-  if (!fdf->f || !fdf->df || resolve_options(opts, &o))
+  if (!callbacks || resolve_options(opts, o))
     return GSL_EINVAL;
-  if (x->size == 0 || x->size != fdf->n)
-    return GSL_EBADLEN;
-  const size_t n = x->size;
-  problem p = {.grad = fdf, .work = vector_alloc(n)};
-  gsl_vector *g = vector_alloc(n), *f0 = vector_alloc(1);
+  return GSL_SUCCESS;
+}
+
+/* The user's derivative at p->work into J (m0-by-nx), NaN first so that an
+ * entry df forgets to set fails instead of passing on garbage. */
+static int user_derivative(problem *p, gsl_matrix *J)
+{
+  gsl_matrix_set_all(J, NAN);
+  if (p->jac)
+    return p->jac->df(p->work, p->jac->params, J);
+  gsl_vector_view g = gsl_matrix_row(J, 0);
+  p->grad->df(p->work, p->grad->params, &g.vector);
+  return GSL_SUCCESS;
+}
+
+/* What both checks share once their arguments hold: f(x), the user's
+ * derivative J (m0 outputs by x->size), then the full or directional check.
+ * A directional Jacobian needs one more output, u^T F. */
+static int check_problem(problem *p, const gsl_vector *x, size_t m0, const gv_options *o,
+                         gv_outcome *out)
+{
+  p->work = vector_alloc(x->size);
+  gsl_vector *f0 = vector_alloc(p->jac && o->directions ? m0 + 1 : m0);
+  gsl_matrix *J = matrix_alloc(m0, x->size);
   int status = GSL_SUCCESS;
-  if (!p.work || !g || !f0) {
+  if (!p->work || !f0 || !J) {
     status = GSL_ENOMEM;
     goto cleanup;
   }
-  gsl_vector_memcpy(p.work, x);
-  if ((status = eval_at_x(&p, f0)))
+  gsl_vector_memcpy(p->work, x);
+  gsl_vector_view F0 = gsl_vector_subvector(f0, 0, m0);
+  if ((status = eval_at_x(p, &F0.vector)) || (status = user_derivative(p, J)))
     goto cleanup;
-  /* NaN first, so that an entry df forgets to set fails instead of passing on garbage. */
-  gsl_vector_set_all(g, NAN);
-  fdf->df(p.work, fdf->params, g);
-  gsl_matrix_view G = gsl_matrix_view_vector(g, 1, n);
-  if (o.directions)
-    status = check_directional(out, &p, &G.matrix, x, f0, &o);
+  if (o->directions)
+    status = check_directional(out, p, J, x, f0, o);
   else
-    status = run(out, &p, NULL, &G.matrix, NULL, f0, &o);
+    status = run(out, p, NULL, J, NULL, f0, o);
 
 cleanup:
-  gsl_vector_free(p.work);
-  gsl_vector_free(g);
+  gsl_vector_free(p->work);
   gsl_vector_free(f0);
+  gsl_matrix_free(J);
   return status;
+}
+
+int gv_check_gradient(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
+                      const gv_options *opts, gv_outcome *out)
+{
+  gv_options o;
+  int status = check_args(fdf, fdf && fdf->f && fdf->df, x, opts, &o, out);
+  if (status)
+    return status;
+  if (x->size == 0 || x->size != fdf->n)
+    return GSL_EBADLEN;
+  problem p = {.grad = fdf};
+  return check_problem(&p, x, 1, &o, out);
 }
 
 int gv_check_jacobian(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x,
                       const gv_options *opts, gv_outcome *out)
 {
-  if (!fdf || !x || !out)
-    return GSL_EFAULT;
-  gv_outcome_reset(out, 0, 0);
   gv_options o;
-  if (!fdf->f || !fdf->df || resolve_options(opts, &o))
-    return GSL_EINVAL;
+  int status = check_args(fdf, fdf && fdf->f && fdf->df, x, opts, &o, out);
+  if (status)
+    return status;
   if (x->size == 0 || x->size != fdf->p || fdf->n == 0)
     return GSL_EBADLEN;
-  const size_t n = fdf->n, np = fdf->p;
-  problem p = {.jac = fdf, .work = vector_alloc(np)};
-  gsl_vector *f0 = vector_alloc(o.directions ? n + 1 : n);
-  gsl_matrix *J = matrix_alloc(n, np);
-  int status = GSL_SUCCESS;
-  if (!p.work || !f0 || !J) {
-    status = GSL_ENOMEM;
-    goto cleanup;
-  }
-  gsl_vector_memcpy(p.work, x);
-  gsl_vector_view F0 = gsl_vector_subvector(f0, 0, n);
-  if ((status = eval_at_x(&p, &F0.vector)))
-    goto cleanup;
-  gsl_matrix_set_all(J, NAN);
-  if ((status = fdf->df(p.work, fdf->params, J)))
-    goto cleanup;
-  if (o.directions)
-    status = check_directional(out, &p, J, x, f0, &o);
-  else
-    status = run(out, &p, NULL, J, NULL, f0, &o);
-
-cleanup:
-  gsl_vector_free(p.work);
-  gsl_vector_free(f0);
-  gsl_matrix_free(J);
-  return status;
+  problem p = {.jac = fdf};
+  return check_problem(&p, x, fdf->n, &o, out);
 }
