@@ -1,15 +1,17 @@
 #!/bin/sh
-# readme_example.sh README EXAMPLE: the README's copy of the example program
-# must be the file that meson builds and runs, byte for byte.
+# readme_example.sh README FILE [MARKER]: the README's copy between
+# <!-- begin MARKER --> and <!-- end MARKER --> (inside a code fence) must be
+# FILE, byte for byte. MARKER defaults to the example program's path.
 set -u
+marker=${3:-checks/api/example_check.c}
 extracted=$(mktemp)
 trap 'rm -f "$extracted"' EXIT
-sed -n '/^<!-- begin checks\/api\/example_check.c -->$/,/^<!-- end checks\/api\/example_check.c -->$/p' "$1" |
+sed -n "\|^<!-- begin $marker -->\$|,\|^<!-- end $marker -->\$|p" "$1" |
   sed '1,2d;$d' | sed '$d' >"$extracted"
 if cmp -s "$extracted" "$2"; then
-  echo "README example matches $2"
+  echo "README copy matches $2"
 else
-  echo "README example differs from $2:"
+  echo "README copy differs from $2:"
   diff "$extracted" "$2"
   exit 1
 fi
