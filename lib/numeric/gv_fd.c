@@ -14,7 +14,7 @@ double gv_fd_step(double x)
   return cbrt_eps * (ax > 1.0 ? ax : 1.0);
 }
 
-static int eval_scalar(const gv_fd_scalar *fn, double *fx)
+int gv_fd_eval(const gv_fd_scalar *fn, double *fx)
 {
   int status = fn->f(fn->params, fx);
   if (status)
@@ -22,7 +22,7 @@ static int eval_scalar(const gv_fd_scalar *fn, double *fx)
   return isfinite(*fx) ? GSL_SUCCESS : GSL_EBADFUNC;
 }
 
-static int eval_vector(const gv_fd_vector *fn, gsl_vector *fx)
+int gv_fd_eval_vector(const gv_fd_vector *fn, gsl_vector *fx)
 {
   int status = fn->f(fn->params, fx);
   if (status)
@@ -69,17 +69,17 @@ int gv_fd_derivative(const gv_fd_scalar *fn, double *xi, double *d, double *err)
   double fp, fm, fp2 = 0.0, fm2 = 0.0;
   int status;
   *xi = s.xp;
-  if ((status = eval_scalar(fn, &fp)))
+  if ((status = gv_fd_eval(fn, &fp)))
     goto restore;
   *xi = s.xm;
-  if ((status = eval_scalar(fn, &fm)))
+  if ((status = gv_fd_eval(fn, &fm)))
     goto restore;
   if (err) {
     *xi = s.xp2;
-    if ((status = eval_scalar(fn, &fp2)))
+    if ((status = gv_fd_eval(fn, &fp2)))
       goto restore;
     *xi = s.xm2;
-    if ((status = eval_scalar(fn, &fm2)))
+    if ((status = gv_fd_eval(fn, &fm2)))
       goto restore;
   }
 restore:
@@ -129,7 +129,7 @@ static int jacobian_row(const gv_fd_vector *fn, double *xi, gsl_vector *f[4], gs
   int status = GSL_SUCCESS;
   for (int k = 0; k < (erow ? 4 : 2) && !status; k++) {
     *xi = at[k];
-    status = eval_vector(fn, f[k]);
+    status = gv_fd_eval_vector(fn, f[k]);
   }
   *xi = s.x0;
   if (status)
@@ -196,7 +196,7 @@ int gv_fd_derivative_sided(const gv_fd_scalar *fn, double *xi, double h, double 
   int status = GSL_SUCCESS;
   for (int k = 0; k < 4 && !status; k++) {
     *xi = at[k];
-    status = eval_scalar(fn, &fv[k]);
+    status = gv_fd_eval(fn, &fv[k]);
   }
   *xi = s.x0; /* restored exactly, whatever happened */
   if (status)
@@ -215,7 +215,7 @@ int gv_fd_vector_stencil(const gv_fd_vector *fn, double *xi, double h, gsl_vecto
   int status = GSL_SUCCESS;
   for (int k = 0; k < 4 && !status; k++) {
     *xi = at[k];
-    status = eval_vector(fn, fv[k]);
+    status = gv_fd_eval_vector(fn, fv[k]);
   }
   *xi = s.x0;
   return status;

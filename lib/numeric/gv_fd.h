@@ -56,6 +56,12 @@ typedef struct {
   size_t m;
 } gv_fd_vector;
 
+/* fn (or the vector fn, into fx of size fn->m) at its current point: fn's own
+ * status if non-zero, else GSL_EBADFUNC when a value is not finite. The
+ * one evaluation every engine and the checker use. */
+int gv_fd_eval(const gv_fd_scalar *fn, double *fx);
+int gv_fd_eval_vector(const gv_fd_vector *fn, gsl_vector *fx);
+
 /* Units in the last place of f assumed in the round-off bound: a function
  * evaluated in a handful of floating-point operations. */
 #define GV_FD_ROUNDOFF_ULPS 8.0

@@ -89,21 +89,12 @@ typedef struct {
 static int evaluate(const evaluator *e, double *xi, double at, double *out)
 {
   *xi = at;
-  if (e->s) {
-    int status = e->s->f(e->s->params, out);
-    if (status)
-      return status;
-    return isfinite(out[0]) ? GSL_SUCCESS : GSL_EBADFUNC;
-  }
-  int status = e->v->f(e->v->params, e->fx);
-  if (status)
-    return status;
-  for (size_t j = 0; j < e->fx->size; j++) {
+  if (e->s)
+    return gv_fd_eval(e->s, out);
+  int status = gv_fd_eval_vector(e->v, e->fx);
+  for (size_t j = 0; j < e->fx->size && !status; j++)
     out[j] = gsl_vector_get(e->fx, j);
-    if (!isfinite(out[j]))
-      return GSL_EBADFUNC;
-  }
-  return GSL_SUCCESS;
+  return status;
 }
 
 /* Workspace for m outputs: the probe's four values per output (NOISE_K
@@ -230,21 +221,44 @@ static double value_noise(const work *w, size_t k, double fp, double fm)
                fmax(w->sigma[k], RIDDERS_EPS * fabs(fm) + DBL_TRUE_MIN));
 }
 
+/* One entry's computation: the function, the workspace, the entry *xi and
+ * its value x0, the current step h, the evaluations so far, the rows'
+ * half-widths hs as stored (where x0 is large the rounding of x0 +- h
+ * changes the ratio of two steps by ~ulp(x0) / h, 6e-9 at x0 = 1e6,
+ * h = 0.02, and Neville's weights must use the true ratio, or that error
+ * times the h^2 term stays behind) and the last row's one-sided steps. */
+typedef struct {
+  const evaluator *e;
+  work *w;
+  double *xi;
+  double x0, h;
+  size_t n;
+  double hs[GV_RIDDERS_NTAB];
+  double hp_prev, hm_prev;
+} entry;
+
+/* f at x0 + delta into out, counted. */
+static int eval_at(entry *s, double at, double *out)
+{
+  s->n++;
+  return evaluate(s->e, s->xi, at, out);
+}
+
 /* Measures each output's noise sigma (see NOISE_K): f at x0 + j delta,
  * j = 0 .. NOISE_K - 1 (f(x0) known already), delta a power of two, so that
  * every abscissa is exact (a multiple of x0's ulp) and the fourth
  * differences see f's own rounding only, not that of the abscissae. */
-static int measure_noise(const evaluator *e, work *w, double *xi, double x0, double h, size_t *n)
+static int measure_noise(entry *s)
 {
+  work *w = s->w;
   const size_t m = w->m;
   int ex;
-  frexp(fmax(NOISE_REL * h, 2.0 * DBL_EPSILON * fabs(x0)), &ex);
+  frexp(fmax(NOISE_REL * s->h, 2.0 * DBL_EPSILON * fabs(s->x0)), &ex);
   const double delta = ldexp(1.0, ex);
   for (size_t k = 0; k < m; k++)
     w->f[k] = w->f0[k];
   for (int j = 1; j < NOISE_K; j++) {
-    int status = evaluate(e, xi, x0 + j * delta, w->f + (size_t)j * m);
-    ++*n;
+    int status = eval_at(s, s->x0 + j * delta, w->f + (size_t)j * m);
     if (status)
       return status;
   }
@@ -263,126 +277,126 @@ static int measure_noise(const evaluator *e, work *w, double *xi, double x0, dou
   return GSL_SUCCESS;
 }
 
-/* The derivatives of all m outputs in the entry *xi into d[0..m-1], their
- * errors into w->err. *xi is restored whatever happens. */
-static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, double *d,
-                         size_t *nevals)
+/* The probe's steps so far: the last growth factor, whether it grew or
+ * shrank, and how often a kink was placed at x0. */
+typedef struct {
+  double last_growth;
+  int grown, shrunk, at_x0, kink_at_x0;
+} probe_state;
+
+enum { PROBE_ON, PROBE_ACCEPT, PROBE_BACK };
+
+/* The step below h for an excess T/V ratio or a kink at kink_step. */
+static double shrunk_step(double h, double excess, int kinked, double kink_step)
 {
-  const double x0 = *xi;
-  const size_t m = w->m;
-  /* The half-widths (x0 + h) - (x0 - h) / 2 of the rows as stored: where
-   * x0 is large the rounding of x0 +- h changes the ratio of two steps by
-   * ~ulp(x0) / h (6e-9 at x0 = 1e6, h = 0.02), and Neville's weights must
-   * use the true ratio, or that error times the h^2 term stays behind. */
-  double hs[GV_RIDDERS_NTAB];
-  double h = h0 > 0.0 ? h0 : GV_RIDDERS_H0 * fmax(1.0, fabs(x0));
-  size_t n = 0;
-  int status = GSL_SUCCESS, grown = 0, shrunk = 0;
+  double next = h;
+  if (excess > 1.0) {
+    /* T/V falls like h^2: shrink to a quarter of the accepted ratio. */
+    double factor = 2.0 * sqrt(excess);
+    if (excess * GV_RIDDERS_PROBE_RATIO > ALIASED)
+      factor = MAX_SHRINK;
+    next = h / (factor < 4.0 ? 4.0 : factor > MAX_SHRINK ? MAX_SHRINK : factor);
+  }
+  if (kinked) /* below the kink, as far as one probe may go */
+    next = fmin(next, fmax(fmin(0.25 * h, kink_step), h / MAX_SHRINK));
+  return next;
+}
 
-  /* 0. f(x0), for the kink tests (and the first of the noise's values). */
-  n++;
-  if ((status = evaluate(e, xi, x0, w->f0)))
-    goto restore;
+/* What the probe does after judging step *h (probe_judge's grow, excess,
+ * kink_step): PROBE_ACCEPT (row 0 holds D(h)), PROBE_BACK (*h back to the
+ * step before a growth that went too far) or PROBE_ON with the next *h. */
+static int probe_next(probe_state *ps, double *h, double grow, double excess, double kink_step,
+                      int last)
+{
+  const int kinked = kink_step != HUGE_VAL;
+  if ((excess > 1.0 || kinked) && ps->grown) {
+    *h /= ps->last_growth;
+    return PROBE_BACK;
+  }
+  /* A kink the values place at x0 itself, twice: no step gets below it,
+   * and a step much shorter would only drown it in rounding. The tableau
+   * goes on from here and its error covers both slopes. */
+  if (kinked && kink_step == 0.0 && excess <= 1.0 && ps->at_x0++)
+    ps->kink_at_x0 = 1;
+  if ((excess > 1.0 || kinked) && !last && !ps->kink_at_x0) {
+    *h = shrunk_step(*h, excess, kinked, kink_step);
+    ps->shrunk = 1;
+    return PROBE_ON;
+  }
+  /* Round-off limits D(h) and f is nearly linear over the step: a longer
+   * step costs little truncation (T grows like h^3). */
+  if (!last && !kinked && grow != HUGE_VAL && !ps->shrunk && grow >= 2.0) {
+    ps->last_growth = grow > 100.0 ? 100.0 : grow;
+    *h *= ps->last_growth;
+    ps->grown = 1;
+    return PROBE_ON;
+  }
+  return PROBE_ACCEPT;
+}
 
-  /* 1. The probe: find a step in f's own scale, and below any kink. */
-  double last_growth = 1.0;
-  int row0 = 0; /* whether row 0 of the tableau holds D(h) */
-  int at_x0 = 0, kink_at_x0 = 0;
+/* The probe: a step in f's own scale, and below any kink, into s->h; *row0
+ * says whether row 0 of the tableau already holds D(h). A non-finite value
+ * (the step left f's domain) shrinks the step tenfold. */
+static int probe(entry *s, int *row0)
+{
+  work *w = s->w;
+  probe_state ps = {.last_growth = 1.0};
+  *row0 = 0;
   for (int probe = 0; probe < GV_RIDDERS_MAX_PROBES; probe++) {
-    const int last = probe == GV_RIDDERS_MAX_PROBES - 1;
+    const double x0 = s->x0, h = s->h;
     const double at[4] = {x0 + h, x0 - h, x0 + 0.5 * h, x0 - 0.5 * h};
-    int finite = 1;
-    for (int k = 0; k < 4 && finite; k++) {
-      status = evaluate(e, xi, at[k], w->f + (size_t)k * m);
-      n++;
-      if (status == GSL_EBADFUNC) {
-        finite = 0; /* the step left f's domain: shrink it */
-        status = GSL_SUCCESS;
-      } else if (status) {
-        goto restore;
-      }
-    }
-    if (!finite) {
-      h *= 0.1;
-      shrunk = 1;
+    int status = GSL_SUCCESS;
+    for (int k = 0; k < 4 && !status; k++)
+      status = eval_at(s, at[k], w->f + (size_t)k * w->m);
+    if (status == GSL_EBADFUNC) {
+      s->h *= 0.1;
+      ps.shrunk = 1;
       continue;
     }
+    if (status)
+      return status;
     double grow, excess, kink_step;
     probe_judge(w, at, h, &grow, &excess, &kink_step);
-    const int kinked = kink_step != HUGE_VAL;
-    if ((excess > 1.0 || kinked) && grown) {
-      /* the step before this one was fine: go back to it */
-      h /= last_growth;
+    int next = probe_next(&ps, &s->h, grow, excess, kink_step, probe == GV_RIDDERS_MAX_PROBES - 1);
+    if (next != PROBE_ON) {
+      *row0 = next == PROBE_ACCEPT;
       break;
     }
-    /* A kink the values place at x0 itself, twice: no step gets below it,
-     * and a step much shorter would only drown it in rounding. The tableau
-     * goes on from here and its error covers both slopes. */
-    if (kinked && kink_step == 0.0 && excess <= 1.0 && at_x0++)
-      kink_at_x0 = 1;
-    if ((excess > 1.0 || kinked) && !last && !kink_at_x0) {
-      double next = h;
-      if (excess > 1.0) {
-        /* T/V falls like h^2: shrink to a quarter of the accepted ratio. */
-        double factor = 2.0 * sqrt(excess);
-        if (excess * GV_RIDDERS_PROBE_RATIO > ALIASED)
-          factor = MAX_SHRINK;
-        next = h / (factor < 4.0 ? 4.0 : factor > MAX_SHRINK ? MAX_SHRINK : factor);
-      }
-      if (kinked) /* below the kink, as far as one probe may go */
-        next = fmin(next, fmax(fmin(0.25 * h, kink_step), h / MAX_SHRINK));
-      h = next;
-      shrunk = 1;
-      continue;
-    }
-    if (!last && !kinked && grow != HUGE_VAL && !shrunk) {
-      /* Round-off limits D(h) and f is nearly linear over the step: a
-       * longer step costs little truncation (T grows like h^3). */
-      double factor = grow;
-      if (factor >= 2.0) {
-        last_growth = factor > 100.0 ? 100.0 : factor;
-        h *= last_growth;
-        grown = 1;
-        continue;
-      }
-    }
-    row0 = 1;
-    break;
   }
-  if (!row0) { /* row 0 afresh at the step the probe settled on */
-    const double xp = x0 + h, xm = x0 - h;
-    n++;
-    if ((status = evaluate(e, xi, xp, w->f)))
-      goto restore;
-    n++;
-    if ((status = evaluate(e, xi, xm, w->f + m)))
-      goto restore;
+  return GSL_SUCCESS;
+}
+
+/* Row 0 of the tableau: D(h) from the probe (row0) or afresh at the step it
+ * settled on; its values kept for its round-off once the noise is known and
+ * for the kink test of the next row. Then the noise, and the tableau set up
+ * from row 0 with d its values. */
+static int first_row(entry *s, int row0, double *d)
+{
+  work *w = s->w;
+  const size_t m = w->m;
+  const double xp0 = s->x0 + s->h, xm0 = s->x0 - s->h;
+  int status;
+  if (!row0) {
+    if ((status = eval_at(s, xp0, w->f)) || (status = eval_at(s, xm0, w->f + m)))
+      return status;
     for (size_t k = 0; k < m; k++) {
-      w->cur[k * GV_RIDDERS_NTAB] = (w->f[k] - w->f[m + k]) / (xp - xm);
+      w->cur[k * GV_RIDDERS_NTAB] = (w->f[k] - w->f[m + k]) / (xp0 - xm0);
       w->err[k] = DBL_MAX;
     }
   }
-  /* Row 0's values, kept for its round-off once the noise is known and for
-   * the kink test of the next row. */
-  const double xp0 = x0 + h, xm0 = x0 - h;
-  double hp_prev = xp0 - x0, hm_prev = x0 - xm0; /* the last row's one-sided steps */
-  hs[0] = 0.5 * (xp0 - xm0);
-  w->h = hs[0];
+  s->hp_prev = xp0 - s->x0;
+  s->hm_prev = s->x0 - xm0;
+  s->hs[0] = 0.5 * (xp0 - xm0);
+  w->h = s->hs[0];
   for (size_t k = 0; k < m; k++) {
     w->fp[k] = w->f[k];
     w->fm[k] = w->f[m + k];
   }
-
-  /* 1b. The noise of every output, measured around x0. */
-  if ((status = measure_noise(e, w, xi, x0, h, &n)))
-    goto restore;
+  if ((status = measure_noise(s)))
+    return status;
   for (size_t k = 0; k < m; k++) {
     w->rcur[k * GV_RIDDERS_NTAB] = value_noise(w, k, w->fp[k], w->fm[k]) / (xp0 - xm0);
     w->rbest[k] = w->rcur[k * GV_RIDDERS_NTAB];
-  }
-
-  /* 2. The tableau, from row 0 = D(h) left by the probe. */
-  for (size_t k = 0; k < m; k++) {
     d[k] = w->cur[k * GV_RIDDERS_NTAB];
     w->done[k] = 0;
     w->start[k] = 0;
@@ -392,90 +406,148 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, dou
     w->err[k] = DBL_MAX;
   }
   swap_rows(w);
-  for (int i = 1; i < GV_RIDDERS_NTAB && n + 2 <= GV_RIDDERS_MAX_EVALS; i++) {
-    h /= GV_RIDDERS_CON;
-    const double xp = x0 + h, xm = x0 - h, hp = xp - x0, hm = x0 - xm;
-    n++;
-    if ((status = evaluate(e, xi, xp, w->f)))
-      goto restore;
-    n++;
-    if ((status = evaluate(e, xi, xm, w->f + m)))
-      goto restore;
-    hs[i] = 0.5 * (xp - xm);
-    const double cp = hp_prev / hp, cm = hm_prev / hm;
-    int all_done = 1;
-    for (size_t k = 0; k < m; k++) {
-      if (w->done[k])
-        continue;
-      double *a = w->cur + k * GV_RIDDERS_NTAB, *r = w->rcur + k * GV_RIDDERS_NTAB;
-      const double *p = w->prev + k * GV_RIDDERS_NTAB, *rp = w->rprev + k * GV_RIDDERS_NTAB;
-      const double fp = w->f[k], fm = w->f[m + k], f0 = w->f0[k];
-      a[0] = (fp - fm) / (xp - xm);
-      r[0] = value_noise(w, k, fp, fm) / (xp - xm);
-      /* The kink test between this row and the last (KINK_TAB). */
-      double rplus = (cp * ((fp - f0) / hp) - (w->fp[k] - f0) / hp_prev) / (cp - 1.0);
-      double rminus = (cm * ((f0 - fm) / hm) - (f0 - w->fm[k]) / hm_prev) / (cm - 1.0);
-      /* Their round-off: each value off by sigma or half an ulp of itself. */
-      double n0 = fmax(w->sigma[k], RIDDERS_EPS * fabs(f0) + DBL_TRUE_MIN);
-      double np = hypot(n0, fmax(w->sigma[k], RIDDERS_EPS * fabs(fp))),
-             npp = hypot(n0, fmax(w->sigma[k], RIDDERS_EPS * fabs(w->fp[k])));
-      double nm = hypot(n0, fmax(w->sigma[k], RIDDERS_EPS * fabs(fm))),
-             nmp = hypot(n0, fmax(w->sigma[k], RIDDERS_EPS * fabs(w->fm[k])));
-      double noise = (cp * np / hp + npp / hp_prev) / (cp - 1.0) +
-                     (cm * nm / hm + nmp / hm_prev) / (cm - 1.0) + KINK_TAB * (r[0] + rp[0]);
-      w->fp[k] = fp;
-      w->fm[k] = fm;
-      /* A kink moves R+ - R- by more than KINK_TAB changes of D, and keeps it
-       * from falling like h^3 (KINK_FALL) from the last pair of rows. */
-      const double gap = rplus - rminus,
-                   fall = (hs[i] / hs[i - 1]) * (hs[i] / hs[i - 1]) * (hs[i] / hs[i - 1]);
-      const int kinked = fabs(gap) > KINK_TAB * fabs(a[0] - p[0]) + KINK_NOISE * noise &&
-                         !(i > 1 && fabs(gap - w->gap[k] * fall) <= KINK_FALL * fabs(gap));
-      w->gap[k] = gap;
-      if (kinked) {
-        w->start[k] = (unsigned char)i;
-        w->err[k] = DBL_MAX;
-        w->err0[k] = fabs((fp - f0) + (fm - f0)) / hs[i];
-        w->rbest[k] = r[0];
-        d[k] = a[0];
-        all_done = 0;
-        continue;
-      }
-      const int top = i - w->start[k]; /* the highest order this row reaches */
-      for (int l = 1; l <= top; l++) {
-        const double fac = (hs[i - l] / hs[i]) * (hs[i - l] / hs[i]);
-        /* Neville: eliminate the h^(2l) term between a step and the one before it. */
-        a[l] = (a[l - 1] * fac - p[l - 1]) / (fac - 1.0);
-        /* ... which amplifies the round-off of both. */
-        r[l] = hypot(r[l - 1] * fac, rp[l - 1]) / (fac - 1.0);
-        double errt = fmax(fabs(a[l] - a[l - 1]), fabs(a[l] - p[l - 1]));
-        if (errt <= w->err[k]) {
-          w->err[k] = errt;
-          w->rbest[k] = r[l];
-          d[k] = a[l];
-        }
-      }
-      /* Higher order got worse: round-off has taken over. Before the error
-       * comes near round-off level, that means the first steps were still
-       * too long for the higher orders: go on shrinking. */
-      if (fabs(a[top] - p[top - 1]) >= SAFE * w->err[k] && w->err[k] <= STOP_ROUND * w->rbest[k])
-        w->done[k] = 1;
-      else
-        all_done = 0;
+  return GSL_SUCCESS;
+}
+
+/* One tableau row's abscissae, one-sided steps and their ratios to the last row's. */
+typedef struct {
+  double xp, xm, hp, hm, cp, cm;
+} row_steps;
+
+/* The round-off of a second-order one-sided estimate (c D(h_new) -
+ * D(h_old)) / (c - 1) from f0, f_new and f_old, each value off by sigma or
+ * half an ulp of itself. */
+static double sided_noise(const work *w, size_t k, double f0, double fnew, double fold, double c,
+                          double hnew, double hold)
+{
+  double n0 = fmax(w->sigma[k], RIDDERS_EPS * fabs(f0) + DBL_TRUE_MIN);
+  double nn = hypot(n0, fmax(w->sigma[k], RIDDERS_EPS * fabs(fnew))),
+         no = hypot(n0, fmax(w->sigma[k], RIDDERS_EPS * fabs(fold)));
+  return (c * nn / hnew + no / hold) / (c - 1.0);
+}
+
+/* The kink test between row i and the last for output k (KINK_TAB), from
+ * the row's values fp, fm, the change of D between the rows (dD) and their
+ * noises (rsum); keeps fp, fm and the gap for the next row. */
+static int row_kinked(entry *s, size_t k, int i, const row_steps *rs, double fp, double fm,
+                      double dD, double rsum)
+{
+  work *w = s->w;
+  const double f0 = w->f0[k];
+  double rplus = (rs->cp * ((fp - f0) / rs->hp) - (w->fp[k] - f0) / s->hp_prev) / (rs->cp - 1.0);
+  double rminus =
+      (rs->cm * ((f0 - fm) / rs->hm) - (f0 - w->fm[k]) / s->hm_prev) / (rs->cm - 1.0);
+  double noise = sided_noise(w, k, f0, fp, w->fp[k], rs->cp, rs->hp, s->hp_prev) +
+                 sided_noise(w, k, f0, fm, w->fm[k], rs->cm, rs->hm, s->hm_prev) +
+                 KINK_TAB * rsum;
+  w->fp[k] = fp;
+  w->fm[k] = fm;
+  /* A kink moves R+ - R- by more than KINK_TAB changes of D, and keeps it
+   * from falling like h^3 (KINK_FALL) from the last pair of rows. */
+  const double q = s->hs[i] / s->hs[i - 1], gap = rplus - rminus, fall = q * q * q;
+  const int kinked = fabs(gap) > KINK_TAB * dD + KINK_NOISE * noise &&
+                     !(i > 1 && fabs(gap - w->gap[k] * fall) <= KINK_FALL * fabs(gap));
+  w->gap[k] = gap;
+  return kinked;
+}
+
+/* Neville's extrapolation of output k's row i to every order its tableau
+ * (restarted at w->start[k]) reaches, the best entry into d[k]; returns
+ * whether the output's tableau is done. */
+static int extrapolate(entry *s, size_t k, int i, double *d)
+{
+  work *w = s->w;
+  double *a = w->cur + k * GV_RIDDERS_NTAB, *r = w->rcur + k * GV_RIDDERS_NTAB;
+  const double *p = w->prev + k * GV_RIDDERS_NTAB, *rp = w->rprev + k * GV_RIDDERS_NTAB;
+  const int top = i - w->start[k]; /* the highest order this row reaches */
+  for (int l = 1; l <= top; l++) {
+    const double fac = (s->hs[i - l] / s->hs[i]) * (s->hs[i - l] / s->hs[i]);
+    /* Neville: eliminate the h^(2l) term between a step and the one before it. */
+    a[l] = (a[l - 1] * fac - p[l - 1]) / (fac - 1.0);
+    /* ... which amplifies the round-off of both. */
+    r[l] = hypot(r[l - 1] * fac, rp[l - 1]) / (fac - 1.0);
+    double errt = fmax(fabs(a[l] - a[l - 1]), fabs(a[l] - p[l - 1]));
+    if (errt <= w->err[k]) {
+      w->err[k] = errt;
+      w->rbest[k] = r[l];
+      d[k] = a[l];
     }
-    hp_prev = hp;
-    hm_prev = hm;
-    swap_rows(w);
-    if (all_done)
-      break;
   }
-  for (size_t k = 0; k < m; k++)
+  /* Higher order got worse: round-off has taken over. Before the error
+   * comes near round-off level, that means the first steps were still too
+   * long for the higher orders: go on shrinking. */
+  return fabs(a[top] - p[top - 1]) >= SAFE * w->err[k] && w->err[k] <= STOP_ROUND * w->rbest[k];
+}
+
+/* Row i of every output's tableau at step s->h / CON; *all_done says
+ * whether every output's tableau has stopped. */
+static int tableau_row(entry *s, int i, double *d, int *all_done)
+{
+  work *w = s->w;
+  const size_t m = w->m;
+  s->h /= GV_RIDDERS_CON;
+  row_steps rs = {.xp = s->x0 + s->h, .xm = s->x0 - s->h};
+  rs.hp = rs.xp - s->x0;
+  rs.hm = s->x0 - rs.xm;
+  int status;
+  if ((status = eval_at(s, rs.xp, w->f)) || (status = eval_at(s, rs.xm, w->f + m)))
+    return status;
+  s->hs[i] = 0.5 * (rs.xp - rs.xm);
+  rs.cp = s->hp_prev / rs.hp;
+  rs.cm = s->hm_prev / rs.hm;
+  *all_done = 1;
+  for (size_t k = 0; k < m; k++) {
+    if (w->done[k])
+      continue;
+    double *a = w->cur + k * GV_RIDDERS_NTAB, *r = w->rcur + k * GV_RIDDERS_NTAB;
+    const double *p = w->prev + k * GV_RIDDERS_NTAB, *rp = w->rprev + k * GV_RIDDERS_NTAB;
+    const double fp = w->f[k], fm = w->f[m + k], f0 = w->f0[k];
+    a[0] = (fp - fm) / (rs.xp - rs.xm);
+    r[0] = value_noise(w, k, fp, fm) / (rs.xp - rs.xm);
+    if (row_kinked(s, k, i, &rs, fp, fm, fabs(a[0] - p[0]), r[0] + rp[0])) {
+      /* Restart the output's tableau here; until another row joins, its
+       * error is the row's gap |S(h)| / h, which covers both slopes. */
+      w->start[k] = (unsigned char)i;
+      w->err[k] = DBL_MAX;
+      w->err0[k] = fabs((fp - f0) + (fm - f0)) / s->hs[i];
+      w->rbest[k] = r[0];
+      d[k] = a[0];
+      *all_done = 0;
+    } else if (extrapolate(s, k, i, d)) {
+      w->done[k] = 1;
+    } else {
+      *all_done = 0;
+    }
+  }
+  s->hp_prev = rs.hp;
+  s->hm_prev = rs.hm;
+  swap_rows(w);
+  return GSL_SUCCESS;
+}
+
+/* The derivatives of all m outputs in the entry *xi into d[0..m-1], their
+ * errors into w->err. *xi is restored whatever happens. */
+static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, double *d,
+                         size_t *nevals)
+{
+  entry s = {.e = e, .w = w, .xi = xi, .x0 = *xi};
+  s.h = h0 > 0.0 ? h0 : GV_RIDDERS_H0 * fmax(1.0, fabs(s.x0));
+  int row0, all_done = 0;
+  /* f(x0) first, for the kink tests (and the first of the noise's values). */
+  int status = eval_at(&s, s.x0, w->f0);
+  if (!status)
+    status = probe(&s, &row0);
+  if (!status)
+    status = first_row(&s, row0, d);
+  for (int i = 1; i < GV_RIDDERS_NTAB && s.n + 2 <= GV_RIDDERS_MAX_EVALS && !status && !all_done;
+       i++)
+    status = tableau_row(&s, i, d, &all_done);
+  for (size_t k = 0; k < w->m && !status; k++)
     w->err[k] = w->err[k] == DBL_MAX ? fmax(w->err0[k], SAFE_NOISE * w->rbest[k])
                                      : fmax(SAFE_TRUNC * w->err[k], SAFE_NOISE * w->rbest[k]);
-restore:
-  *xi = x0; /* restored exactly, whatever happened */
+  *xi = s.x0; /* restored exactly, whatever happened */
   if (nevals)
-    *nevals = n;
+    *nevals = s.n;
   return status;
 }
 

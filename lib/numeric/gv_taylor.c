@@ -164,14 +164,6 @@ static void fit(gv_taylor_result *res)
   res->verdict = GV_TAYLOR_FAIL;
 }
 
-static int eval_scalar(const gv_fd_scalar *fn, double *fx)
-{
-  int status = fn->f(fn->params, fx);
-  if (status)
-    return status;
-  return isfinite(*fx) ? GSL_SUCCESS : GSL_EBADFUNC;
-}
-
 int gv_taylor_test(const gv_fd_scalar *fn, gsl_vector *x, const gsl_vector *g, const gsl_vector *v,
                    const gv_taylor_options *opt, gv_taylor_result *res)
 {
@@ -192,13 +184,13 @@ int gv_taylor_test(const gv_fd_scalar *fn, gsl_vector *x, const gsl_vector *g, c
     xg += fabs(gsl_vector_get(x, i) * gsl_vector_get(g, i));
   gsl_blas_ddot(g, v, &gv);
   res->slope_gv = gv;
-  if ((status = eval_scalar(fn, &f0)))
+  if ((status = gv_fd_eval(fn, &f0)))
     goto restore;
   res->f0 = f0;
   for (size_t k = 0; k < res->npoints; k++) {
     double fk, gd;
     step_to(x, x0, v, res->eps[k], d);
-    if ((status = eval_scalar(fn, &fk)))
+    if ((status = gv_fd_eval(fn, &fk)))
       goto restore;
     gsl_blas_ddot(g, d, &gd);
     res->rem[k] = fabs(fk - f0 - gd);
@@ -211,17 +203,6 @@ cleanup:
   gsl_vector_free(x0);
   gsl_vector_free(d);
   return status;
-}
-
-static int eval_vector(const gv_fd_vector *fn, gsl_vector *fx)
-{
-  int status = fn->f(fn->params, fx);
-  if (status)
-    return status;
-  for (size_t j = 0; j < fx->size; j++)
-    if (!isfinite(gsl_vector_get(fx, j)))
-      return GSL_EBADFUNC;
-  return GSL_SUCCESS;
 }
 
 int gv_taylor_test_vector(const gv_fd_vector *fn, gsl_vector *x, const gsl_matrix *D,
@@ -251,13 +232,13 @@ int gv_taylor_test_vector(const gv_fd_vector *fn, gsl_vector *x, const gsl_matri
   }
   gsl_blas_dgemv(CblasTrans, 1.0, D, v, 0.0, Dd);
   res->slope_gv = gsl_blas_dnrm2(Dd);
-  if ((status = eval_vector(fn, F0)))
+  if ((status = gv_fd_eval_vector(fn, F0)))
     goto restore;
   const double nf0 = gsl_blas_dnrm2(F0);
   res->f0 = nf0;
   for (size_t k = 0; k < res->npoints; k++) {
     step_to(x, x0, v, res->eps[k], d);
-    if ((status = eval_vector(fn, Fk)))
+    if ((status = gv_fd_eval_vector(fn, Fk)))
       goto restore;
     gsl_blas_dgemv(CblasTrans, 1.0, D, d, 0.0, Dd);
     const double nfk = gsl_blas_dnrm2(Fk), ndd = gsl_blas_dnrm2(Dd);
