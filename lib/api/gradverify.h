@@ -116,6 +116,8 @@
 #include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_multimin.h>
 
+#include "gv_layer.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -276,6 +278,32 @@ typedef struct {
  * GSL_ENOMEM. */
 int gv_check_taylor(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
                     const gv_options *opts, double fscale, gv_taylor_outcome *out);
+
+/* Layers (gv_layer.h). gv_check_layer checks layer->backward for input k
+ * (differentiable) at the inputs in[] (layer->n_inputs matrices, read only)
+ * as the gradient of L = <G, forward(in)>, with input k the variable: the
+ * outcome is shaped like in[k], entry (i, j) = dL/d in[k](i, j) (in
+ * directional mode, as gv_check_gradient's). G has the output's shape; NULL
+ * draws it with N(0, 1) entries from opts->seed. opts as gv_check_gradient
+ * (NULL: the defaults). Cost: that of gv_check_gradient with n the size of
+ * in[k], each evaluation one forward; backward is called once.
+ *
+ * gv_check_layer_jacobian checks the full Jacobian of input k: backward with
+ * dout = e_i for every output entry i (m backward calls, m the output's size)
+ * against the numeric Jacobian of forward, through gv_check_jacobian. The
+ * outcome is m-by-n, entry (i, j) = d out_i / d in[k]_j with i and j the
+ * row-major positions in the output and in input k. For small sizes: the
+ * numeric side costs 4 n + 1 to 70 n + 1 forwards.
+ *
+ * Errors, besides gv_check_gradient's (a forward or backward status is
+ * returned unchanged): GSL_EFAULT for a NULL layer, in, in[j] or out;
+ * GSL_EINVAL for a missing forward or backward, n_inputs 0 or above
+ * GV_LAYER_MAX_INPUTS, k out of range or not differentiable; GSL_EBADLEN
+ * when G is not shaped like the output or the output is empty. */
+int gv_check_layer(const gv_layer *layer, const gsl_matrix *const in[], size_t k,
+                   const gsl_matrix *G, const gv_options *opts, gv_outcome *out);
+int gv_check_layer_jacobian(const gv_layer *layer, const gsl_matrix *const in[], size_t k,
+                            const gv_options *opts, gv_outcome *out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,273 @@
+/* check_layers.c: every layer of the catalogue (gv_layers.h) through the
+ * public API: its backward passes gv_check_layer at points its sampler draws
+ * (and the full Jacobian where it is small), its complex forward agrees with
+ * the real one, and each of its planted mistakes fails at some of the same
+ * points. Table-driven over the catalogue: a new layer is tested by its row. */
+#include <complex.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_rng.h>
+
+#include "check_main.h"
+#include "gradverify.h"
+#include "gv_layers.h"
+
+#define SEED 20261128UL
+#define DRAWS 8
+/* The full Jacobian is checked when output size times input size is at most this. */
+#define JACOBIAN_MAX 400
+
+/* Draws point t of layer e (from a generator seeded by the layer's position
+ * and t, so that every test sees the same points). */
+static void draw(const gv_layers_entry *e, size_t t, gsl_matrix *in[])
+{
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  ck_assert_ptr_nonnull(r);
+  gsl_rng_set(r, SEED + 7919 * t + (unsigned long)e->layer.n_inputs);
+  gv_layer_draw d;
+  for (size_t k = 0; k < GV_LAYER_MAX_INPUTS; k++)
+    in[k] = NULL;
+  ck_assert_int_eq(e->layer.sample(r, e->layer.params, in, &d), GSL_SUCCESS);
+  gsl_rng_free(r);
+}
+
+static size_t output_size(const gv_layer *l, const gsl_matrix *const in[])
+{
+  size_t rows = in[0]->size1, cols = in[0]->size2;
+  if (l->output_shape)
+    ck_assert_int_eq(l->output_shape(in, l->params, &rows, &cols), GSL_SUCCESS);
+  return rows * cols;
+}
+
+static void check_point(const gv_layer *l, const gsl_matrix *const in[], size_t t)
+{
+  gv_outcome *out = gv_outcome_alloc();
+  ck_assert_ptr_nonnull(out);
+  for (size_t k = 0; k < l->n_inputs; k++) {
+    if (!l->inputs[k].differentiable)
+      continue;
+    ck_assert_int_eq(gv_check_layer(l, in, k, NULL, NULL, out), GSL_SUCCESS);
+    if (gv_outcome_verdict(out) != GV_PASS)
+      gv_outcome_fprintf(stderr, out);
+    ck_assert_msg(gv_outcome_verdict(out) == GV_PASS, "%s.d%s fails at draw %zu", l->name,
+                  l->inputs[k].name, t);
+    ck_assert_uint_eq(gv_outcome_rows(out), in[k]->size1);
+    ck_assert_uint_eq(gv_outcome_cols(out), in[k]->size2);
+    if (output_size(l, in) * in[k]->size1 * in[k]->size2 > JACOBIAN_MAX)
+      continue;
+    ck_assert_int_eq(gv_check_layer_jacobian(l, in, k, NULL, out), GSL_SUCCESS);
+    ck_assert_msg(gv_outcome_verdict(out) == GV_PASS, "%s.d%s: Jacobian fails at draw %zu",
+                  l->name, l->inputs[k].name, t);
+    ck_assert_uint_eq(gv_outcome_rows(out), output_size(l, in));
+  }
+  gv_outcome_free(out);
+}
+
+START_TEST(test_layer_passes)
+{
+  size_t n;
+  const gv_layers_entry *e = gv_layers_list(&n)[_i];
+  for (size_t t = 0; t < DRAWS; t++) {
+    gsl_matrix *in[GV_LAYER_MAX_INPUTS];
+    draw(e, t, in);
+    check_point(&e->layer, (const gsl_matrix *const *)in, t);
+    gv_layers_inputs_free(&e->layer, in);
+  }
+}
+END_TEST
+
+/* forward_complex at real inputs is forward. */
+START_TEST(test_complex_forward)
+{
+  size_t n;
+  const gv_layers_entry *e = gv_layers_list(&n)[_i];
+  const gv_layer *l = &e->layer;
+  if (!l->forward_complex)
+    return;
+  for (size_t t = 0; t < DRAWS; t++) {
+    gsl_matrix *in[GV_LAYER_MAX_INPUTS];
+    draw(e, t, in);
+    const gsl_matrix *const *cin = (const gsl_matrix *const *)in;
+    size_t rows = in[0]->size1, cols = in[0]->size2;
+    if (l->output_shape)
+      l->output_shape(cin, l->params, &rows, &cols);
+    gsl_matrix *out = gsl_matrix_alloc(rows, cols);
+    double complex *zout = malloc(rows * cols * sizeof *zout);
+    double complex *z[GV_LAYER_MAX_INPUTS] = {0};
+    for (size_t k = 0; k < l->n_inputs; k++) {
+      z[k] = malloc(in[k]->size1 * in[k]->size2 * sizeof *z[k]);
+      for (size_t i = 0; i < in[k]->size1 * in[k]->size2; i++)
+        z[k][i] = gsl_matrix_get(in[k], i / in[k]->size2, i % in[k]->size2);
+    }
+    ck_assert_int_eq(l->forward(cin, l->params, out), GSL_SUCCESS);
+    ck_assert_int_eq(l->forward_complex(cin, (const double complex *const *)z, l->params, zout),
+                     GSL_SUCCESS);
+    for (size_t i = 0; i < rows * cols; i++) {
+      double v = gsl_matrix_get(out, i / cols, i % cols);
+      ck_assert_double_eq_tol(creal(zout[i]), v, 1e-12 * fmax(1.0, fabs(v)));
+      ck_assert_double_eq(cimag(zout[i]), 0.0);
+    }
+    for (size_t k = 0; k < l->n_inputs; k++)
+      free(z[k]);
+    free(zout);
+    gsl_matrix_free(out);
+    gv_layers_inputs_free(l, in);
+  }
+}
+END_TEST
+
+/* Mistake number i over the whole catalogue. */
+static const gv_layers_entry *mistake_at(size_t i, const gv_layers_mistake **m)
+{
+  size_t n;
+  const gv_layers_entry *const *list = gv_layers_list(&n);
+  for (size_t j = 0; j < n; j++) {
+    if (i < list[j]->n_mistakes) {
+      *m = &list[j]->mistakes[i];
+      return list[j];
+    }
+    i -= list[j]->n_mistakes;
+  }
+  return NULL;
+}
+
+static size_t mistake_count(void)
+{
+  size_t n, total = 0;
+  const gv_layers_entry *const *list = gv_layers_list(&n);
+  for (size_t j = 0; j < n; j++)
+    total += list[j]->n_mistakes;
+  return total;
+}
+
+/* Each mistake fails at some of the points the right backward passes at. */
+START_TEST(test_mistake_caught)
+{
+  const gv_layers_mistake *m;
+  const gv_layers_entry *e = mistake_at((size_t)_i, &m);
+  ck_assert_ptr_nonnull(e);
+  gv_layer wrong = e->layer;
+  wrong.backward = m->backward;
+  size_t k = gv_layers_input_index(&wrong, m->input), caught = 0;
+  ck_assert_uint_lt(k, wrong.n_inputs);
+  gv_outcome *out = gv_outcome_alloc();
+  for (size_t t = 0; t < DRAWS; t++) {
+    gsl_matrix *in[GV_LAYER_MAX_INPUTS];
+    draw(e, t, in);
+    ck_assert_int_eq(gv_check_layer(&wrong, (const gsl_matrix *const *)in, k, NULL, NULL, out),
+                     GSL_SUCCESS);
+    caught += gv_outcome_verdict(out) == GV_FAIL;
+    gv_layers_inputs_free(&wrong, in);
+  }
+  gv_outcome_free(out);
+  ck_assert_msg(caught > 0, "%s passes at all %d points", m->id, DRAWS);
+}
+END_TEST
+
+/* The ids are unique and name an input of their layer. */
+START_TEST(test_ids)
+{
+  size_t n;
+  const gv_layers_entry *const *list = gv_layers_list(&n);
+  ck_assert_uint_gt(n, 0);
+  for (size_t j = 0; j < n; j++) {
+    ck_assert_ptr_eq(gv_layers_find(list[j]->layer.name), list[j]);
+    ck_assert_uint_ge(list[j]->n_mistakes, 1);
+    for (size_t i = 0; i < list[j]->n_mistakes; i++) {
+      size_t k = gv_layers_input_index(&list[j]->layer, list[j]->mistakes[i].input);
+      ck_assert_uint_lt(k, list[j]->layer.n_inputs);
+      ck_assert(list[j]->layer.inputs[k].differentiable);
+    }
+  }
+  ck_assert_ptr_null(gv_layers_find("no such layer"));
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* gv_check_layer's contract, on the affine layer.                    */
+
+static int failing_forward(const gsl_matrix *const in[], void *params, gsl_matrix *out)
+{
+  (void)in, (void)params, (void)out;
+  return GSL_EDOM;
+}
+
+START_TEST(test_errors)
+{
+  const gv_layers_entry *e = gv_layers_find("affine");
+  ck_assert_ptr_nonnull(e);
+  gsl_matrix *in[GV_LAYER_MAX_INPUTS];
+  draw(e, 0, in);
+  const gsl_matrix *const *cin = (const gsl_matrix *const *)in;
+  gv_outcome *out = gv_outcome_alloc();
+  ck_assert_int_eq(gv_check_layer(NULL, cin, 0, NULL, NULL, out), GSL_EFAULT);
+  ck_assert_int_eq(gv_check_layer(&e->layer, NULL, 0, NULL, NULL, out), GSL_EFAULT);
+  ck_assert_int_eq(gv_check_layer(&e->layer, cin, 0, NULL, NULL, NULL), GSL_EFAULT);
+  ck_assert_int_eq(gv_check_layer(&e->layer, cin, 3, NULL, NULL, out), GSL_EINVAL);
+  ck_assert_int_eq(gv_check_layer_jacobian(&e->layer, cin, 3, NULL, out), GSL_EINVAL);
+  gsl_matrix *G = gsl_matrix_alloc(in[0]->size1 + 1, in[1]->size2);
+  ck_assert_int_eq(gv_check_layer(&e->layer, cin, 0, G, NULL, out), GSL_EBADLEN);
+  ck_assert_uint_eq(gv_outcome_size(out), 0);
+  gv_layer broken = e->layer;
+  broken.forward = failing_forward;
+  ck_assert_int_eq(gv_check_layer(&broken, cin, 1, NULL, NULL, out), GSL_EDOM);
+  ck_assert_int_eq(gv_check_layer_jacobian(&broken, cin, 1, NULL, out), GSL_EDOM);
+  broken.forward = NULL;
+  ck_assert_int_eq(gv_check_layer(&broken, cin, 1, NULL, NULL, out), GSL_EINVAL);
+  gsl_matrix *keep = in[2];
+  in[2] = NULL;
+  ck_assert_int_eq(gv_check_layer(&e->layer, cin, 0, NULL, NULL, out), GSL_EFAULT);
+  in[2] = keep;
+  gsl_matrix_free(G);
+  gv_outcome_free(out);
+  gv_layers_inputs_free(&e->layer, in);
+}
+END_TEST
+
+/* A given G is used as given: with G = 0 every gradient is 0, so a backward
+ * that ignores dout's scale shows; the inputs are not modified. */
+START_TEST(test_given_G)
+{
+  const gv_layers_entry *e = gv_layers_find("affine");
+  gsl_matrix *in[GV_LAYER_MAX_INPUTS];
+  draw(e, 3, in);
+  gsl_matrix *W0 = gsl_matrix_alloc(in[1]->size1, in[1]->size2);
+  gsl_matrix_memcpy(W0, in[1]);
+  gsl_matrix *G = gsl_matrix_calloc(in[0]->size1, in[1]->size2);
+  gsl_matrix_set(G, 0, 0, 2.5);
+  gv_outcome *out = gv_outcome_alloc();
+  ck_assert_int_eq(gv_check_layer(&e->layer, (const gsl_matrix *const *)in, 1, G, NULL, out),
+                   GSL_SUCCESS);
+  ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
+  /* dL/dW(d, 0) = 2.5 X(0, d); the other columns are 0. */
+  gv_entry ent;
+  ck_assert_int_eq(gv_outcome_entry(out, 0, &ent), GSL_SUCCESS);
+  ck_assert_double_eq_tol(ent.analytic, 2.5 * gsl_matrix_get(in[0], 0, 0), 1e-14);
+  ck_assert_double_eq_tol(ent.numeric, ent.analytic, 1e-8 * fmax(1.0, fabs(ent.analytic)));
+  ck_assert_int_eq(gsl_matrix_equal(W0, in[1]), 1);
+  gv_outcome_free(out);
+  gsl_matrix_free(G);
+  gsl_matrix_free(W0);
+  gv_layers_inputs_free(&e->layer, in);
+}
+END_TEST
+
+Suite *gv_test_suite(void)
+{
+  Suite *s = suite_create("layers");
+  size_t n;
+  gv_layers_list(&n);
+  TCase *tc = tcase_create("Catalogue");
+  tcase_add_test(tc, test_ids);
+  tcase_add_loop_test(tc, test_layer_passes, 0, (int)n);
+  tcase_add_loop_test(tc, test_complex_forward, 0, (int)n);
+  tcase_add_loop_test(tc, test_mistake_caught, 0, (int)mistake_count());
+  suite_add_tcase(s, tc);
+  tc = tcase_create("Contract");
+  tcase_add_test(tc, test_errors);
+  tcase_add_test(tc, test_given_G);
+  suite_add_tcase(s, tc);
+  return s;
+}
