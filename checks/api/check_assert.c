@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <gsl/gsl_math.h>
+
 #include "check_main.h"
 
 static int expect_failure;   /* set by the planted-mistake cases */
@@ -17,6 +19,8 @@ static void assert_failed(const char *msg)
 }
 #define GV_ASSERT_FAIL(msg) assert_failed(msg)
 #include "gradverify_assert.h"
+
+static int bad = 1, badvv = 1; /* &bad: wrong derivatives; &badvv: only fvv wrong */
 
 /* f(x) = exp(x0) x1^3 - x0 x1; params non-NULL: df/dx1 misses its factor 3. */
 static double f(const gsl_vector *x, void *params)
@@ -50,22 +54,33 @@ static int dr(const gsl_vector *x, void *params, gsl_matrix *J)
   for (size_t i = 0; i < 3; i++) {
     double t = 0.5 + (double)i;
     double d0 = -t * exp(-gsl_vector_get(x, 0) * t);
-    gsl_matrix_set(J, i, 0, params && i == 1 ? -d0 : d0);
+    gsl_matrix_set(J, i, 0, params == &bad && i == 1 ? -d0 : d0);
     gsl_matrix_set(J, i, 1, -t);
   }
   return GSL_SUCCESS;
 }
 
+/* fvv_i = t^2 exp(-x0 t) v0^2; params non-NULL: its sign flipped. */
+static int rvv(const gsl_vector *x, const gsl_vector *v, void *params, gsl_vector *out)
+{
+  for (size_t i = 0; i < 3; i++) {
+    double t = 0.5 + (double)i;
+    double d = t * t * exp(-gsl_vector_get(x, 0) * t) * gsl_pow_2(gsl_vector_get(v, 0));
+    gsl_vector_set(out, i, params ? -d : d);
+  }
+  return GSL_SUCCESS;
+}
+
 static double xs[2] = {0.3817, -1.2264};
-static int bad = 1;
 
 START_TEST(test_right_pass)
 {
   gsl_vector_view x = gsl_vector_view_array(xs, 2);
   gsl_multimin_function_fdf g = {.f = f, .df = df, .n = 2};
-  gsl_multifit_nlinear_fdf j = {.f = r, .df = dr, .n = 3, .p = 2};
+  gsl_multifit_nlinear_fdf j = {.f = r, .df = dr, .fvv = rvv, .n = 3, .p = 2};
   GV_ASSERT_GRADIENT(&g, &x.vector, NULL);
   GV_ASSERT_JACOBIAN(&j, &x.vector, NULL);
+  GV_ASSERT_FVV(&j, &x.vector, NULL, NULL);
 }
 END_TEST
 
@@ -83,6 +98,11 @@ START_TEST(test_wrong_fail)
   GV_ASSERT_JACOBIAN(&j, &x.vector, NULL);
   ck_assert_ptr_nonnull(failed);
   ck_assert_ptr_nonnull(strstr(failed, "Jacobian check of &j failed"));
+  gsl_multifit_nlinear_fdf k = {.f = r, .df = dr, .fvv = rvv, .n = 3, .p = 2, .params = &badvv};
+  failed = NULL;
+  GV_ASSERT_FVV(&k, &x.vector, NULL, NULL);
+  ck_assert_ptr_nonnull(failed);
+  ck_assert_ptr_nonnull(strstr(failed, "fvv check of &k failed"));
   expect_failure = 0;
 }
 END_TEST

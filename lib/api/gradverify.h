@@ -203,6 +203,27 @@ int gv_check_gradient(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
 int gv_check_jacobian(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x,
                       const gv_options *opts, gv_outcome *out);
 
+/* Checks fdf->fvv, the second directional derivative
+ *   fvv(x, v)_i = sum_jk v_j v_k d^2 f_i / dx_j dx_k
+ * that geodesic acceleration (gsl_multifit_nlinear_trs_lmaccel) uses, at x
+ * (size fdf->p) along v (size fdf->p), or with v NULL along random directions
+ * drawn from opts->seed, opts->directions of them (3 when 0; entries
+ * +-(1 + U(0, 1)) max(1, |x_j|)). The outcome is n-by-k: entry (i, c) is
+ * component i of fvv along direction c (k = 1 for a given v).
+ * The numeric side is the derivative at 0 of tau -> J(x + tau v) v, the
+ * user's df along the line, by the engine above (Ridders with its error bar,
+ * the same tolerance rule, each component judged as a Jacobian entry of a
+ * function of one variable, S = its own |numeric|): a first derivative of J v
+ * keeps ~1e-13 relative accuracy where a second difference of f, which
+ * divides f's rounding by h^2, resolves ~1e-8 at best. So the numeric fvv is
+ * as right as df is: check df first (gv_check_jacobian); a wrong df makes a
+ * right fvv fail. Cost: 30 to 40, at most 70, evaluations of df per
+ * direction, counted by gv_outcome_nevals; f is not called. Errors as above;
+ * GSL_EINVAL also when fdf->fvv is NULL, GSL_EBADLEN when v->size != x->size;
+ * a non-zero status of the user's df or fvv is returned unchanged. */
+int gv_check_fvv(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x, const gsl_vector *v,
+                 const gv_options *opts, gv_outcome *out);
+
 /* GV_PASS iff no entry failed (an empty or NULL outcome passes). */
 gv_verdict gv_outcome_verdict(const gv_outcome *out);
 

@@ -2,6 +2,7 @@
  *
  *   GV_ASSERT_GRADIENT(&fdf, x, NULL);   // gsl_multimin_function_fdf
  *   GV_ASSERT_JACOBIAN(&fdf, x, NULL);   // gsl_multifit_nlinear_fdf
+ *   GV_ASSERT_FVV(&fdf, x, v, NULL);     // its fvv along v (NULL: random directions)
  *
  * Each runs the check (gradverify.h; NULL options: the defaults); when it could
  * not run or its verdict is GV_FAIL, it prints the outcome (gv_outcome_fprintf)
@@ -32,6 +33,12 @@
     fprintf(stderr, "%s\n", (msg));                                                                \
     abort();                                                                                       \
   } while (0)
+#define GV_ASSERT_FVV(fdf, x, v, opts)                                                             \
+  do {                                                                                             \
+    if (!gv_assert_fvv_((fdf), (x), (v), (opts), "fvv check of " #fdf, __FILE__, __LINE__))       \
+      GV_ASSERT_FAIL("fvv check of " #fdf " failed (outcome above)");                              \
+  } while (0)
+
 #endif
 
 /* Prints what went wrong for a status and an outcome (owned, freed here);
@@ -71,6 +78,15 @@ static inline int gv_assert_jacobian_(const gsl_multifit_nlinear_fdf *fdf, const
   return gv_assert_finish_(status, out, what, file, line);
 }
 
+static inline int gv_assert_fvv_(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x,
+                                 const gsl_vector *v, const gv_options *opts, const char *what,
+                                 const char *file, int line)
+{
+  gv_outcome *out = gv_outcome_alloc();
+  int status = out ? gv_check_fvv(fdf, x, v, opts, out) : GSL_ENOMEM;
+  return gv_assert_finish_(status, out, what, file, line);
+}
+
 #define GV_ASSERT_GRADIENT(fdf, x, opts)                                                           \
   do {                                                                                             \
     if (!gv_assert_gradient_((fdf), (x), (opts), "gradient check of " #fdf, __FILE__, __LINE__))  \
@@ -81,6 +97,12 @@ static inline int gv_assert_jacobian_(const gsl_multifit_nlinear_fdf *fdf, const
   do {                                                                                             \
     if (!gv_assert_jacobian_((fdf), (x), (opts), "Jacobian check of " #fdf, __FILE__, __LINE__))  \
       GV_ASSERT_FAIL("Jacobian check of " #fdf " failed (outcome above)");                         \
+  } while (0)
+
+#define GV_ASSERT_FVV(fdf, x, v, opts)                                                             \
+  do {                                                                                             \
+    if (!gv_assert_fvv_((fdf), (x), (v), (opts), "fvv check of " #fdf, __FILE__, __LINE__))       \
+      GV_ASSERT_FAIL("fvv check of " #fdf " failed (outcome above)");                              \
   } while (0)
 
 #endif
