@@ -62,10 +62,10 @@ static const struct {
   double wrong;
   gv_taylor_verdict verdict;
   double slope, tol;
-} rows[] = {{0.0, GV_TAYLOR_VERDICT_PASS, 2.0, 0.1},
-            {1e-3, GV_TAYLOR_VERDICT_FAIL, 1.0, 0.2},
-            {1e-4, GV_TAYLOR_VERDICT_FAIL, 1.3, 0.45},
-            {-0.5, GV_TAYLOR_VERDICT_FAIL, 1.0, 0.2}};
+} rows[] = {{0.0, GV_TAYLOR_PASS, 2.0, 0.1},
+            {1e-3, GV_TAYLOR_FAIL, 1.0, 0.2},
+            {1e-4, GV_TAYLOR_FAIL, 1.3, 0.45},
+            {-0.5, GV_TAYLOR_FAIL, 1.0, 0.2}};
 
 START_TEST(rosenbrock)
 {
@@ -76,7 +76,7 @@ START_TEST(rosenbrock)
     gv_options o;
     gv_options_init(&o);
     o.seed = seed;
-    gv_taylor_outcome t;
+    gv_taylor_result t;
     ck_assert_int_eq(gv_check_taylor(&fdf, x, &o, 0.0, &t), GSL_SUCCESS);
     ck_assert_msg(t.verdict == rows[_i].verdict, "error %g, seed %lu: verdict %d, slope %g", wrong,
                   seed, t.verdict, t.slope);
@@ -93,9 +93,9 @@ START_TEST(linear_is_exact)
 {
   gsl_multimin_function_fdf fdf = {linear_f, linear_df, NULL, 2, NULL};
   gsl_vector *x = point(2);
-  gv_taylor_outcome t;
+  gv_taylor_result t;
   ck_assert_int_eq(gv_check_taylor(&fdf, x, NULL, 0.0, &t), GSL_SUCCESS);
-  ck_assert_int_eq(t.verdict, GV_TAYLOR_VERDICT_EXACT);
+  ck_assert_int_eq(t.verdict, GV_TAYLOR_EXACT);
   ck_assert(isnan(t.slope));
   gsl_vector_free(x);
 }
@@ -113,7 +113,7 @@ START_TEST(errors)
   double wrong = 0.0;
   gsl_multimin_function_fdf fdf = {rosen_f, rosen_df, NULL, 3, &wrong};
   gsl_vector *x = point(3), *x2 = point(2);
-  gv_taylor_outcome t;
+  gv_taylor_result t;
   ck_assert_int_eq(gv_check_taylor(NULL, x, NULL, 0.0, &t), GSL_EFAULT);
   ck_assert_int_eq(gv_check_taylor(&fdf, NULL, NULL, 0.0, &t), GSL_EFAULT);
   ck_assert_int_eq(gv_check_taylor(&fdf, x, NULL, 0.0, NULL), GSL_EFAULT);

@@ -139,7 +139,7 @@ START_TEST(test_right)
   ck_assert_int_eq(res.verdict, GV_TAYLOR_PASS);
   ck_assert_msg(fabs(res.slope - 2.0) < 0.1, "slope %g", res.slope);
   ck_assert_uint_eq(res.nused, GV_TAYLOR_FIT_POINTS);
-  ck_assert_uint_eq(res.npoints, GV_TAYLOR_DEFAULT_POINTS);
+  ck_assert_uint_eq(res.npoints, GV_TAYLOR_POINTS);
   ck_assert_double_le(res.window_lo, res.window_hi);
 }
 END_TEST

@@ -576,7 +576,7 @@ START_TEST(taylor_slopes)
   ck_assert_double_eq_tol(c.slope_wrong, 1.0, 0.1);
   ck_assert_double_gt(fabs(c.gv_right - c.gv_wrong), 1e-4);
   ck_assert_double_eq(c.eps[0], 1.0);
-  ck_assert_double_eq(c.eps[GV_TAYLOR_POINTS - 1], ldexp(1.0, -30));
+  ck_assert_double_eq(c.eps[GV_PLOT_TAYLOR_POINTS - 1], ldexp(1.0, -30));
   /* for every seed tried, the shape holds */
   for (unsigned long seed = 1; seed <= 5; seed++) {
     ck_assert_int_eq(gv_plot_data_taylor(seed, &c), GSL_SUCCESS);

@@ -26,7 +26,7 @@
  * Each entry records which of the three terms was largest (gv_entry.decided).
  *
  * Default: Ridders' extrapolation with the error-bar tolerance
- * (GV_CHECK_RIDDERS, rtol 0, kerr 10, atol 0, atol_scale 1e-10). Ridders'
+ * (GV_METHOD_RIDDERS, rtol 0, kerr 10, atol 0, atol_scale 1e-10). Ridders'
  * values are accurate to ~1e-13 relative, and their error estimates are
  * honest: they cover the true error on 98-100% of entries, at a median of 5
  * to 15 times it (checks/bench/bench_accuracy.c), so kerr e tracks what the
@@ -60,7 +60,7 @@
  * covers either. The noise Ridders measures is pooled per row (it is f's,
  * not the variable's): no entry's error falls below 2.1 sigma_row / h.
  *
- * The previous mode (GV_CHECK_CENTRAL, set with gv_options_central): central
+ * The previous mode (GV_METHOD_CENTRAL, set with gv_options_central): central
  * differences with the step rule below and re-estimation (opts->refine) of
  * each entry whose error bar sways its verdict (kerr e above a tenth of the
  * tolerance, unless the entry agrees within that tenth) at steps 10 to 10^4
@@ -79,7 +79,7 @@
  * checked: the analytic grad f . v against the derivative of t -> f(x + t v),
  * and for a Jacobian J v against that of t -> F(x + t v), component by
  * component, and u^T J v for a random u. The cost is that of k variables
- * (4k + 1 evaluations of f with GV_CHECK_CENTRAL, at most 70k + 1 by
+ * (4k + 1 evaluations of f with GV_METHOD_CENTRAL, at most 70k + 1 by
  * default), whatever the size of x; a wrong entry shows in every direction, but the
  * tolerance then scales with the whole dot product, so small errors in small
  * entries can hide. The default is the full check.
@@ -116,6 +116,7 @@
 #include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_multimin.h>
 
+#include "gradverify_vocab.h"
 #include "gv_layer.h"
 
 #ifdef __cplusplus
@@ -123,18 +124,6 @@ extern "C" {
 #endif
 
 typedef enum { GV_PASS = 0, GV_FAIL = 1 } gv_verdict;
-
-/* The numeric method: Ridders' extrapolation checked against central
- * differences (the default), or central differences alone. */
-typedef enum { GV_CHECK_RIDDERS = 0, GV_CHECK_CENTRAL } gv_check_method;
-
-/* Which term of an entry's bound was the largest: the absolute floor
- * atol_eff, the relative term rtol max(|analytic|, |numeric|), or the error
- * bar kerr e. */
-typedef enum { GV_DECIDED_ATOL = 0, GV_DECIDED_RTOL, GV_DECIDED_ERROR_BAR } gv_decided;
-
-/* "atol", "rtol" or "error bar". */
-const char *gv_decided_name(gv_decided d);
 
 /* How the step h_j for entry x_j is chosen, with c = cbrt(DBL_EPSILON) ~ 6.06e-6,
  * the step that balances truncation against round-off for a central difference. */
@@ -152,7 +141,7 @@ struct gv_options {
   double kerr;            /* multiple of the error bar allowed; default 10 (2 for central) */
   double atol;            /* absolute floor, in the units of the derivative; default 0 */
   double atol_scale;      /* floor relative to the problem's scale S; default 1e-10 (1e-8) */
-  gv_check_method method; /* default GV_CHECK_RIDDERS */
+  gv_method method;       /* RIDDERS (default) or CENTRAL */
   gv_step_rule step_rule; /* central differences' step; default GV_STEP_SCALED */
   double step;            /* the step of GV_STEP_FIXED (> 0); default 1e-5 */
   int refine;             /* re-estimate doubtful entries at smaller steps; default 1 */
@@ -272,25 +261,10 @@ int gv_outcome_fprintf(FILE *stream, const gv_outcome *out);
  *   r(eps) = |f(x + eps v) - f(x) - eps df(x).v|
  * falls like eps^2 when df is right and like eps when it is wrong. The slope of
  * log r against log eps is fitted over the smallest steps where r stands
- * clear of rounding; the test passes at a slope of at least 1.8. */
-#define GV_TAYLOR_POINTS 24
-
-typedef enum {
-  GV_TAYLOR_VERDICT_PASS = 0, /* slope about 2 */
-  GV_TAYLOR_VERDICT_FAIL = 1, /* slope about 1: df is wrong along v */
-  GV_TAYLOR_VERDICT_EXACT = 2 /* r stays at rounding level (f linear along v): no verdict */
-} gv_taylor_verdict;
-
-typedef struct {
-  gv_taylor_verdict verdict;
-  double slope;   /* the fitted slope; NaN when EXACT */
-  size_t npoints; /* steps taken: eps_k = eps_0 2^-k */
-  double eps[GV_TAYLOR_POINTS];
-  double rem[GV_TAYLOR_POINTS];
-} gv_taylor_outcome;
-
-/* Runs the Taylor test of fdf->df at x (size fdf->n) with eps_0 = 1/16 of
- * max(1, |x|_inf) (opts: only seed is used; NULL for the default). fscale, if
+ * clear of rounding; the test passes at a slope of at least 1.8.
+ * Runs the Taylor test of fdf->df at x (size fdf->n) over GV_TAYLOR_POINTS
+ * steps from eps_0 = 1/16 of max(1, |x|_inf) into *out (gv_taylor_result,
+ * gradverify_vocab.h) (opts: only seed is used; NULL for the default). fscale, if
  * positive, is the largest magnitude f computes on its way (say the largest
  * logit of a softmax): it keeps rounding in cancelling sums from looking like
  * a first-order error; 0 when unknown. x is not modified. Returns
@@ -298,7 +272,7 @@ typedef struct {
  * df, GSL_EBADLEN for a size mismatch, GSL_EBADFUNC when f is not finite,
  * GSL_ENOMEM. */
 int gv_check_taylor(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
-                    const gv_options *opts, double fscale, gv_taylor_outcome *out);
+                    const gv_options *opts, double fscale, gv_taylor_result *out);
 
 /* Layers (gv_layer.h). gv_check_layer checks layer->backward for input k
  * (differentiable) at the inputs in[] (layer->n_inputs matrices, read only)

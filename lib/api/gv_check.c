@@ -41,7 +41,7 @@ void gv_options_init(gv_options *opts)
       .kerr = 10.0,
       .atol = 0.0,
       .atol_scale = 1e-10,
-      .method = GV_CHECK_RIDDERS,
+      .method = GV_METHOD_RIDDERS,
       .step_rule = GV_STEP_SCALED,
       .step = 1e-5,
       .refine = 1,
@@ -53,7 +53,7 @@ void gv_options_init(gv_options *opts)
 void gv_options_central(gv_options *opts)
 {
   gv_options_init(opts);
-  opts->method = GV_CHECK_CENTRAL;
+  opts->method = GV_METHOD_CENTRAL;
   opts->rtol = GV_TOL_DEFAULT_RTOL;
   opts->kerr = GV_TOL_DEFAULT_KERR;
   opts->atol_scale = 1e-8;
@@ -63,7 +63,7 @@ static int options_valid(const gv_options *o)
 {
   int ok = isfinite(o->rtol) && o->rtol >= 0.0 && isfinite(o->kerr) && o->kerr >= 0.0 &&
            isfinite(o->atol) && o->atol >= 0.0 && isfinite(o->atol_scale) && o->atol_scale >= 0.0 &&
-           (o->method == GV_CHECK_RIDDERS || o->method == GV_CHECK_CENTRAL);
+           (o->method == GV_METHOD_RIDDERS || o->method == GV_METHOD_CENTRAL);
   switch (o->step_rule) {
   case GV_STEP_SCALED:
   case GV_STEP_RELATIVE:
@@ -175,7 +175,7 @@ static double *column(problem *p, const gsl_matrix *V, size_t j, const gv_option
 
 /* What run needs besides the outcome: one stencil's outputs, per row
  * whether re-estimation of the current column is over, and Ridders'
- * workspace with its values and estimates per row (GV_CHECK_RIDDERS). */
+ * workspace with its values and estimates per row (GV_METHOD_RIDDERS). */
 typedef struct {
   gsl_vector *fv[4];
   unsigned char *settled;
@@ -216,7 +216,7 @@ static void refine_entry(gv_outcome *out, workspace *w, size_t i, size_t j, doub
                          double h, const gsl_vector *f0, const gv_options *o)
 {
   const size_t k = i * out->cols + j;
-  const int ridders = o->method == GV_CHECK_RIDDERS;
+  const int ridders = o->method == GV_METHOD_RIDDERS;
   gv_entry *e = &out->entry[k];
   gv_fd_sided d;
   gv_entry cand = *e;
@@ -250,7 +250,7 @@ static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, co
   const size_t m = out->rows, ncols = out->cols;
   double h0;
   column(p, V, j, o, &h0);
-  const int ridders = o->method == GV_CHECK_RIDDERS;
+  const int ridders = o->method == GV_METHOD_RIDDERS;
   for (size_t i = 0; i < m; i++) {
     const size_t k = i * ncols + j;
     w->settled[i] =
@@ -478,7 +478,7 @@ static int refine(gv_outcome *out, const gv_fd_vector *fn, problem *p, const gsl
                   const gsl_matrix *A, const gsl_matrix *S, const gsl_vector *f0, workspace *w,
                   const gv_options *o)
 {
-  const int ridders = o->method == GV_CHECK_RIDDERS;
+  const int ridders = o->method == GV_METHOD_RIDDERS;
   if (!o->refine && !ridders)
     return GSL_SUCCESS;
   for (size_t j = 0; j < out->cols; j++) {
@@ -507,7 +507,7 @@ static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matri
   workspace w = {0};
   int status = gv_outcome_reset(out, m, ncols);
   if (!status)
-    status = workspace_alloc(&w, m, ncols, o->method == GV_CHECK_RIDDERS);
+    status = workspace_alloc(&w, m, ncols, o->method == GV_METHOD_RIDDERS);
   if (!status)
     status = first_estimates(out, &fn, p, V, f0, &w, o);
   if (!status) {

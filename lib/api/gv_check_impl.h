@@ -15,7 +15,7 @@ struct gv_outcome {
   double *scale;      /* the scale S of each entry's floor */
   size_t nfail, nnonsmooth, nevals, worst;
   double max_rel, atol_eff, rtol, kerr;
-  gv_check_method method;
+  gv_method method;
 };
 
 /* Empties out and makes room for a rows-by-cols result. GSL_ENOMEM if it cannot

@@ -58,11 +58,6 @@ int gv_outcome_reset(gv_outcome *out, size_t rows, size_t cols)
   return GSL_SUCCESS;
 }
 
-const char *gv_decided_name(gv_decided d)
-{
-  return d == GV_DECIDED_ATOL ? "atol" : d == GV_DECIDED_RTOL ? "rtol" : "error bar";
-}
-
 /* The verdict of analytic against ref with error err, and the term that decided. */
 static void set_verdict(gv_entry *e, double analytic, double ref, double err, const gv_tol *tol)
 {
@@ -113,7 +108,7 @@ int gv_outcome_doubtful(const gv_entry *e, double floor, double scale, const gv_
     return 0;
   if (!e->smooth)
     return 1;
-  if (o->method == GV_CHECK_RIDDERS)
+  if (o->method == GV_METHOD_RIDDERS)
     return e->error_bar > 1e-3 * (fabs(e->numeric) + 1e-3 * scale);
   /* With tol the tolerance proper (without the error bar), an entry is
    * settled when its error bar is small against tol (the estimate is good
@@ -289,7 +284,7 @@ int gv_outcome_fprintf(FILE *stream, const gv_outcome *out)
                   "method: %s; tolerances: |analytic - numeric| <= atol (at most %.3g) + %.3g "
                   "max(|analytic|, |numeric|) + %.3g error bar; largest rel err on smooth "
                   "entries %.3g\n",
-                  out->method == GV_CHECK_RIDDERS ? "Ridders" : "central differences",
+                  out->method == GV_METHOD_RIDDERS ? "Ridders" : "central differences",
                   out->atol_eff, out->rtol, out->kerr, out->max_rel) < 0;
   return bad ? GSL_EFAILED : GSL_SUCCESS;
 }

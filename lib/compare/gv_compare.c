@@ -15,15 +15,15 @@ void gv_cmp_set_trial(gv_cmp *c, size_t t)
   c->trial = t;
 }
 
-const char *gv_term_name(gv_term t)
+const char *gv_decided_name(gv_decided t)
 {
-  return t == GV_TERM_ATOL ? "atol" : t == GV_TERM_RTOL ? "rtol" : "error bar";
+  return t == GV_DECIDED_ATOL ? "atol" : t == GV_DECIDED_RTOL ? "rtol" : "error bar";
 }
 
-static gv_term largest_term(double analytic, double numeric, double e, const gv_tol *tol)
+static gv_decided largest_term(double analytic, double numeric, double e, const gv_tol *tol)
 {
   double a = tol->atol, r = tol->rtol * fmax(fabs(analytic), fabs(numeric)), k = tol->kerr * e;
-  return k >= a && k >= r ? GV_TERM_ERRBAR : r >= a ? GV_TERM_RTOL : GV_TERM_ATOL;
+  return k >= a && k >= r ? GV_DECIDED_ERROR_BAR : r >= a ? GV_DECIDED_RTOL : GV_DECIDED_ATOL;
 }
 
 /* The histogram bin of v > 0 for decades from 10^min_exp. */

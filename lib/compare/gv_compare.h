@@ -23,6 +23,8 @@
 
 #include <gsl/gsl_matrix.h>
 
+#include "gradverify_vocab.h"
+
 typedef struct {
   double atol; /* absolute floor, for entries near zero */
   double rtol; /* relative to the entry itself */
@@ -46,12 +48,6 @@ typedef struct {
 #define GV_CMP_REL_MIN_EXP (-18)
 #define GV_CMP_RATIO_MIN_EXP (-15)
 
-/* Which term of the bound was largest: what decided an entry's verdict. */
-typedef enum { GV_TERM_ATOL = 0, GV_TERM_RTOL, GV_TERM_ERRBAR } gv_term;
-
-/* The name of a term: "atol", "rtol" or "error bar". */
-const char *gv_term_name(gv_term t);
-
 typedef struct {
   size_t count;     /* entries compared */
   size_t nfail;     /* entries that failed, non-finite ones included */
@@ -63,7 +59,7 @@ typedef struct {
   size_t worst_trial; /* set by the caller through gv_cmp_set_trial */
   size_t worst_row, worst_col;
   double worst_analytic, worst_numeric, worst_ratio;
-  gv_term worst_term;  /* the largest term of the worst entry's bound */
+  gv_decided worst_term; /* the largest term of the worst entry's bound */
   double worst_errbar; /* the worst entry's error bar e */
   size_t trial;        /* current trial label, copied into worst_trial */
   size_t unresolved;   /* finite entries not resolved to 1% (not in hist_rel) */

@@ -62,7 +62,8 @@ static const gv_control controls[] = {
      GV_MISTAKE_XTAX_SYMMETRIC},
 };
 
-static const char *const method_names[] = {"central", "ridders", "cstep"};
+static const char *const method_names[] = {
+    [GV_METHOD_RIDDERS] = "ridders", [GV_METHOD_CENTRAL] = "central", [GV_METHOD_CSTEP] = "cstep"};
 
 const char *gv_method_name(gv_method m)
 {

@@ -16,6 +16,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_rng.h>
 
+#include "gradverify_vocab.h"
 #include "gv_compare.h"
 
 /* Which analytic side a trial computes. */
@@ -31,13 +32,8 @@ typedef enum {
   GV_MISTAKE_W_NOMASK,       /* dL/dW = (V^T delta1) x^T */
 } gv_variant;
 
-/* How the numeric side is computed. */
-typedef enum {
-  GV_METHOD_CENTRAL = 0, /* central difference, gv_fd.h */
-  GV_METHOD_RIDDERS,     /* Ridders' extrapolation, gv_ridders.h */
-  GV_METHOD_CSTEP,       /* complex step where a complex implementation exists
-                            (gv_complex.h), Ridders elsewhere */
-} gv_method;
+/* How the numeric side is computed: gv_method (gradverify_vocab.h); the
+ * complex step falls back to Ridders where no complex implementation exists. */
 
 /* "central", "ridders" or "cstep". */
 const char *gv_method_name(gv_method m);

@@ -205,7 +205,7 @@ static double fit_slope(const double *eps, const double *r, double floor)
 {
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
   size_t n = 0;
-  for (size_t k = 0; k < GV_TAYLOR_POINTS; k++) {
+  for (size_t k = 0; k < GV_PLOT_TAYLOR_POINTS; k++) {
     if (eps[k] > 0.25 || !(r[k] > floor))
       continue;
     double lx = log(eps[k]), ly = log(r[k]);
@@ -268,7 +268,7 @@ int gv_plot_data_taylor(unsigned long seed, gv_taylor_curve *c)
   gsl_blas_dger(1.0, d2, p.x, dW);
   c->gv_wrong = dot(dW, d2, p.g->dV, p.g->db2, v);
 
-  for (size_t k = 0; k < GV_TAYLOR_POINTS; k++) {
+  for (size_t k = 0; k < GV_PLOT_TAYLOR_POINTS; k++) {
     double eps = ldexp(1.0, -(int)k);
     axpy(p.net, eps, v, moved);
     status = gv_net_forward(moved, p.x, p.y, work);

@@ -35,7 +35,7 @@ static int setup(const gsl_vector *x, const gsl_vector *v, const gv_taylor_optio
   }
   if (!(vmax > 0.0) || !isfinite(vmax))
     return GSL_EINVAL;
-  size_t npoints = opt && opt->npoints ? opt->npoints : GV_TAYLOR_DEFAULT_POINTS;
+  size_t npoints = opt && opt->npoints ? opt->npoints : GV_TAYLOR_POINTS;
   double eps0 = opt ? opt->eps0 : 0.0;
   if (npoints < 3 || npoints > GV_TAYLOR_MAX_POINTS || !isfinite(eps0) || eps0 < 0.0)
     return GSL_EINVAL;

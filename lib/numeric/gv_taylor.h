@@ -10,7 +10,7 @@
  * wrong one. The test needs no tolerance: it fits the slope.
  *
  * Steps: eps_k = eps0 2^-k, k = 0 .. npoints - 1; by default npoints =
- * GV_TAYLOR_DEFAULT_POINTS and eps0 = GV_TAYLOR_EPS0 max(1, max_i |x_i|) /
+ * GV_TAYLOR_POINTS and eps0 = GV_TAYLOR_EPS0 max(1, max_i |x_i|) /
  * max_i |v_i|, so the steps start at a small fraction of x's scale and
  * descend seven decades. The linear term uses the perturbation as stored,
  * d = (x + eps v) - x, so that the rounding of x + eps v is no error.
@@ -78,10 +78,9 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_vector.h>
 
+#include "gradverify_vocab.h"
 #include "gv_fd.h"
 
-#define GV_TAYLOR_MAX_POINTS 32
-#define GV_TAYLOR_DEFAULT_POINTS 24
 #define GV_TAYLOR_EPS0 0.0625
 #define GV_TAYLOR_FIT_POINTS 4
 #define GV_TAYLOR_WINDOW 32.0
@@ -92,30 +91,16 @@
 #define GV_TAYLOR_NOISE 1e3
 #define GV_TAYLOR_PASS_SLOPE 1.8
 
-enum { GV_TAYLOR_PASS = 0, GV_TAYLOR_FAIL = 1, GV_TAYLOR_EXACT = 2 };
-
 /* Zero fields select the defaults; a NULL options pointer selects them all. */
 typedef struct {
   double eps0;    /* the largest step, 0 for the default */
-  size_t npoints; /* number of steps, 0 for GV_TAYLOR_DEFAULT_POINTS */
+  size_t npoints; /* number of steps, 0 for GV_TAYLOR_POINTS */
   double fscale;  /* the largest magnitude f computes on its way (e.g. max_i
                      |a_i| for a log-sum-exp of a), when it exceeds |f|; 0
                      for none. Negative or non-finite: GSL_EINVAL */
 } gv_taylor_options;
 
-typedef struct {
-  int verdict;                        /* GV_TAYLOR_PASS, _FAIL or _EXACT */
-  double slope;                       /* the window's slope; NaN without one */
-  size_t npoints;                     /* steps taken */
-  size_t nused;                       /* points in the fit */
-  double eps[GV_TAYLOR_MAX_POINTS];   /* eps_k */
-  double rem[GV_TAYLOR_MAX_POINTS];   /* r(eps_k) */
-  double floor[GV_TAYLOR_MAX_POINTS]; /* the rounding floor floor_k */
-  double window_lo, window_hi;        /* smallest and largest eps in the fit; NaN without one */
-  double noise;                       /* the measured plateau, 0 when none */
-  double f0;                          /* f(x) (the vector form: ||F(x)||_2) */
-  double slope_gv;                    /* g.v (the vector form: ||D^T v||_2) */
-} gv_taylor_result;
+/* The result, gv_taylor_result, is in gradverify_vocab.h (gv_check_taylor returns it). */
 
 /* v = a random direction of unit 2-norm, uniform on the sphere (normalised
  * Gaussian draws from rng). GSL_EINVAL if v is empty. */

@@ -268,7 +268,7 @@ static void plot_taylor(page *pg)
   FILE *f = data_file(pg, pl, "taylor.dat");
   double ymin = INFINITY, ymax = 0;
   if (f) {
-    for (size_t k = 0; k < GV_TAYLOR_POINTS; k++) {
+    for (size_t k = 0; k < GV_PLOT_TAYLOR_POINTS; k++) {
       fprintf(f, "%.17g %.17g %.17g\n", c->eps[k], positive(c->right[k]), positive(c->wrong[k]));
       for (int j = 0; j < 2; j++) {
         double r = j ? c->wrong[k] : c->right[k];
@@ -300,7 +300,7 @@ static void plot_taylor(page *pg)
         "set xlabel 'ε'\nset ylabel '|L(θ + εv) − L(θ) − ε g^Tv|'\n"
         "set grid xtics ytics lc rgb '#dddddd'\nset key bottom right box\n",
         m);
-  fprintf(m, "set xrange [%g:%g]\nset yrange [%g:%g]\n", c->eps[GV_TAYLOR_POINTS - 1] / 1.5, 1.5,
+  fprintf(m, "set xrange [%g:%g]\nset yrange [%g:%g]\n", c->eps[GV_PLOT_TAYLOR_POINTS - 1] / 1.5, 1.5,
           ymin / 10, ymax * 10);
   fprintf(m, "a2 = %.17g\na1 = %.17g\n", a2, a1);
   fprintf(m,
@@ -432,7 +432,7 @@ static void worst_entry(FILE *f, const gv_cmp *c)
   fputs(", ", f);
   num(f, "%.3g", c->worst_ratio);
   fputs("× tolerance (largest term: ", f);
-  gv_xml_puts(f, gv_term_name(c->worst_term));
+  gv_xml_puts(f, gv_decided_name(c->worst_term));
   fputc(')', f);
 }
 
@@ -595,7 +595,7 @@ static void put_formula_table(FILE *f, const page *pg)
     else
       fputs("–", f);
     fputs("</td><td>", f);
-    gv_xml_puts(f, fr->cmp.has_worst ? gv_term_name(fr->cmp.worst_term) : "–");
+    gv_xml_puts(f, fr->cmp.has_worst ? gv_decided_name(fr->cmp.worst_term) : "–");
     fputs("</td><td class=\"n\">", f);
     num(f, "%.1e", fr->cmp.worst_errbar);
     fputs("</td><td>", f);

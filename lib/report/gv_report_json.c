@@ -46,7 +46,7 @@ static json_t *worst(const gv_cmp *c)
                    "row", (json_int_t)c->worst_row, "col", (json_int_t)c->worst_col, "analytic",
                    number(c->worst_analytic), "numeric", number(c->worst_numeric), "error_bar",
                    number(c->worst_errbar), "error_over_tolerance", number(c->worst_ratio),
-                   "decided_by", gv_term_name(c->worst_term));
+                   "decided_by", gv_decided_name(c->worst_term));
 }
 
 static json_t *taylor(const gv_taylor_stats *t)

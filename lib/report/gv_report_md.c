@@ -17,7 +17,7 @@ static void print_worst(FILE *f, const gv_cmp *c)
           "trial %zu, entry (%zu, %zu): analytic %.6g vs numeric %.6g, %.3g× tolerance "
           "(its largest term: %s)",
           c->worst_trial, c->worst_row, c->worst_col, c->worst_analytic, c->worst_numeric,
-          c->worst_ratio, gv_term_name(c->worst_term));
+          c->worst_ratio, gv_decided_name(c->worst_term));
 }
 
 static int write_md(FILE *f, void *ctx)
