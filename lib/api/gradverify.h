@@ -26,25 +26,15 @@
  * Each entry records which of the three terms was largest (gv_entry.decided).
  *
  * Default: Ridders' extrapolation with the error-bar tolerance
- * (GV_METHOD_RIDDERS, rtol 0, kerr 10, atol 0, atol_scale 1e-10). Ridders'
- * values are accurate to ~1e-13 relative, and their error estimates are
- * honest: they cover the true error on 98-100% of entries, at a median of 5
- * to 15 times it (checks/bench/bench_accuracy.c), so kerr e tracks what the
- * numeric side can resolve and nobody tunes rtol. Why kerr 10: over 10^6
- * entries the estimates' tail reaches 2 to 10 times below the true error
- * (kerr 2 failed 0.3% of right network gradients, 43 entries each), and
- * 10 e is still ~1e-11 of the gradient, far below what detection needs.
- * The floor 1e-10 S covers entries whose estimate is exact by luck.
- * Measured (checks/api/check_api.c, checks/bench/bench_api.c): no false failure on
- * smooth functions of value scales 1e-8 to 1e8 and input scales 1e-6 to
- * 1e6 (none in 300,000 trials of five families, the seed's network among
- * them, since Ridders finds kinks inside its stencil; 3 in the network's
- * 60,000 before that), and a single entry off by 1e-6 max|g| caught in
- * 99.98% of the 300,000 trials (worst family and scale 99.87%). A function whose computed
- * values are flat to the bit (a saturated softmax computed as a difference of logits) gives a
- * numeric 0 with no error, and a nonzero analytic gradient then fails. Cost: the central
- * differences below (8n + 1, more with re-estimation) plus Ridders, 24 to 30 and at most 50
- * evaluations per variable: 30n to 40n in practice, at most 70n + 1.
+ * (GV_METHOD_RIDDERS, rtol 0, kerr 10, atol 0, atol_scale 1e-10): Ridders'
+ * error estimates are honest, so kerr e tracks what the numeric side can
+ * resolve and nobody tunes rtol; the floor 1e-10 S covers entries whose
+ * estimate is exact by luck. What it achieves (no false failure over scales
+ * 1e-8..1e8 of values and 1e-6..1e6 of inputs; one entry off by 1e-6 max|g|
+ * caught in 99.98% of trials) and why kerr is 10: checks/bench/README.md,
+ * with the commands that measure it. A function whose computed values are
+ * flat to the bit (a saturated softmax computed as a difference of logits)
+ * gives a numeric 0 with no error, and a nonzero analytic gradient then fails.
  *
  * How Ridders is used. Central differences come first (4 evaluations per
  * variable at +-h, +-h/2, see gv_fd.h), for their one-sided estimates (kinks,
@@ -60,13 +50,17 @@
  * covers either. The noise Ridders measures is pooled per row (it is f's,
  * not the variable's): no entry's error falls below 2.1 sigma_row / h.
  *
- * The previous mode (GV_METHOD_CENTRAL, set with gv_options_central): central
+ * Central mode (GV_METHOD_CENTRAL, set with gv_options_central): central
  * differences with the step rule below and re-estimation (opts->refine) of
  * each entry whose error bar sways its verdict (kerr e above a tenth of the
  * tolerance, unless the entry agrees within that tenth) at steps 10 to 10^4
  * times smaller, the estimate with the smallest error bar deciding (smooth
- * ones first); rtol 1e-5, kerr 2, atol_scale 1e-8. Cost 4n + 1 evaluations,
- * at most 20n + 1; it fails a single entry off by a relative 3e-5 or more.
+ * ones first); rtol 1e-5, kerr 2, atol_scale 1e-8.
+ *
+ * Cost, in evaluations of f for n variables (df is called once): Ridders,
+ * 30n to 40n in practice, at most 70n + 1; central, 4n + 1, at most 20n + 1
+ * with re-estimation. Memory: O(n) doubles for a gradient, O(n p) for an
+ * n-by-p Jacobian (the outcome holds every entry).
  *
  * Kinks. Where f is not differentiable in x_j (ReLU or |x| at 0, max with a
  * tie), the left and right one-sided derivatives disagree beyond their error

@@ -1,5 +1,7 @@
 /* gv_check_impl.h: what gv_check.c (the checks) and gv_outcome.c (the results)
- * share. Not installed. */
+ * share. Not installed. An outcome owns its arrays (cap entries each, grown by
+ * gv_outcome_reset, freed by gv_outcome_free); the judging functions below
+ * fill one entry in O(1), allocate nothing and cannot fail. */
 #ifndef GV_CHECK_IMPL_H
 #define GV_CHECK_IMPL_H
 

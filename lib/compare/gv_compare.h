@@ -15,7 +15,11 @@
  * A gv_cmp accumulates over any number of comparisons (entries of one matrix,
  * or many random trials): counts, the largest absolute and relative errors,
  * and the worst entry, the one whose error is the largest multiple of its own
- * tolerance, so that a failing comparison names the entry that gave it away. */
+ * tolerance, so that a failing comparison names the entry that gave it away.
+ *
+ * Cost: O(1) per entry, no allocation; a gv_cmp is a plain value the caller
+ * owns (copy or merge freely). Errors: GSL_EBADLEN on shapes that differ,
+ * nothing else; nothing calls the GSL error handler. */
 #ifndef GV_COMPARE_H
 #define GV_COMPARE_H
 
@@ -76,7 +80,7 @@ void gv_cmp_set_trial(gv_cmp *c, size_t t);
 /* The bound an entry must meet: atol + rtol max(|analytic|, |numeric|) + kerr e. */
 double gv_cmp_bound(double analytic, double numeric, double e, const gv_tol *tol);
 
-/* Whether one entry passes with round-off e; *ratio (if not NULL) receives
+/* Whether one entry passes with error bar e; *ratio (if not NULL) receives
  * error / bound, infinite for a non-finite entry. */
 int gv_cmp_entry_passes(double analytic, double numeric, double e, const gv_tol *tol,
                         double *ratio);
@@ -85,8 +89,8 @@ int gv_cmp_entry_passes(double analytic, double numeric, double e, const gv_tol 
 int gv_cmp_entry(gv_cmp *c, size_t row, size_t col, double analytic, double numeric, double e,
                  const gv_tol *tol);
 
-/* Compares every entry of two matrices of the same shape, with the numeric side's round-off bounds
- * E of the same shape, or NULL for none (a vector is an n-by-1 matrix; see gv_cmp_vector).
+/* Compares every entry of two matrices of the same shape, with the numeric side's error bars
+ * (truncation plus round-off) E of the same shape, or NULL for none (a vector is an n-by-1 matrix; see gv_cmp_vector).
  * GSL_EBADLEN if the shapes differ. */
 int gv_cmp_matrix(gv_cmp *c, const gsl_matrix *analytic, const gsl_matrix *numeric,
                   const gsl_matrix *E, const gv_tol *tol);

@@ -11,7 +11,7 @@
 
 typedef struct {
   gsl_matrix *analytic, *numeric;
-  gsl_matrix *err; /* the numeric side's round-off bounds */
+  gsl_matrix *err; /* the numeric side's error bars (truncation plus round-off) */
 } gv_trial_pair;
 
 /* Allocates the three matrices; GSL_ENOMEM (with nothing held) on failure. */

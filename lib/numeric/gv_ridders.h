@@ -54,27 +54,24 @@
  * 1b. Noise. f is evaluated at 10 points x0 + j delta (x0 itself known), delta ~ 1e-4 h a
  *    power of two (exact abscissae); the mean square of their fourth
  *    differences, over 70, is the variance sigma^2 of one value's rounding,
- *    whatever f computes (a model of a few ulps of |f| + |x0 f'| fell 4 times
- *    short on the softmax at logits near 300 and on the network loss).
+ *    whatever f computes (a model of it fell short: checks/bench/README.md).
  *
  * Error estimate: the larger of twice the tableau's (the best entry's
  * difference to its neighbours, the smallest of many noisy differences and
  * so biased low) and three times the round-off of the best entry, sigma
  * carried through Neville's weights computed from the steps as stored
  * (where x0 is large, x0 +- h rounds and the ratio of two steps is not
- * exactly CON). Measured by checks/bench/bench_accuracy.c, estimate/true: median 5
- * to 15 on exp, sin, c exp(sin(x / s)) for c in 1e-8..1e8 and s in 1 or
- * 1e6, the network loss and the softmax Jacobian at logits near 300; the
- * estimate covers the true error on 98% (softmax) to 100% (the rest, sin
- * near 1e6 included) of entries. Where the first step is 1e5 times f's
- * length scale (inputs of scale 1e-6, first step 0.1), the probe can settle
- * on an aliased step and the estimate then covers only 98-99% of entries:
- * give a first step in f's scale (gv_ridders_vector_entry), as gv_check
- * does.
+ * exactly CON). It covers the true error on 98-100% of entries at a median
+ * of 5 to 15 times it (figures and command: checks/bench/README.md). Where the
+ * first step is far beyond f's length scale the probe can settle on an
+ * aliased step: give a first step in f's scale (gv_ridders_vector_entry), as
+ * gv_check does.
  *
  * Cost: 1 (f(x0)) + 4 per probe + 9 (noise) + 2 per tableau row, typically 24 to 30
- * evaluations per entry, never more than GV_RIDDERS_MAX_EVALS. Accuracy on
- * smooth functions: about 1e-13 relative.
+ * evaluations per entry, never more than GV_RIDDERS_MAX_EVALS; memory O(m)
+ * doubles for m outputs (the workspace; gv_ridders_derivative and
+ * gv_ridders_gradient use the stack). Accuracy on smooth functions: about
+ * 1e-13 relative.
  *
  * Layout: as gv_fd.h: gradients are shaped like their variable; the Jacobian
  * of F: R^n -> R^m is n-by-m, D(i, j) = dF_j/dx_i (denominator layout).

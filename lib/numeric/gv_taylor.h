@@ -64,6 +64,9 @@
  * bit for bit, also on error. Each test allocates one vector of the size of
  * x (the vector form also three of size m).
  *
+ * Cost: npoints + 1 evaluations of f (25 by default), O(n) memory (O(n + m)
+ * for the vector form) for the call; the result is a plain value.
+ *
  * Errors: GSL_EBADLEN on sizes that do not match, GSL_EINVAL on an empty x,
  * a zero or non-finite direction, npoints outside [3, GV_TAYLOR_MAX_POINTS],
  * eps0 or fscale negative or not finite, GSL_ENOMEM, GSL_EBADFUNC when f returns a
