@@ -302,14 +302,22 @@ static double shrunk_step(double h, double excess, int kinked, double kink_step)
   return next;
 }
 
+/* Whether the probe may grow the step: round-off limits D(h) (grow finite)
+ * and f is nearly linear over the step, where a longer step costs little
+ * truncation (T grows like h^3); never after a shrink or near a kink. */
+static int may_grow(const probe_state *ps, int kinked, double grow, int last)
+{
+  return !last && !kinked && grow != HUGE_VAL && !ps->shrunk && grow >= 2.0;
+}
+
 /* What the probe does after judging step *h (probe_judge's grow, excess,
  * kink_step): PROBE_ACCEPT (row 0 holds D(h)), PROBE_BACK (*h back to the
  * step before a growth that went too far) or PROBE_ON with the next *h. */
 static int probe_next(probe_state *ps, double *h, double grow, double excess, double kink_step,
                       int last)
 {
-  const int kinked = kink_step != HUGE_VAL;
-  if ((excess > 1.0 || kinked) && ps->grown) {
+  const int kinked = kink_step != HUGE_VAL, too_long = excess > 1.0 || kinked;
+  if (too_long && ps->grown) {
     *h /= ps->last_growth;
     return PROBE_BACK;
   }
@@ -318,14 +326,12 @@ static int probe_next(probe_state *ps, double *h, double grow, double excess, do
    * goes on from here and its error covers both slopes. */
   if (kinked && kink_step == 0.0 && excess <= 1.0 && ps->at_x0++)
     ps->kink_at_x0 = 1;
-  if ((excess > 1.0 || kinked) && !last && !ps->kink_at_x0) {
+  if (too_long && !last && !ps->kink_at_x0) {
     *h = shrunk_step(*h, excess, kinked, kink_step);
     ps->shrunk = 1;
     return PROBE_ON;
   }
-  /* Round-off limits D(h) and f is nearly linear over the step: a longer
-   * step costs little truncation (T grows like h^3). */
-  if (!last && !kinked && grow != HUGE_VAL && !ps->shrunk && grow >= 2.0) {
+  if (may_grow(ps, kinked, grow, last)) {
     ps->last_growth = grow > 100.0 ? 100.0 : grow;
     *h *= ps->last_growth;
     ps->grown = 1;

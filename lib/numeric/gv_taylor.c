@@ -22,6 +22,18 @@ int gv_taylor_direction(gsl_rng *rng, gsl_vector *v)
   return GSL_SUCCESS;
 }
 
+/* The options' steps and first step (0: the default), GSL_EINVAL if invalid. */
+static int options_steps(const gv_taylor_options *opt, size_t *npoints, double *eps0)
+{
+  *npoints = opt && opt->npoints ? opt->npoints : GV_TAYLOR_POINTS;
+  *eps0 = opt ? opt->eps0 : 0.0;
+  if (*npoints < 3 || *npoints > GV_TAYLOR_MAX_POINTS || !isfinite(*eps0) || *eps0 < 0.0)
+    return GSL_EINVAL;
+  if (opt && (!isfinite(opt->fscale) || opt->fscale < 0.0))
+    return GSL_EINVAL;
+  return GSL_SUCCESS;
+}
+
 /* Checks the options and fills res->eps; x0 and v have been size-checked. */
 static int setup(const gsl_vector *x, const gsl_vector *v, const gv_taylor_options *opt,
                  gv_taylor_result *res)
@@ -33,13 +45,9 @@ static int setup(const gsl_vector *x, const gsl_vector *v, const gv_taylor_optio
     xmax = fmax(xmax, fabs(gsl_vector_get(x, i)));
     vmax = fmax(vmax, fabs(gsl_vector_get(v, i)));
   }
-  if (!(vmax > 0.0) || !isfinite(vmax))
-    return GSL_EINVAL;
-  size_t npoints = opt && opt->npoints ? opt->npoints : GV_TAYLOR_POINTS;
-  double eps0 = opt ? opt->eps0 : 0.0;
-  if (npoints < 3 || npoints > GV_TAYLOR_MAX_POINTS || !isfinite(eps0) || eps0 < 0.0)
-    return GSL_EINVAL;
-  if (opt && (!isfinite(opt->fscale) || opt->fscale < 0.0))
+  size_t npoints;
+  double eps0;
+  if (!(vmax > 0.0) || !isfinite(vmax) || options_steps(opt, &npoints, &eps0))
     return GSL_EINVAL;
   if (eps0 == 0.0)
     eps0 = GV_TAYLOR_EPS0 * fmax(1.0, xmax) / vmax;
@@ -96,28 +104,27 @@ static double local_slope(const gv_taylor_result *res, size_t k)
   return log2(res->rem[k] / res->rem[k + 1]);
 }
 
-/* The window, its slope and the verdict; res->floor holds the rounding
- * floors. */
-static void fit(gv_taylor_result *res)
+/* The window [*a, *b] (see gv_taylor.h): *b the smallest step of the
+ * smallest-step pair of usable points, *a up to GV_TAYLOR_FIT_POINTS - 1
+ * usable steps above it. 0 when there is no such pair. */
+static int find_window(const gv_taylor_result *res, size_t *a, size_t *b)
 {
-  const size_t n = res->npoints;
-  res->noise = plateau(res);
-  res->nused = 0;
-  res->slope = res->window_lo = res->window_hi = NAN;
-  /* b: the smallest step of the smallest-step pair of usable points. */
-  size_t b = n - 1;
-  while (b > 0 && !(usable(res, b) && usable(res, b - 1)))
-    b--;
-  if (b == 0) {
-    res->verdict = GV_TAYLOR_EXACT; /* the remainder is rounding at (nearly) every step */
-    return;
-  }
-  size_t a = b - 1;
-  while (a > 0 && b - a + 1 < GV_TAYLOR_FIT_POINTS && usable(res, a - 1))
-    a--;
-  res->nused = b - a + 1;
-  res->window_lo = res->eps[b];
-  res->window_hi = res->eps[a];
+  size_t hi = res->npoints - 1;
+  while (hi > 0 && !(usable(res, hi) && usable(res, hi - 1)))
+    hi--;
+  if (hi == 0)
+    return 0;
+  size_t lo = hi - 1;
+  while (lo > 0 && hi - lo + 1 < GV_TAYLOR_FIT_POINTS && usable(res, lo - 1))
+    lo--;
+  *a = lo;
+  *b = hi;
+  return 1;
+}
+
+/* The least-squares slope of log r against log eps over steps a..b. */
+static double window_slope(const gv_taylor_result *res, size_t a, size_t b)
+{
   double sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0;
   for (size_t k = a; k <= b; k++) {
     double lx = log(res->eps[k]), ly = log(res->rem[k]);
@@ -126,42 +133,58 @@ static void fit(gv_taylor_result *res)
     sxx += lx * lx;
     sxy += lx * ly;
   }
-  const double dn = (double)res->nused;
-  res->slope = (dn * sxy - sx * sy) / (dn * sxx - sx * sx);
+  const double dn = (double)(b - a + 1);
+  return (dn * sxy - sx * sy) / (dn * sxx - sx * sx);
+}
 
+/* The verdict of the window a..b whose slope is res->slope. */
+static gv_taylor_verdict window_verdict(const gv_taylor_result *res, size_t a, size_t b)
+{
+  const size_t n = res->npoints;
   /* Below the window the remainder collapses, faster than any smooth term
    * falls (a first-order term halves, a second-order one quarters): the
    * window lies beyond a kink or a saturation along v, and at the smaller
    * steps f is linear to rounding with g its slope. */
-  if (b + 1 < n && GV_TAYLOR_JUMP * res->rem[b + 1] < res->rem[b]) {
-    res->verdict = GV_TAYLOR_EXACT;
-    return;
-  }
-  if (res->slope >= GV_TAYLOR_PASS_SLOPE) {
-    res->verdict = GV_TAYLOR_PASS;
-    return;
-  }
+  if (b + 1 < n && GV_TAYLOR_JUMP * res->rem[b + 1] < res->rem[b])
+    return GV_TAYLOR_EXACT;
+  if (res->slope >= GV_TAYLOR_PASS_SLOPE)
+    return GV_TAYLOR_PASS;
   /* A remainder that stays within GV_TAYLOR_NOISE times the rounding floor
    * at every step is rounding, of f and of g (a first-order remainder that
    * small is the rounding of g.v). */
   int above = 0;
   for (size_t k = 0; k < n; k++)
     above |= res->rem[k] > GV_TAYLOR_NOISE * res->floor[k];
-  if (!above) {
-    res->verdict = GV_TAYLOR_EXACT;
-    return;
-  }
+  if (!above)
+    return GV_TAYLOR_EXACT;
   /* A first-order term shows at the small end of the window: the local
    * slope there is near 1, or falls toward 1 as the steps shrink. Otherwise
    * the window is pre-asymptotic (f curves so little along v that its
    * second-order term sinks into rounding before the higher ones fade) and
    * the local slope holds or rises toward 2: no evidence either way. */
   const double s_small = local_slope(res, b - 1), s_large = local_slope(res, a);
-  if (s_small > GV_TAYLOR_FIRST_ORDER && s_small >= s_large - GV_TAYLOR_RISE) {
-    res->verdict = GV_TAYLOR_EXACT;
+  if (s_small > GV_TAYLOR_FIRST_ORDER && s_small >= s_large - GV_TAYLOR_RISE)
+    return GV_TAYLOR_EXACT;
+  return GV_TAYLOR_FAIL;
+}
+
+/* The window, its slope and the verdict; res->floor holds the rounding
+ * floors. */
+static void fit(gv_taylor_result *res)
+{
+  size_t a, b;
+  res->noise = plateau(res);
+  res->nused = 0;
+  res->slope = res->window_lo = res->window_hi = NAN;
+  if (!find_window(res, &a, &b)) {
+    res->verdict = GV_TAYLOR_EXACT; /* the remainder is rounding at (nearly) every step */
     return;
   }
-  res->verdict = GV_TAYLOR_FAIL;
+  res->nused = b - a + 1;
+  res->window_lo = res->eps[b];
+  res->window_hi = res->eps[a];
+  res->slope = window_slope(res, a, b);
+  res->verdict = window_verdict(res, a, b);
 }
 
 int gv_taylor_test(const gv_fd_scalar *fn, gsl_vector *x, const gsl_vector *g, const gsl_vector *v,
