@@ -12,6 +12,8 @@
 #include "gv_report.h"
 #include "gv_report_html.h"
 #include "gv_report_junit.h"
+#include "gv_layers.h"
+#include "gv_suite.h"
 
 typedef struct {
   int code;
@@ -147,12 +149,17 @@ START_TEST(informational)
   free_result(&r);
   r = run_cli(list);
   ck_assert_int_eq(r.code, 0);
-  size_t n;
-  const gv_formula *f = gv_formula_list(&n);
-  ck_assert_uint_eq(count_lines(r.out), n);
-  for (size_t i = 0; i < n; i++)
-    ck_assert_ptr_nonnull(strstr(r.out, f[i].id));
+  /* A line per group (the seed's formulas, each layer), then one per formula. */
+  gv_suite *s = gv_suite_alloc_default();
+  size_t groups = 1, nl;
+  gv_layers_list(&nl);
+  groups += nl;
+  ck_assert_uint_eq(count_lines(r.out), s->n_formulas + groups);
+  for (size_t i = 0; i < s->n_formulas; i++)
+    ck_assert_ptr_nonnull(strstr(r.out, s->formulas[i].id));
+  ck_assert_ptr_nonnull(strstr(r.out, "\naffine: "));
   ck_assert_str_eq(r.err, "");
+  gv_suite_free(s);
   free_result(&r);
 }
 END_TEST
@@ -180,9 +187,9 @@ START_TEST(writes_reports)
   ck_assert_int_eq(json_integer_value(json_object_get(root, "seed")), 7);
   ck_assert_str_eq(json_string_value(json_object_get(root, "verdict")), "pass");
   json_t *fs = json_object_get(root, "formulas"), *cs = json_object_get(root, "controls");
-  size_t n, nc;
-  const gv_formula *f = gv_formula_list(&n);
-  gv_control_list(&nc);
+  gv_suite *s = gv_suite_alloc_default();
+  size_t n = s->n_formulas, nc = s->n_controls;
+  const gv_formula *f = s->formulas;
   ck_assert_uint_eq(json_array_size(fs), n);
   ck_assert_uint_eq(json_array_size(cs), nc);
   for (size_t i = 0; i < n; i++) {
@@ -200,6 +207,7 @@ START_TEST(writes_reports)
     ck_assert(json_is_string(json_object_get(ci, "description")));
   }
   json_decref(root);
+  gv_suite_free(s);
   char md[128];
   snprintf(md, sizeof md, "%s/%s", tmpdir, GV_REPORT_MD);
   struct stat st;
@@ -272,9 +280,17 @@ START_TEST(explain)
   free_result(&r);
   r = run_cli(list);
   ck_assert_int_eq(r.code, GV_EXIT_PASS);
-  size_t n;
-  gv_formula_list(&n);
-  ck_assert_uint_eq(count_lines(r.out), n);
+  gv_suite *s = gv_suite_alloc_default();
+  ck_assert_ptr_nonnull(strstr(r.out, "  affine.dW "));
+  ck_assert_uint_gt(count_lines(r.out), s->n_formulas);
+  gv_suite_free(s);
+  free_result(&r);
+  /* A layer's id: its example, entry by entry, and the verdict. */
+  const char *layer[] = {"explain", "affine.dW", "--seed", "3", NULL};
+  r = run_cli(layer);
+  ck_assert_int_eq(r.code, GV_EXIT_PASS);
+  ck_assert_ptr_nonnull(strstr(r.out, "affine.dW: dW = Xᵀ dout"));
+  ck_assert_ptr_nonnull(strstr(r.out, "\nPASS: "));
   free_result(&r);
 }
 END_TEST

@@ -12,7 +12,9 @@
 
 #include "check_main.h"
 #include "gradverify.h"
+#include "gv_driver.h"
 #include "gv_layers.h"
+#include "gv_suite.h"
 
 #define SEED 20261128UL
 #define DRAWS 8
@@ -254,6 +256,72 @@ START_TEST(test_given_G)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* The driver: each layer alone, under each method (loop index: layer  */
+/* times 3 plus method), every formula passes, every control caught.  */
+
+#define DRIVER_TRIALS 40
+
+START_TEST(test_driver_layer)
+{
+  size_t n;
+  const gv_layers_entry *e = gv_layers_list(&n)[_i / 3];
+  const char *only[] = {e->layer.name};
+  gv_driver_options o;
+  gv_driver_options_init(&o);
+  o.method = (gv_method)(_i % 3);
+  gv_driver_default_tol(o.method, &o.tol);
+  o.trials = DRIVER_TRIALS;
+  o.only = only;
+  o.n_only = 1;
+  gv_run run;
+  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_SUCCESS);
+  size_t diff = 0;
+  for (size_t k = 0; k < e->layer.n_inputs; k++)
+    diff += e->layer.inputs[k].differentiable != 0;
+  ck_assert_uint_eq(run.n_formulas, diff);
+  ck_assert_uint_eq(run.n_controls, e->n_mistakes);
+  for (size_t i = 0; i < run.n_formulas; i++) {
+    const gv_formula_result *fr = &run.formulas[i];
+    ck_assert_str_eq(fr->formula->group, e->layer.name);
+    ck_assert_msg(fr->pass, "%s fails under %s: trial %zu entry (%zu, %zu) analytic %g numeric %g",
+                  fr->formula->id, gv_method_name(o.method), fr->cmp.worst_trial,
+                  fr->cmp.worst_row, fr->cmp.worst_col, fr->cmp.worst_analytic,
+                  fr->cmp.worst_numeric);
+  }
+  for (size_t i = 0; i < run.n_controls; i++)
+    ck_assert_msg(run.controls[i].caught, "%s missed under %s", run.controls[i].control->id,
+                  gv_method_name(o.method));
+  gv_run_free(&run);
+}
+END_TEST
+
+/* --only takes a layer's name (all its formulas) or one id; the same id
+ * gives the same numbers alone or with its layer; unknown names fail. */
+START_TEST(test_driver_only)
+{
+  const char *by_name[] = {"affine"}, *by_id[] = {"affine.dW"}, *unknown[] = {"affine.dQ"};
+  gv_driver_options o;
+  gv_driver_options_init(&o);
+  o.trials = 5;
+  o.only = by_name;
+  o.n_only = 1;
+  gv_run a, b;
+  ck_assert_int_eq(gv_driver_run(&o, &a), GSL_SUCCESS);
+  ck_assert_uint_eq(a.n_formulas, 3);
+  o.only = by_id;
+  ck_assert_int_eq(gv_driver_run(&o, &b), GSL_SUCCESS);
+  ck_assert_uint_eq(b.n_formulas, 1);
+  ck_assert_uint_eq(b.n_controls, 0);
+  ck_assert_str_eq(a.formulas[1].formula->id, "affine.dW");
+  ck_assert_double_eq(a.formulas[1].cmp.max_abs, b.formulas[0].cmp.max_abs);
+  gv_run_free(&a);
+  gv_run_free(&b);
+  o.only = unknown;
+  ck_assert_int_eq(gv_driver_run(&o, &a), GSL_EINVAL);
+}
+END_TEST
+
 Suite *gv_test_suite(void)
 {
   Suite *s = suite_create("layers");
@@ -268,6 +336,11 @@ Suite *gv_test_suite(void)
   tc = tcase_create("Contract");
   tcase_add_test(tc, test_errors);
   tcase_add_test(tc, test_given_G);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("Driver");
+  tcase_set_timeout(tc, 600);
+  tcase_add_loop_test(tc, test_driver_layer, 0, 3 * (int)n);
+  tcase_add_test(tc, test_driver_only);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -424,8 +424,8 @@ END_TEST
 START_TEST(page_escapes_text)
 {
   /* a hand-made run whose strings need escaping */
-  static const gv_formula f = {"odd_id", "a < b && c > \"d\" 'e'", "x < y & z", "<none>", NULL};
-  static const gv_control c = {"odd_control", "<i>planted</i> & co", "odd_id", GV_RIGHT};
+  static const gv_formula f = {"odd_id", "a < b && c > \"d\" 'e'", "x < y & z", "<none>", .trial = NULL};
+  static const gv_control c = {"odd_control", "<i>planted</i> & co", "odd_id", .variant = GV_RIGHT};
   gv_tol tol = {1e-9, 1e-5, 2.0};
   gv_formula_result fr = {.formula = &f, .trials = 2, .min_entries = 3, .max_entries = 3};
   gv_control_result cr = {.control = &c, .trials = 2, .caught_trials = 2, .caught = 1};

@@ -22,15 +22,15 @@ static const char usage_text[] =
     "Usage: gradverify [OPTION]...\n"
     "       gradverify explain ID [--seed N] | explain --list\n"
     "Checks every gradient of the seed solution (a two-layer ReLU network with softmax\n"
-    "and cross-entropy, and the matrix-calculus identities) against finite differences\n"
-    "over seeded random trials, runs the planted-mistake controls, and writes the\n"
-    "gradient report.\n"
+    "and cross-entropy, and the matrix-calculus identities) and of the layer catalogue\n"
+    "(affine.dW, ...) against finite differences over seeded random trials, runs the\n"
+    "planted-mistake controls, and writes the gradient report.\n"
     "\n"
     "  -s, --seed N        seed of every random draw (default %lu)\n"
     "  -t, --trials N      random trials per formula and per control (default %d)\n"
     "  -o, --out DIR       directory for gradient-report.{md,json,html} and junit.xml\n"
     "                      (default reports)\n"
-    "      --only IDS      check only these formula ids, comma-separated\n"
+    "      --only IDS      check only these formula ids or layer names, comma-separated\n"
     "      --atol X, --rtol X, --kerr X\n"
     "                      the tolerance: an entry passes iff |analytic - numeric| <=\n"
     "                      atol + rtol*max(|analytic|,|numeric|) + kerr*e (defaults %g, %g,\n"
@@ -39,7 +39,7 @@ static const char usage_text[] =
     "                      ridders (extrapolation, ~15-25) or cstep (complex step, 1,\n"
     "                      where a complex implementation exists; ridders elsewhere)\n"
     "  -q, --quiet         print only the verdict line\n"
-    "  -l, --list          list the formula ids and exit\n"
+    "  -l, --list          list the formula ids, grouped by layer, and exit\n"
     "  -h, --help          show this help and exit\n"
     "  -V, --version       show the version and exit\n"
     "\n"
@@ -53,6 +53,7 @@ typedef struct {
   char *only_buf;    /* owned copy of the --only argument, split in place */
   const char **only; /* owned array of pointers into only_buf */
   int quiet;
+  const gv_suite *suite; /* what the run checks */
 } cli_options;
 
 /* An unsigned decimal: digits only (strtoul would take "-3" and " 7"). */
@@ -97,8 +98,10 @@ static int parse_only(cli_options *o, const char *arg, FILE *err)
   size_t k = 0;
   for (char *save = NULL, *id = strtok_r(o->only_buf, ",", &save); id;
        id = strtok_r(NULL, ",", &save)) {
-    if (!gv_formula_find(id)) {
-      fprintf(err, "gradverify: --only: unknown formula id '%s' (gradverify --list shows them)\n",
+    if (!gv_suite_knows(o->suite, id)) {
+      fprintf(err,
+              "gradverify: --only: unknown formula id or layer '%s' (gradverify --list shows "
+              "them)\n",
               id);
       return -1;
     }
@@ -111,14 +114,6 @@ static int parse_only(cli_options *o, const char *arg, FILE *err)
   o->driver.only = o->only;
   o->driver.n_only = k;
   return 0;
-}
-
-static void list_formulas(FILE *out)
-{
-  size_t n;
-  const gv_formula *f = gv_formula_list(&n);
-  for (size_t i = 0; i < n; i++)
-    fprintf(out, "%-24s %s\n", f[i].id, f[i].formula);
 }
 
 /* Returns -1 to exit with GV_EXIT_USAGE, 1 to exit 0 (help, version, list), 0 to run. */
@@ -197,7 +192,7 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
       }
       break;
     case 'l':
-      list_formulas(out);
+      gv_suite_fprint(out, o->suite);
       return 1;
     case 'h':
       fprintf(out, usage_text, GV_DRIVER_DEFAULT_SEED, GV_DRIVER_DEFAULT_TRIALS,
@@ -319,14 +314,30 @@ static int write_reports(const gv_run *run, const char *dir, FILE *err)
   return 0;
 }
 
+/* The worked example of id: the seed's formulas' own, or a layer's. */
+static int explain_one(const gv_suite *suite, const char *id, unsigned long seed, FILE *out,
+                       FILE *err)
+{
+  const gv_formula *f = gv_suite_find(suite, id);
+  if (!f) {
+    fprintf(err, "gradverify: explain: unknown formula id '%s' (gradverify explain --list)\n", id);
+    return GV_EXIT_USAGE;
+  }
+  if (f->layer ? gv_explain_layer(out, f, seed) : gv_explain_print(out, id, seed)) {
+    fprintf(err, "gradverify: explain: the example for '%s' could not be computed\n", id);
+    return GV_EXIT_USAGE;
+  }
+  return GV_EXIT_PASS;
+}
+
 /* gradverify explain ID [--seed N] | explain --list */
-static int explain_main(int argc, char **argv, FILE *out, FILE *err)
+static int explain_main(const gv_suite *suite, int argc, char **argv, FILE *out, FILE *err)
 {
   unsigned long seed = GV_DRIVER_DEFAULT_SEED;
   const char *id = NULL;
   for (int i = 2; i < argc; i++) {
     if (strcmp(argv[i], "--list") == 0) {
-      gv_explain_list(out);
+      gv_suite_fprint(out, suite);
       return GV_EXIT_PASS;
     } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
       if (parse_count(argv[++i], (unsigned long)-1, &seed)) {
@@ -345,24 +356,25 @@ static int explain_main(int argc, char **argv, FILE *out, FILE *err)
     fprintf(err, "gradverify: explain: which formula? (gradverify explain --list shows them)\n");
     return GV_EXIT_USAGE;
   }
-  if (!gv_formula_find(id)) {
-    fprintf(err, "gradverify: explain: unknown formula id '%s' (gradverify explain --list)\n", id);
-    return GV_EXIT_USAGE;
-  }
-  if (gv_explain_print(out, id, seed)) {
-    fprintf(err, "gradverify: explain: the example for '%s' could not be computed\n", id);
-    return GV_EXIT_USAGE;
-  }
-  return GV_EXIT_PASS;
+  return explain_one(suite, id, seed, out, err);
 }
 
 int gv_cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
-  if (argc > 1 && strcmp(argv[1], "explain") == 0)
-    return explain_main(argc, argv, out, err);
+  gv_suite *suite = gv_suite_alloc_default();
+  if (!suite) {
+    fprintf(err, "gradverify: out of memory\n");
+    return GV_EXIT_USAGE;
+  }
+  if (argc > 1 && strcmp(argv[1], "explain") == 0) {
+    int code = explain_main(suite, argc, argv, out, err);
+    gv_suite_free(suite);
+    return code;
+  }
 
-  cli_options o = {.out_dir = "reports"};
+  cli_options o = {.out_dir = "reports", .suite = suite};
   gv_driver_options_init(&o.driver);
+  o.driver.suite = suite;
   gv_run run = {0};
   int code = GV_EXIT_USAGE;
 
@@ -384,5 +396,6 @@ out:
   gv_run_free(&run);
   free(o.only);
   free(o.only_buf);
+  gv_suite_free(suite);
   return code;
 }

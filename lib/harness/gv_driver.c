@@ -10,6 +10,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "gv_taylor.h"
+#include "gv_trial.h"
 
 void gv_driver_default_tol(gv_method m, gv_tol *tol)
 {
@@ -46,14 +47,23 @@ unsigned long gv_driver_formula_seed(unsigned long seed, const char *id)
   return s ? s : 1;
 }
 
-static int selected(const gv_driver_options *o, const char *id)
+static int selected(const gv_driver_options *o, const gv_formula *f)
 {
   if (!o->only)
     return 1;
   for (size_t i = 0; i < o->n_only; i++)
-    if (strcmp(o->only[i], id) == 0)
+    if (gv_suite_selects(f, o->only[i]))
       return 1;
   return 0;
+}
+
+/* One trial of f, right (v GV_RIGHT, backward NULL) or a control. */
+static int trial(gsl_rng *r, const gv_formula *f, gv_variant v, gv_layer_backward_fn backward,
+                 const gv_tol *tol, gv_cmp *cmp, gv_trial_info *info)
+{
+  if (f->layer)
+    return gv_trial_layer(r, f, backward ? backward : f->layer->backward, tol, cmp, info);
+  return f->trial(r, v, tol, cmp, info);
 }
 
 const char *gv_taylor_stats_str(const gv_taylor_stats *t, char *buf, size_t size)
@@ -95,8 +105,8 @@ static void taylor_add(gv_taylor_stats *s, const gv_trial_info *info)
 }
 
 /* Runs `trials` trials of f with variant v; fills cmp and t. */
-static int run_trials(const gv_driver_options *o, const gv_formula *f, gv_variant v, gsl_rng *r,
-                      gsl_rng *rt, gv_cmp *cmp, totals *t)
+static int run_trials(const gv_driver_options *o, const gv_formula *f, const gv_control *c,
+                      gsl_rng *r, gsl_rng *rt, gv_cmp *cmp, totals *t)
 {
   unsigned long s = gv_driver_formula_seed(o->seed, f->id);
   gsl_rng_set(r, s);
@@ -113,7 +123,8 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, gv_varian
                           .want_heat = t->heat == NULL,
                           .method = o->method,
                           .taylor = o->taylor ? rt : NULL};
-    int status = f->trial(r, v, &o->tol, &one, &info);
+    int status = trial(r, f, c ? c->variant : GV_RIGHT, c ? c->backward : NULL, &o->tol, &one,
+                       &info);
     if (info.heat) {
       t->heat = info.heat;
       t->heat_trial = k;
@@ -144,15 +155,20 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
                   .taylor = o->taylor};
   if (o->trials == 0 || !(o->tol.atol >= 0.0) || !(o->tol.rtol >= 0.0) || !(o->tol.kerr >= 0.0))
     return GSL_EINVAL;
+  const gv_suite *suite = o->suite;
+  if (!suite && !(suite = run->owned_suite = gv_suite_alloc_default()))
+    return GSL_ENOMEM;
   for (size_t i = 0; o->only && i < o->n_only; i++)
-    if (!gv_formula_find(o->only[i]))
+    if (!gv_suite_knows(suite, o->only[i])) {
+      gv_run_free(run);
       return GSL_EINVAL;
+    }
 
-  size_t nf, nc;
-  const gv_formula *formulas = gv_formula_list(&nf);
-  const gv_control *controls = gv_control_list(&nc);
-  run->formulas = calloc(nf, sizeof *run->formulas);
-  run->controls = calloc(nc, sizeof *run->controls);
+  size_t nf = suite->n_formulas, nc = suite->n_controls;
+  const gv_formula *formulas = suite->formulas;
+  const gv_control *controls = suite->controls;
+  run->formulas = calloc(nf ? nf : 1, sizeof *run->formulas);
+  run->controls = calloc(nc ? nc : 1, sizeof *run->controls);
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937), *rt = gsl_rng_alloc(gsl_rng_mt19937);
   int status = GSL_ENOMEM;
   if (!run->formulas || !run->controls || !r || !rt)
@@ -160,13 +176,13 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
 
   run->pass = 1;
   for (size_t i = 0; i < nf; i++) {
-    if (!selected(o, formulas[i].id))
+    if (!selected(o, &formulas[i]))
       continue;
     gv_formula_result *fr = &run->formulas[run->n_formulas++];
     fr->formula = &formulas[i];
     fr->trials = o->trials;
     totals t;
-    status = run_trials(o, fr->formula, GV_RIGHT, r, rt, &fr->cmp, &t);
+    status = run_trials(o, fr->formula, NULL, r, rt, &fr->cmp, &t);
     fr->heat = t.heat;
     fr->heat_trial = t.heat_trial;
     if (status)
@@ -182,14 +198,14 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
     run->pass &= fr->pass;
   }
   for (size_t i = 0; i < nc; i++) {
-    if (!selected(o, controls[i].formula_id))
+    const gv_formula *f = gv_suite_find(suite, controls[i].formula_id);
+    if (!f || !selected(o, f))
       continue;
     gv_control_result *cr = &run->controls[run->n_controls++];
     totals t;
     cr->control = &controls[i];
     cr->trials = o->trials;
-    status = run_trials(o, gv_formula_find(controls[i].formula_id), controls[i].variant, r, rt,
-                        &cr->cmp, &t);
+    status = run_trials(o, f, &controls[i], r, rt, &cr->cmp, &t);
     cr->heat = t.heat;
     cr->heat_trial = t.heat_trial;
     if (status)
@@ -217,6 +233,8 @@ void gv_run_free(gv_run *run)
     gsl_matrix_free(run->controls[i].heat);
   free(run->formulas);
   free(run->controls);
+  gv_suite_free(run->owned_suite);
+  run->owned_suite = NULL;
   run->formulas = NULL;
   run->controls = NULL;
   run->n_formulas = run->n_controls = 0;

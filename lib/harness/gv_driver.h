@@ -15,6 +15,7 @@
 
 #include "gv_compare.h"
 #include "gv_formula.h"
+#include "gv_suite.h"
 
 #define GV_DRIVER_DEFAULT_SEED 20240515UL
 #define GV_DRIVER_DEFAULT_TRIALS 200
@@ -23,7 +24,9 @@ typedef struct {
   unsigned long seed;
   size_t trials; /* per formula and per control; at least 1 */
   gv_tol tol;
-  const char **only; /* ids to run; NULL runs all */
+  const gv_suite *suite; /* what to run; NULL: the seed's formulas and the
+                           catalogue (gv_suite_alloc_default) */
+  const char **only; /* ids or layer names to run; NULL runs all */
   size_t n_only;
   gv_method method; /* how the numeric side is computed (default central) */
   int taylor;       /* run the Taylor test in every trial (default 1) */
@@ -73,6 +76,7 @@ typedef struct {
   gv_formula_result *formulas;
   gv_control_result *controls;
   int pass; /* every formula passed and every control was caught */
+  gv_suite *owned_suite; /* the default suite when options named none */
 } gv_run;
 
 /* The Taylor test in brief, into buf: "slope 1.98-2.01", then ", N exact" and

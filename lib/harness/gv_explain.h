@@ -10,6 +10,8 @@
 
 #include <stdio.h>
 
+#include "gv_formula.h"
+
 /* Prints one line per formula: its id, then its formula. Returns
  * GSL_SUCCESS, or GSL_EFAILED if writing to out failed. */
 int gv_explain_list(FILE *out);
@@ -21,5 +23,12 @@ int gv_explain_list(FILE *out);
  * GSL_EFAILED if writing to out failed; or the status of a computation that
  * could not be completed (as the driver's trials). */
 int gv_explain_print(FILE *out, const char *id, unsigned long seed);
+
+/* The worked example of a layer's gradient f (f->layer set, gv_suite.h): one
+ * draw of the layer's sampler from seed, backward's gradient beside the
+ * central difference of L = <G, forward>, each entry (the 24 worst when there
+ * are more) with its error bar, bound and verdict. GSL_EINVAL when f is not a
+ * layer's; otherwise as gv_explain_print. */
+int gv_explain_layer(FILE *out, const gv_formula *f, unsigned long seed);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "gradverify_vocab.h"
 #include "gv_compare.h"
+#include "gv_layer.h"
 
 /* Which analytic side a trial computes. */
 typedef enum {
@@ -81,14 +82,20 @@ typedef struct {
   const char *formula; /* as the seed writes it */
   const char *reason;  /* one line: why it holds */
   const char *draw;    /* the random inputs, in words */
-  gv_trial_fn trial;
+  gv_trial_fn trial;   /* the seed's formulas; NULL for a layer's gradient */
+  /* A layer's gradient (gv_suite.h): the gradient of input `input` of
+   * `layer`, id "NAME.dINPUT", checked by gv_trial_layer. */
+  const gv_layer *layer;
+  size_t input;
+  const char *group; /* the layer's name; NULL for the seed's formulas */
 } gv_formula;
 
 typedef struct {
   const char *id;
   const char *description; /* the mistake, as a student would write it */
   const char *formula_id;  /* the formula it pretends to be */
-  gv_variant variant;
+  gv_variant variant;      /* the seed's mistakes */
+  gv_layer_backward_fn backward; /* a layer's mistake: its wrong backward */
 } gv_control;
 
 /* The catalogues, in report order; *count receives their lengths. */

@@ -48,4 +48,19 @@ void gv_trial_cstep_errbar(const gsl_matrix *N, gsl_matrix *E);
 int gv_trial_taylor(gv_trial_info *info, const gv_fd_scalar *fn, const gv_fd_vector *vector_fn,
                     gsl_vector *x, const gsl_matrix *analytic);
 
+/* One trial of a layer's gradient (f->layer, input f->input; gv_suite.h)
+ * with the given backward (the layer's own, or a planted mistake's): the
+ * layer's sampler draws the inputs (its redraws go to info->redraws), G is
+ * uniform in [-1, 1], and backward's gradient of input k is compared with
+ * the numeric gradient of L = <G, forward>; with GV_METHOD_CSTEP the complex
+ * step where the layer has forward_complex. A sampler's or callback's error
+ * status is returned, GSL_EINVAL for an input with tda != size2. */
+int gv_trial_layer(gsl_rng *r, const gv_formula *f, gv_layer_backward_fn backward,
+                   const gv_tol *tol, gv_cmp *cmp, gv_trial_info *info);
+/* The same draw and computation without the comparison: fills t (allocated
+ * here, freed by the caller with gv_trial_pair_free; empty on error) and,
+ * when shapes is not NULL, the inputs' and G's shapes in words. */
+int gv_trial_layer_pair(gsl_rng *r, const gv_formula *f, gv_layer_backward_fn backward,
+                        gv_trial_info *info, gv_trial_pair *t, char *shapes, size_t size);
+
 #endif
