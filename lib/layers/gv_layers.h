@@ -52,7 +52,16 @@ typedef struct {
 
 /* The catalogue, in report order: one X(NAME) per layer, each defined in
  * gv_layer_NAME.c as gv_layers_NAME. */
-#define GV_LAYERS_TABLE X(affine) X(leaky_relu) X(sigmoid) X(tanh) X(softplus) X(elu) X(gelu)
+#define GV_LAYERS_TABLE \
+  X(affine) \
+  X(relu) \
+  X(leaky_relu) \
+  X(sigmoid) \
+  X(tanh) \
+  X(softplus) \
+  X(elu) \
+  X(gelu) \
+  X(softmax_ce)
 
 #define X(name) extern const gv_layers_entry gv_layers_##name;
 GV_LAYERS_TABLE
