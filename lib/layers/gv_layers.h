@@ -61,7 +61,10 @@ typedef struct {
   X(softplus) \
   X(elu) \
   X(gelu) \
-  X(softmax_ce)
+  X(softmax_ce) \
+  X(batchnorm) \
+  X(layernorm) \
+  X(rnn_step)
 
 #define X(name) extern const gv_layers_entry gv_layers_##name;
 GV_LAYERS_TABLE
