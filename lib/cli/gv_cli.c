@@ -11,6 +11,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "gv_driver.h"
+#include "gv_cli_grade.h"
 #include "gv_explain.h"
 #include "gv_report.h"
 #include "gv_report_html.h"
@@ -21,6 +22,7 @@
 static const char usage_text[] =
     "Usage: gradverify [OPTION]...\n"
     "       gradverify explain ID [--seed N] | explain --list\n"
+    "       gradverify grade FILE... [-j N] [--out DIR] [--seed S] [--points FILE]\n"
     "Checks every gradient of the seed solution (a two-layer ReLU network with softmax\n"
     "and cross-entropy, and the matrix-calculus identities) and of the layer catalogue\n"
     "(affine.dW, ...) against finite differences over seeded random trials, runs the\n"
@@ -361,6 +363,8 @@ static int explain_main(const gv_suite *suite, int argc, char **argv, FILE *out,
 
 int gv_cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
+  if (argc > 1 && strcmp(argv[1], "grade") == 0)
+    return gv_cli_grade_main(argc - 1, argv + 1, out, err);
   gv_suite *suite = gv_suite_alloc_default();
   if (!suite) {
     fprintf(err, "gradverify: out of memory\n");
