@@ -290,6 +290,7 @@ int gv_judge_forward(gv_judge_draw *d, const gv_wire_record *replies, size_t nca
   size_t nfail = compare(got, d->out, NULL, &forward_tol, "out", g);
   size_t n = got->size1 * got->size2;
   g->verdict = nfail ? GV_FN_WRONG : GV_FN_PASS;
+  d->forward_right = nfail == 0;
   if (nfail) {
     snprintf(g->summary, sizeof g->summary, "wrong: %zu of %zu entries of out differ from the reference",
              nfail, n);
@@ -506,8 +507,8 @@ static void diagnose_backward(const gv_judge_draw *d, gsl_matrix *const *got, si
 
 static void judge_consistency(const gv_judge_draw *d, gsl_matrix *const *got, gv_fn_grade *g)
 {
-  if (!d->has_own)
-    return;
+  if (!d->has_own || d->forward_right)
+    return; /* the forward is the reference's: nothing to add */
   int own = consistent_with_own(d, got);
   if (g->verdict == GV_FN_PASS && !own)
     snprintf(g->consistency, sizeof g->consistency,

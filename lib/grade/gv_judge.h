@@ -26,6 +26,7 @@ typedef struct {
   int input_of[GV_REF_MAX_IN]; /* grad k is the gradient of in[input_of[k]] */
   gsl_matrix *grad[GV_REF_MAX_IN];      /* reference backward */
   gsl_matrix *num[GV_REF_MAX_IN], *num_err[GV_REF_MAX_IN]; /* central differences of the reference */
+  int forward_right;                    /* the submission's forward matched the reference */
   int has_own;                          /* own[] hold the submission forward's differences */
   gsl_matrix *own[GV_REF_MAX_IN], *own_err[GV_REF_MAX_IN];
 } gv_judge_draw;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ void gv_sandbox_limits_call(gv_sandbox_limits *lim)
   *lim = (gv_sandbox_limits){
       .wall_seconds = 2.0,
       .cpu_seconds = 1,
-      .address_space = (rlim_t)1 << 30,
+      .address_space = (rlim_t)512 << 20,
       .file_size = (rlim_t)1 << 20,
       .nproc = 64,
       .output_max = 16384,
@@ -147,10 +148,23 @@ static int send_some(int fd, feed *f)
   return f->sent < f->input_len;
 }
 
-/* Feeds and captures until every channel is closed or the deadline passes;
- * returns 1 if the deadline passed. */
+/* The child's end: pid reaped into *wstatus once it has exited. */
+typedef struct {
+  pid_t pid;
+  int wstatus, reaped;
+} child_state;
+
+static void try_reap(child_state *c)
+{
+  if (!c->reaped && waitpid(c->pid, &c->wstatus, WNOHANG) == c->pid)
+    c->reaped = 1;
+}
+
+/* Feeds and captures until the child has exited and its channels are drained
+ * (a descendant holding them open does not keep the run going), or the
+ * deadline passes; returns 1 if the deadline passed. */
 static int pump(channels *c, feed *f, const gv_sandbox_limits *lim, gv_sandbox_result *res,
-                double deadline)
+                child_state *cs, double deadline)
 {
   char **bufs[3] = {&res->out, &res->err, (char **)&res->reply};
   size_t *lens[3] = {&res->out_len, &res->err_len, &res->reply_len};
@@ -163,32 +177,24 @@ static int pump(channels *c, feed *f, const gv_sandbox_limits *lim, gv_sandbox_r
     struct pollfd p[4] = {{.fd = c->in[0], .events = POLLOUT}};
     for (int k = 0; k < 3; k++)
       p[k + 1] = (struct pollfd){.fd = *rd[k], .events = POLLIN};
-    if (*rd[0] < 0 && *rd[1] < 0 && *rd[2] < 0)
-      return 0;
+    try_reap(cs);
     double left = deadline - now();
     if (left <= 0)
-      return 1;
-    if (poll(p, 4, (int)(left * 1000) + 1) < 0 && errno != EINTR)
-      return 1;
-    if (p[0].revents && !send_some(c->in[0], f))
+      return !cs->reaped;
+    /* Once the child is gone, only what is already there is read; once its
+     * channels are closed, its exit is near: look again soon. */
+    int open = *rd[0] >= 0 || *rd[1] >= 0 || *rd[2] >= 0;
+    int wait_ms = cs->reaped ? 0 : open ? (int)(fmin(left, 0.05) * 1000) + 1 : 1;
+    int ready = poll(p, 4, wait_ms);
+    if (ready < 0 && errno != EINTR)
+      return !cs->reaped;
+    if ((ready == 0 && cs->reaped) || (*rd[0] < 0 && *rd[1] < 0 && *rd[2] < 0 && cs->reaped))
+      return 0;
+    if (ready > 0 && p[0].revents && !send_some(c->in[0], f))
       close_fd(&c->in[0]);
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 3 && ready > 0; k++)
       if (p[k + 1].revents && !drain(*rd[k], bufs[k], lens[k], max[k], trunc[k]))
         close_fd(rd[k]);
-  }
-}
-
-/* Waits for the child until the deadline; returns 1 if it is still running. */
-static int reap(pid_t pid, int *wstatus, double deadline)
-{
-  struct timespec pause = {.tv_sec = 0, .tv_nsec = 1000000};
-  for (;;) {
-    pid_t r = waitpid(pid, wstatus, WNOHANG);
-    if (r == pid || (r < 0 && errno != EINTR))
-      return 0;
-    if (now() >= deadline)
-      return 1;
-    nanosleep(&pause, NULL);
   }
 }
 
@@ -275,13 +281,13 @@ int gv_sandbox_run(const char *const argv[], const void *input, size_t input_len
   }
   double t0 = now(), deadline = t0 + lim->wall_seconds;
   feed f = {.input = input, .input_len = input_len, .sent = 0};
-  int wstatus = 0;
-  int timed_out = pump(&c, &f, lim, res, deadline) || reap(pid, &wstatus, deadline);
+  child_state cs = {.pid = pid};
+  int timed_out = pump(&c, &f, lim, res, &cs, deadline);
   kill(-pid, SIGKILL); /* the child's group: whatever it left running */
-  if (timed_out)
-    waitpid(pid, &wstatus, 0);
+  if (!cs.reaped)
+    waitpid(pid, &cs.wstatus, 0);
   res->wall = now() - t0;
-  classify(res, wstatus, timed_out, lim);
+  classify(res, cs.wstatus, timed_out, lim);
   close_channels(&c);
   nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   return GSL_SUCCESS;

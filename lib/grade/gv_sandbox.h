@@ -35,7 +35,7 @@ typedef struct {
 } gv_sandbox_limits;
 
 /* The limits for one call of a submission's function: 2 s wall, 1 s CPU,
- * 1 GiB of address space, 1 MiB files, 64 processes, 16 KiB of output, 64 MiB of reply. */
+ * 512 MiB of address space, 1 MiB files, 64 processes, 16 KiB of output, 64 MiB of reply. */
 void gv_sandbox_limits_call(gv_sandbox_limits *lim);
 
 /* How the child ended. */

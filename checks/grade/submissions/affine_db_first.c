@@ -1,0 +1,21 @@
+/* affine_db_first.c: affine_backward takes db from the first example only (a planted mistake). */
+#include <gsl/gsl_blas.h>
+#include <gradverify/assignment.h>
+
+int affine_forward(const gsl_matrix *X, const gsl_matrix *W, const gsl_matrix *b, gsl_matrix *out)
+{
+  for (size_t i = 0; i < out->size1; i++)
+    for (size_t j = 0; j < out->size2; j++)
+      gsl_matrix_set(out, i, j, gsl_matrix_get(b, 0, j));
+  return gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, X, W, 1.0, out);
+}
+
+int affine_backward(const gsl_matrix *X, const gsl_matrix *W, const gsl_matrix *b,
+                    const gsl_matrix *dout, gsl_matrix *dX, gsl_matrix *dW, gsl_matrix *db)
+{
+  (void)b;
+  for (size_t j = 0; j < dout->size2; j++)
+    gsl_matrix_set(db, 0, j, gsl_matrix_get(dout, 0, j));
+  int status = gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, dout, W, 0.0, dX);
+  return status ? status : gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, X, dout, 0.0, dW);
+}
