@@ -60,8 +60,8 @@ static void check_point(const gv_layer *l, const gsl_matrix *const in[], size_t 
     if (output_size(l, in) * in[k]->size1 * in[k]->size2 > JACOBIAN_MAX)
       continue;
     ck_assert_int_eq(gv_check_layer_jacobian(l, in, k, NULL, out), GSL_SUCCESS);
-    ck_assert_msg(gv_outcome_verdict(out) == GV_PASS, "%s.d%s: Jacobian fails at draw %zu",
-                  l->name, l->inputs[k].name, t);
+    ck_assert_msg(gv_outcome_verdict(out) == GV_PASS, "%s.d%s: Jacobian fails at draw %zu", l->name,
+                  l->inputs[k].name, t);
     ck_assert_uint_eq(gv_outcome_rows(out), output_size(l, in));
   }
   gv_outcome_free(out);
@@ -285,9 +285,8 @@ START_TEST(test_driver_layer)
     const gv_formula_result *fr = &run.formulas[i];
     ck_assert_str_eq(fr->formula->group, e->layer.name);
     ck_assert_msg(fr->pass, "%s fails under %s: trial %zu entry (%zu, %zu) analytic %g numeric %g",
-                  fr->formula->id, gv_method_name(o.method), fr->cmp.worst_trial,
-                  fr->cmp.worst_row, fr->cmp.worst_col, fr->cmp.worst_analytic,
-                  fr->cmp.worst_numeric);
+                  fr->formula->id, gv_method_name(o.method), fr->cmp.worst_trial, fr->cmp.worst_row,
+                  fr->cmp.worst_col, fr->cmp.worst_analytic, fr->cmp.worst_numeric);
   }
   for (size_t i = 0; i < run.n_controls; i++)
     ck_assert_msg(run.controls[i].caught, "%s missed under %s", run.controls[i].control->id,

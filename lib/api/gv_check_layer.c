@@ -75,8 +75,7 @@ static int ctx_init(layer_ctx *c, const gv_layer *layer, const gsl_matrix *const
   gsl_matrix_memcpy(c->var, in[k]);
   c->in[k] = c->var;
   for (size_t j = 0; j < layer->n_inputs; j++)
-    if (layer->inputs[j].differentiable &&
-        !(c->grad[j] = alloc_quiet(in[j]->size1, in[j]->size2)))
+    if (layer->inputs[j].differentiable && !(c->grad[j] = alloc_quiet(in[j]->size1, in[j]->size2)))
       return GSL_ENOMEM;
   return GSL_SUCCESS;
 }

@@ -29,8 +29,8 @@ static double ratio(const gv_trial_pair *t, size_t k, const gv_tol *tol)
   size_t c = t->analytic->size2;
   double q;
   gv_cmp_entry_passes(gsl_matrix_get(t->analytic, k / c, k % c),
-                      gsl_matrix_get(t->numeric, k / c, k % c), gsl_matrix_get(t->err, k / c, k % c),
-                      tol, &q);
+                      gsl_matrix_get(t->numeric, k / c, k % c),
+                      gsl_matrix_get(t->err, k / c, k % c), tol, &q);
   return q;
 }
 
@@ -92,8 +92,8 @@ int gv_explain_layer(FILE *out, const gv_formula *f, unsigned long seed)
           "|numeric|) + kerr·e,\n  with atol = %g, rtol = %g, kerr = %g and e the error bar\n\n",
           tol.atol, tol.rtol, tol.kerr);
   print_entries(out, &t, &tol, &passed);
-  fprintf(out, "\n%s: %zu of %zu entries within tolerance\n", passed == n ? "PASS" : "FAIL",
-          passed, n);
+  fprintf(out, "\n%s: %zu of %zu entries within tolerance\n", passed == n ? "PASS" : "FAIL", passed,
+          n);
   gv_trial_pair_free(&t);
   return ferror(out) ? GSL_EFAILED : GSL_SUCCESS;
 }

@@ -28,8 +28,8 @@ static const char *own(gv_suite *s, const char *a, const char *b, const char *c)
 
 static int layer_valid(const gv_layer *l)
 {
-  return l && l->name && l->forward && l->backward && l->sample && l->inputs &&
-         l->n_inputs > 0 && l->n_inputs <= GV_LAYER_MAX_INPUTS;
+  return l && l->name && l->forward && l->backward && l->sample && l->inputs && l->n_inputs > 0 &&
+         l->n_inputs <= GV_LAYER_MAX_INPUTS;
 }
 
 static size_t differentiable(const gv_layer *l)

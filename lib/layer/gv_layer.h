@@ -45,7 +45,7 @@ typedef struct {
 #endif
 
 /* The most inputs a layer may have. */
-#define GV_LAYER_MAX_INPUTS 16
+#define GV_LAYER_MAX_INPUTS 24
 
 /* A sampler redraws any point where an input, or a value computed from the
  * inputs (a pre-activation, a hinge margin, the gap between the two largest

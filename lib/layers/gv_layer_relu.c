@@ -26,12 +26,8 @@ static gv_layer_complex f_complex(gv_layer_complex z, double a)
   return creal(z) > 0.0 ? z : 0.0;
 }
 
-static gv_layers_pointwise fns = {.f = f,
-                                  .df = df,
-                                  .f_complex = f_complex,
-                                  .s_lo = 0.1,
-                                  .s_hi = 10.0,
-                                  .kink_at_zero = 1};
+static gv_layers_pointwise fns = {
+    .f = f, .df = df, .f_complex = f_complex, .s_lo = 0.1, .s_hi = 10.0, .kink_at_zero = 1};
 
 /* dX = dout: the mask forgotten. */
 static double df_nomask(double x, double a)
@@ -67,6 +63,6 @@ const gv_layers_entry gv_layers_relu = {
             "30% exact zeros)",
     .n_mistakes = 2,
     .mistakes = {{"relu.dX_nomask", "X", "the mask forgotten: dX = dout", backward_nomask},
-                 {"relu.dX_mask_dout", "X", "the mask taken from dout's sign: dX = dout ⊙ 1(dout > 0)",
-                  backward_mask_dout}},
+                 {"relu.dX_mask_dout", "X",
+                  "the mask taken from dout's sign: dX = dout ⊙ 1(dout > 0)", backward_mask_dout}},
 };

@@ -64,7 +64,8 @@ typedef struct {
   X(softmax_ce) \
   X(batchnorm) \
   X(layernorm) \
-  X(rnn_step)
+  X(rnn_step) \
+  X(mlp)
 
 #define X(name) extern const gv_layers_entry gv_layers_##name;
 GV_LAYERS_TABLE
