@@ -62,6 +62,12 @@ typedef struct {
   X(elu) \
   X(gelu) \
   X(softmax_ce) \
+  X(svm_hinge) \
+  X(mse) \
+  X(bce_logits) \
+  X(l2) \
+  X(dropout) \
+  X(embedding) \
   X(batchnorm) \
   X(layernorm) \
   X(rnn_step) \

@@ -57,6 +57,16 @@ int gv_layers_pointwise_backward_with(const gsl_matrix *const in[], const gsl_ma
     return gv_layers_pointwise_backward_with(in, dout, params, DF, grad);                          \
   }
 
+/* Defines static backward FN as IMPL(in, dout, ARG, grad): a layer's right
+ * backward and its planted mistakes as one implementation with a switch. */
+#define GV_LAYERS_BACKWARD_VARIANT(FN, IMPL, ARG)                                                  \
+  static int FN(const gsl_matrix *const in[], const gsl_matrix *dout, void *params,                \
+                gsl_matrix *const grad[])                                                          \
+  {                                                                                                \
+    (void)params;                                                                                  \
+    return IMPL(in, dout, ARG, grad);                                                              \
+  }
+
 /* σ(x) = 1 / (1 + e^-x) without overflow for either sign of x. */
 double gv_layers_stable_sigmoid(double x);
 /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|), exact for large |x|. */
