@@ -157,14 +157,14 @@ typedef struct {
 } example;
 
 static const example examples[] = {
-    {"relu_mask_from_dout.c", "relu_backward", GV_FN_WRONG, "(relu.mask_from_dout)", 1},
-    {"relu_no_mask.c", "relu_backward", GV_FN_WRONG, "(relu.mask_forgotten)", 1},
-    {"affine_db_first.c", "affine_backward", GV_FN_WRONG, "(affine.db_first_example)", 1},
+    {"relu_mask_from_dout.c", "relu_backward", GV_FN_WRONG, "(relu.dX_mask_dout)", 1},
+    {"relu_no_mask.c", "relu_backward", GV_FN_WRONG, "(relu.dX_nomask)", 1},
+    {"affine_db_first.c", "affine_backward", GV_FN_WRONG, "(affine.db_first)", 1},
     {"affine_dx_no_transpose.c", "affine_backward", GV_FN_WRONG,
-     "(affine.dX_transpose_forgotten)", 1},
-    {"sigmoid_input.c", "sigmoid_backward", GV_FN_WRONG, "(sigmoid.derivative_of_input)", 1},
-    {"softmax_no_mean.c", "softmax_ce_backward", GV_FN_WRONG, "(softmax_ce.mean_forgotten)", 1},
-    {"mse_no_two.c", "mse_backward", GV_FN_WRONG, "(mse.factor_2_forgotten)", 1},
+     "(affine.dX_no_transpose)", 1},
+    {"sigmoid_input.c", "sigmoid_backward", GV_FN_WRONG, "(sigmoid.dX_input)", 1},
+    {"softmax_no_mean.c", "softmax_ce_backward", GV_FN_WRONG, "(softmax_ce.dA_no_mean)", 1},
+    {"mse_no_two.c", "mse_backward", GV_FN_WRONG, "(mse.dYhat_no_two)", 1},
     {"relu_sign.c", "relu_backward", GV_FN_WRONG, "constant factor, exactly -1", 1},
     {"relu_leaky.c", "relu_backward", GV_FN_WRONG, "wrong only where x <= 0", 1},
     {"tanh_scaled.c", "tanh_backward", GV_FN_WRONG, "exact derivative of your own forward", 0},

@@ -54,21 +54,21 @@ typedef struct {
 static int ref_loss(void *params, double *fx)
 {
   ref_ctx *c = params;
-  int status = c->d->ref->forward(c->d->in, c->scratch);
+  int status = gv_ref_forward(c->d->ref, c->d->in, c->scratch);
   *fx = dot(c->d->G, c->scratch);
   return status;
 }
 
 static int reference_side(gv_judge_draw *d)
 {
-  int status = d->ref->forward(d->in, d->out);
+  int status = gv_ref_forward(d->ref, d->in, d->out);
   for (size_t k = 0; k < d->ngrad && !status; k++) {
     const gsl_matrix *x = d->in[d->input_of[k]];
     if (alloc_like(&d->grad[k], x) || alloc_like(&d->num[k], x) || alloc_like(&d->num_err[k], x))
       return GSL_ENOMEM;
   }
   if (!status)
-    status = d->ref->backward(d->in, d->G, d->grad);
+    status = gv_ref_backward(d->ref, d->in, d->G, d->grad);
   ref_ctx c = {.d = d, .scratch = gsl_matrix_alloc(d->out->size1, d->out->size2)};
   if (!c.scratch)
     return GSL_ENOMEM;
@@ -462,8 +462,8 @@ static int find_mistake(const gv_judge_draw *d, gsl_matrix *const *got)
   for (size_t k = 0; k < d->ngrad; k++)
     if (alloc_like(&m[k], d->grad[k]))
       goto done;
-  for (size_t i = 0; i < d->ref->nmistakes && found < 0; i++) {
-    if (d->ref->mistakes[i].backward(d->in, d->G, m))
+  for (size_t i = 0; i < gv_ref_nmistakes(d->ref) && found < 0; i++) {
+    if (gv_ref_mistake(d->ref, i, d->in, d->G, m))
       continue;
     int all = 1;
     for (size_t k = 0; k < d->ngrad && all; k++)
@@ -497,7 +497,7 @@ static void diagnose_backward(const gv_judge_draw *d, gsl_matrix *const *got, si
   grad_name(d, first_bad, name, sizeof name);
   if (m >= 0) {
     snprintf(g->diagnosis, sizeof g->diagnosis, "your %s matches a known mistake (%s): %s", fn,
-             d->ref->mistakes[m].id, d->ref->mistakes[m].words);
+             gv_ref_mistake_id(d->ref, (size_t)m), gv_ref_mistake_words(d->ref, (size_t)m));
   } else {
     const gsl_matrix *x = d->in[d->input_of[first_bad]];
     gv_judge_pattern(got[first_bad], d->grad[first_bad], x, batch_size(d), name, g->diagnosis,

@@ -1,5 +1,5 @@
-/* gv_ref.c: the assignment's layers, written plainly: reference, draws,
- * planted mistakes. */
+/* gv_ref.c: the assignment's layers: the catalogue's (gv_layers.h) behind the
+ * grader's interface, the grader's own draws, and mse until the catalogue has it. */
 #include "gv_ref.h"
 
 #include <math.h>
@@ -8,6 +8,8 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
+
+#include "gv_layers.h"
 
 #define GET gsl_matrix_get
 #define SET gsl_matrix_set
@@ -66,7 +68,7 @@ static int alloc_all(gsl_matrix **in, size_t n, const size_t shape[][2])
 static int sample_affine(const gsl_rng *r, gsl_matrix **in, size_t *rows, size_t *cols)
 {
   size_t d = draw_size(r, 3, 5), n = d + draw_size(r, 1, 3);
-  const size_t shape[3][2] = {{n, d}, {d, d}, {1, d}};
+  const size_t shape[3][2] = {{n, d}, {d, d}, {d, 1}};
   if (alloc_all(in, 3, shape))
     return GSL_ENOMEM;
   for (size_t k = 0; k < 3; k++)
@@ -113,184 +115,22 @@ static int sample_mse(const gsl_rng *r, gsl_matrix **in, size_t *rows, size_t *c
   return sample_loss(r, in, rows, cols, 0);
 }
 
-/* ---- affine ---- */
 
-static int affine_forward(gsl_matrix *const *in, gsl_matrix *out)
-{
-  for (size_t i = 0; i < out->size1; i++) {
-    gsl_vector_view row = gsl_matrix_row(out, i);
-    gsl_vector_const_view b = gsl_matrix_const_row(in[2], 0);
-    gsl_vector_memcpy(&row.vector, &b.vector);
-  }
-  return gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, in[0], in[1], 1.0, out);
-}
+/* ---- layers the catalogue lacks ---- */
 
-static void column_sums(const gsl_matrix *m, gsl_matrix *row)
-{
-  for (size_t j = 0; j < m->size2; j++) {
-    double s = 0.0;
-    for (size_t i = 0; i < m->size1; i++)
-      s += GET(m, i, j);
-    SET(row, 0, j, s);
-  }
-}
+typedef int (*local_backward_fn)(gsl_matrix *const *in, const gsl_matrix *dout,
+                                 gsl_matrix *const *grad);
 
-static int affine_backward(gsl_matrix *const *in, const gsl_matrix *dout, gsl_matrix *const *g)
-{
-  column_sums(dout, g[2]);
-  int status = gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, dout, in[1], 0.0, g[0]);
-  return status ? status : gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, in[0], dout, 0.0, g[1]);
-}
+typedef struct {
+  const char *id, *words;
+  local_backward_fn backward;
+} local_mistake;
 
-static int affine_db_first_row(gsl_matrix *const *in, const gsl_matrix *dout, gsl_matrix *const *g)
-{
-  int status = affine_backward(in, dout, g);
-  for (size_t j = 0; j < dout->size2; j++)
-    SET(g[2], 0, j, GET(dout, 0, j));
-  return status;
-}
-
-static int affine_dx_no_transpose(gsl_matrix *const *in, const gsl_matrix *dout,
-                                  gsl_matrix *const *g)
-{
-  int status = affine_backward(in, dout, g);
-  return status ? status : gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, dout, in[1], 0.0, g[0]);
-}
-
-static const gv_ref_mistake affine_mistakes[] = {
-    {.id = "affine.db_first_example",
-     .words = "db is the first example's row of dout, not the sum over the batch",
-     .backward = affine_db_first_row},
-    {.id = "affine.dX_transpose_forgotten",
-     .words = "dX = dout W: the transpose of W is forgotten (dX = dout W^T)",
-     .backward = affine_dx_no_transpose},
-};
-
-/* ---- entrywise activations: out = f(X), dX = dout f'(X) ---- */
-
-typedef double (*scalar_fn)(double);
-
-static int map(const gsl_matrix *X, gsl_matrix *out, scalar_fn f)
-{
-  if (X->size1 != out->size1 || X->size2 != out->size2)
-    return GSL_EBADLEN;
-  for (size_t i = 0; i < X->size1; i++)
-    for (size_t j = 0; j < X->size2; j++)
-      SET(out, i, j, f(GET(X, i, j)));
-  return GSL_SUCCESS;
-}
-
-/* dX = dout .* d(X, dout), entrywise. */
-static int map_back(const gsl_matrix *X, const gsl_matrix *dout, gsl_matrix *dX,
-                    double (*d)(double x, double dout))
-{
-  for (size_t i = 0; i < X->size1; i++)
-    for (size_t j = 0; j < X->size2; j++)
-      SET(dX, i, j, GET(dout, i, j) * d(GET(X, i, j), GET(dout, i, j)));
-  return GSL_SUCCESS;
-}
-
-static double relu(double x) { return x > 0 ? x : 0.0; }
-static double relu_d(double x, double g) { (void)g; return x > 0 ? 1.0 : 0.0; }
-static double relu_d_none(double x, double g) { (void)x, (void)g; return 1.0; }
-static double relu_d_dout(double x, double g) { (void)x; return g > 0 ? 1.0 : 0.0; }
-static double sigm(double x) { return 1.0 / (1.0 + exp(-x)); }
-static double sigm_d(double x, double g) { (void)g; return sigm(x) * (1.0 - sigm(x)); }
-static double sigm_d_input(double x, double g) { (void)g; return x * (1.0 - x); }
-static double tanh_d(double x, double g) { (void)g; return 1.0 - tanh(x) * tanh(x); }
-static double tanh_d_input(double x, double g) { (void)g; return 1.0 - x * x; }
-
-static int relu_forward(gsl_matrix *const *in, gsl_matrix *out) { return map(in[0], out, relu); }
-static int sigmoid_forward(gsl_matrix *const *in, gsl_matrix *out) { return map(in[0], out, sigm); }
-static int tanh_forward(gsl_matrix *const *in, gsl_matrix *out) { return map(in[0], out, tanh); }
-
-#define ENTRYWISE_BACKWARD(name, d)                                                            \
-  static int name(gsl_matrix *const *in, const gsl_matrix *dout, gsl_matrix *const *g)         \
-  {                                                                                            \
-    return map_back(in[0], dout, g[0], d);                                                     \
-  }
-ENTRYWISE_BACKWARD(relu_backward, relu_d)
-ENTRYWISE_BACKWARD(relu_no_mask, relu_d_none)
-ENTRYWISE_BACKWARD(relu_mask_dout, relu_d_dout)
-ENTRYWISE_BACKWARD(sigmoid_backward, sigm_d)
-ENTRYWISE_BACKWARD(sigmoid_input, sigm_d_input)
-ENTRYWISE_BACKWARD(tanh_backward, tanh_d)
-ENTRYWISE_BACKWARD(tanh_input, tanh_d_input)
-
-static const gv_ref_mistake relu_mistakes[] = {
-    {.id = "relu.mask_forgotten",
-     .words = "the mask is forgotten: dout is passed through where x <= 0 too",
-     .backward = relu_no_mask},
-    {.id = "relu.mask_from_dout",
-     .words = "the mask is taken from dout's sign instead of from x",
-     .backward = relu_mask_dout},
-};
-
-static const gv_ref_mistake sigmoid_mistakes[] = {
-    {.id = "sigmoid.derivative_of_input",
-     .words = "the derivative is computed as x (1 - x) from the input x, instead of "
-              "s (1 - s) from the output s = sigmoid(x)",
-     .backward = sigmoid_input},
-};
-
-static const gv_ref_mistake tanh_mistakes[] = {
-    {.id = "tanh.derivative_of_input",
-     .words = "the derivative is computed as 1 - x^2 from the input x, instead of "
-              "1 - tanh(x)^2 from the output",
-     .backward = tanh_input},
-};
-
-/* ---- losses over a batch, mean over the N rows ---- */
-
-static int softmax_ce_forward(gsl_matrix *const *in, gsl_matrix *out)
-{
-  const gsl_matrix *A = in[0], *Y = in[1];
-  double loss = 0.0;
-  for (size_t i = 0; i < A->size1; i++) {
-    double mx = -INFINITY, s = 0.0;
-    for (size_t j = 0; j < A->size2; j++)
-      mx = fmax(mx, GET(A, i, j));
-    for (size_t j = 0; j < A->size2; j++)
-      s += exp(GET(A, i, j) - mx);
-    for (size_t j = 0; j < A->size2; j++)
-      loss -= GET(Y, i, j) * (GET(A, i, j) - mx - log(s));
-  }
-  SET(out, 0, 0, loss / (double)A->size1);
-  return GSL_SUCCESS;
-}
-
-/* dA = dout (P - Y) / scale; the reference divides by N. */
-static int softmax_ce_grad(gsl_matrix *const *in, const gsl_matrix *dout, gsl_matrix *dA,
-                           double scale)
-{
-  const gsl_matrix *A = in[0], *Y = in[1];
-  double g = GET(dout, 0, 0);
-  for (size_t i = 0; i < A->size1; i++) {
-    double mx = -INFINITY, s = 0.0;
-    for (size_t j = 0; j < A->size2; j++)
-      mx = fmax(mx, GET(A, i, j));
-    for (size_t j = 0; j < A->size2; j++)
-      s += exp(GET(A, i, j) - mx);
-    for (size_t j = 0; j < A->size2; j++)
-      SET(dA, i, j, g * (exp(GET(A, i, j) - mx) / s - GET(Y, i, j)) / scale);
-  }
-  return GSL_SUCCESS;
-}
-
-static int softmax_ce_backward(gsl_matrix *const *in, const gsl_matrix *dout, gsl_matrix *const *g)
-{
-  return softmax_ce_grad(in, dout, g[0], (double)in[0]->size1);
-}
-
-static int softmax_ce_no_mean(gsl_matrix *const *in, const gsl_matrix *dout, gsl_matrix *const *g)
-{
-  return softmax_ce_grad(in, dout, g[0], 1.0);
-}
-
-static const gv_ref_mistake softmax_ce_mistakes[] = {
-    {.id = "softmax_ce.mean_forgotten",
-     .words = "the 1/N of the batch mean is forgotten: dA = P - Y instead of (P - Y) / N",
-     .backward = softmax_ce_no_mean},
+struct gv_ref_local {
+  int (*forward)(gsl_matrix *const *in, gsl_matrix *out);
+  local_backward_fn backward;
+  size_t nmistakes;
+  const local_mistake *mistakes;
 };
 
 static int mse_forward(gsl_matrix *const *in, gsl_matrix *out)
@@ -324,39 +164,109 @@ static int mse_no_two(gsl_matrix *const *in, const gsl_matrix *dout, gsl_matrix 
   return mse_grad(in, dout, g[0], 1.0);
 }
 
-static const gv_ref_mistake mse_mistakes[] = {
-    {.id = "mse.factor_2_forgotten",
-     .words = "the factor 2 from the derivative of the square is forgotten",
+static const local_mistake mse_mistakes[] = {
+    {.id = "mse.dYhat_no_two",
+     .words = "the factor 2 from the derivative of the square forgotten: dYhat = (Yhat - Y)/N",
      .backward = mse_no_two},
 };
 
+static const gv_ref_local mse_local = {.forward = mse_forward, .backward = mse_backward,
+                                       .nmistakes = 1, .mistakes = mse_mistakes};
+
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* in_names and diff must be the catalogue's: gv_ref_find checks. */
 static const gv_ref_layer layers[] = {
     {.name = "affine", .nin = 3, .in_names = {"X", "W", "b"}, .diff = {1, 1, 1},
-     .forward = affine_forward, .backward = affine_backward, .sample = sample_affine,
-     .mistakes = affine_mistakes, .nmistakes = COUNT(affine_mistakes)},
-    {.name = "relu", .nin = 1, .in_names = {"X"}, .diff = {1}, .forward = relu_forward,
-     .backward = relu_backward, .sample = sample_elementwise, .mistakes = relu_mistakes,
-     .nmistakes = COUNT(relu_mistakes)},
-    {.name = "sigmoid", .nin = 1, .in_names = {"X"}, .diff = {1}, .forward = sigmoid_forward,
-     .backward = sigmoid_backward, .sample = sample_elementwise, .mistakes = sigmoid_mistakes,
-     .nmistakes = COUNT(sigmoid_mistakes)},
-    {.name = "tanh", .nin = 1, .in_names = {"X"}, .diff = {1}, .forward = tanh_forward,
-     .backward = tanh_backward, .sample = sample_elementwise, .mistakes = tanh_mistakes,
-     .nmistakes = COUNT(tanh_mistakes)},
+     .sample = sample_affine, .entry = &gv_layers_affine},
+    {.name = "relu", .nin = 1, .in_names = {"X"}, .diff = {1}, .sample = sample_elementwise,
+     .entry = &gv_layers_relu},
+    {.name = "sigmoid", .nin = 1, .in_names = {"X"}, .diff = {1}, .sample = sample_elementwise,
+     .entry = &gv_layers_sigmoid},
+    {.name = "tanh", .nin = 1, .in_names = {"X"}, .diff = {1}, .sample = sample_elementwise,
+     .entry = &gv_layers_tanh},
     {.name = "softmax_ce", .nin = 2, .in_names = {"A", "Y"}, .diff = {1, 0},
-     .forward = softmax_ce_forward, .backward = softmax_ce_backward, .sample = sample_softmax_ce,
-     .mistakes = softmax_ce_mistakes, .nmistakes = COUNT(softmax_ce_mistakes)},
-    {.name = "mse", .nin = 2, .in_names = {"Yhat", "Y"}, .diff = {1, 0}, .forward = mse_forward,
-     .backward = mse_backward, .sample = sample_mse, .mistakes = mse_mistakes,
-     .nmistakes = COUNT(mse_mistakes)},
+     .sample = sample_softmax_ce, .entry = &gv_layers_softmax_ce},
+    {.name = "mse", .nin = 2, .in_names = {"Yhat", "Y"}, .diff = {1, 0}, .sample = sample_mse,
+     .local = &mse_local},
 };
+
+static int matches_catalogue(const gv_ref_layer *l)
+{
+  const gv_layers_entry *e = l->entry;
+  if (!e)
+    return 1;
+  if (e->layer.n_inputs != l->nin)
+    return 0;
+  for (size_t k = 0; k < l->nin; k++)
+    if (strcmp(e->layer.inputs[k].name, l->in_names[k]) != 0 ||
+        !e->layer.inputs[k].differentiable != !l->diff[k])
+      return 0;
+  return 1;
+}
 
 const gv_ref_layer *gv_ref_find(const char *name)
 {
   for (size_t k = 0; k < COUNT(layers); k++)
     if (strcmp(layers[k].name, name) == 0)
-      return &layers[k];
+      return matches_catalogue(&layers[k]) ? &layers[k] : NULL;
   return NULL;
+}
+
+int gv_ref_forward(const gv_ref_layer *l, gsl_matrix *const *in, gsl_matrix *out)
+{
+  const gv_layers_entry *e = l->entry;
+  if (!e)
+    return l->local->forward(in, out);
+  return e->layer.forward((const gsl_matrix *const *)in, e->layer.params, out);
+}
+
+/* The catalogue's grad[] has an entry per input, NULL where not differentiable. */
+static int catalogue_backward(const gv_ref_layer *l, gv_layer_backward_fn backward,
+                              gsl_matrix *const *in, const gsl_matrix *dout,
+                              gsl_matrix *const *grad)
+{
+  const gv_layers_entry *e = l->entry;
+  gsl_matrix *full[GV_REF_MAX_IN] = {NULL};
+  for (size_t k = 0, g = 0; k < l->nin; k++)
+    if (l->diff[k])
+      full[k] = grad[g++];
+  return backward((const gsl_matrix *const *)in, dout, e->layer.params, full);
+}
+
+int gv_ref_backward(const gv_ref_layer *l, gsl_matrix *const *in, const gsl_matrix *dout,
+                    gsl_matrix *const *grad)
+{
+  const gv_layers_entry *e = l->entry;
+  if (!e)
+    return l->local->backward(in, dout, grad);
+  return catalogue_backward(l, e->layer.backward, in, dout, grad);
+}
+
+size_t gv_ref_nmistakes(const gv_ref_layer *l)
+{
+  const gv_layers_entry *e = l->entry;
+  return e ? e->n_mistakes : l->local->nmistakes;
+}
+
+const char *gv_ref_mistake_id(const gv_ref_layer *l, size_t m)
+{
+  const gv_layers_entry *e = l->entry;
+  return e ? e->mistakes[m].id : l->local->mistakes[m].id;
+}
+
+const char *gv_ref_mistake_words(const gv_ref_layer *l, size_t m)
+{
+  const gv_layers_entry *e = l->entry;
+  return e ? e->mistakes[m].description : l->local->mistakes[m].words;
+}
+
+int gv_ref_mistake(const gv_ref_layer *l, size_t m, gsl_matrix *const *in,
+                   const gsl_matrix *dout, gsl_matrix *const *grad)
+{
+  const gv_layers_entry *e = l->entry;
+  if (!e)
+    return l->local->mistakes[m].backward(in, dout, grad);
+  return catalogue_backward(l, e->mistakes[m].backward, in, dout, grad);
 }

@@ -9,7 +9,7 @@
  * and grades every function it finds; the others are reported as missing.
  *
  * Conventions (as in the lecture notes, "denominator layout", batch first):
- *   - X is N x D: one example per row. A bias b is a 1 x M row.
+ *   - X is N x D: one example per row. A bias b is an M x 1 column.
  *   - forward(inputs..., out) computes the layer's output into out.
  *   - backward(inputs..., dout, grads...) receives the same inputs and the
  *     gradient of the loss with respect to the layer's output, dout (shaped
@@ -28,8 +28,8 @@
 
 #include <gsl/gsl_matrix.h>
 
-/* affine: out = X W + 1 b  (X N x D, W D x M, b 1 x M, out N x M).
- * backward: dX = dout W^T (N x D), dW = X^T dout (D x M), db = 1^T dout (1 x M). */
+/* affine: out = X W + 1 b^T  (X N x D, W D x M, b M x 1, out N x M).
+ * backward: dX = dout W^T (N x D), dW = X^T dout (D x M), db = dout^T 1 (M x 1). */
 int affine_forward(const gsl_matrix *X, const gsl_matrix *W, const gsl_matrix *b, gsl_matrix *out);
 int affine_backward(const gsl_matrix *X, const gsl_matrix *W, const gsl_matrix *b,
                     const gsl_matrix *dout, gsl_matrix *dX, gsl_matrix *dW, gsl_matrix *db);
