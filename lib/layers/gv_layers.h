@@ -71,7 +71,9 @@ typedef struct {
   X(batchnorm) \
   X(layernorm) \
   X(rnn_step) \
-  X(mlp)
+  X(mlp) \
+  X(avgpool) \
+  X(maxpool)
 
 #define X(name) extern const gv_layers_entry gv_layers_##name;
 GV_LAYERS_TABLE

@@ -255,3 +255,40 @@ size_t gv_layers_out_len(size_t n, size_t k, size_t s, size_t p)
 {
   return k > n + 2 * p || s == 0 ? 0 : (n + 2 * p - k) / s + 1;
 }
+
+int gv_layers_pool_read(const gsl_matrix *X, const gsl_matrix *hyper, gv_layers_pool *p)
+{
+  size_t v[5];
+  int status = gv_layers_hyper(hyper, 5, v);
+  if (status)
+    return status;
+  *p = (gv_layers_pool){.N = X->size1, .C = v[0], .H = v[1], .W = v[2], .K = v[3], .S = v[4]};
+  if (p->K == 0 || p->S == 0)
+    return GSL_EINVAL;
+  p->Ho = gv_layers_out_len(p->H, p->K, p->S, 0);
+  p->Wo = gv_layers_out_len(p->W, p->K, p->S, 0);
+  if (X->size2 != p->C * p->H * p->W || p->C * p->Ho * p->Wo == 0)
+    return GSL_EBADLEN;
+  return GSL_SUCCESS;
+}
+
+size_t gv_layers_pool_at(const gv_layers_pool *p, size_t w, size_t k)
+{
+  size_t c = w / (p->Ho * p->Wo), i = w / p->Wo % p->Ho, j = w % p->Wo;
+  return (c * p->H + i * p->S + k / p->K) * p->W + j * p->S + k % p->K;
+}
+
+int gv_layers_pool_sample(gsl_rng *r, gsl_matrix *in[])
+{
+  size_t N = gv_layers_draw_size(r, 1, 3), C = gv_layers_draw_size(r, 1, 3);
+  size_t H = gv_layers_draw_size(r, 3, 9), W = gv_layers_draw_size(r, 3, 9);
+  size_t K = gsl_rng_uniform(r) < 0.75 ? 2 : 3;
+  in[0] = gv_layers_draw_matrix(r, N, C * H * W, gv_layers_draw_scale(r, 0.1, 10.0));
+  in[1] = gsl_matrix_alloc(1, 5);
+  if (!in[0] || !in[1])
+    return GSL_ENOMEM;
+  double hyper[5] = {(double)C, (double)H, (double)W, (double)K, 2.0};
+  for (size_t k = 0; k < 5; k++)
+    gsl_matrix_set(in[1], 0, k, hyper[k]);
+  return GSL_SUCCESS;
+}

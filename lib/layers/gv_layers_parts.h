@@ -90,4 +90,24 @@ int gv_layers_preact_backward(const gsl_matrix *X, const gsl_matrix *H, const gs
  * padded by p on each side: (n + 2p − k)/s + 1 (floor), 0 if k > n + 2p. */
 size_t gv_layers_out_len(size_t n, size_t k, size_t s, size_t p);
 
+/* A pooling layer's geometry: X N-by-(C H W), hyper-parameters 1-by-5
+ * [C, H, W, K, S] (K-by-K windows moved by S, no padding), out
+ * N-by-(C Ho Wo), Ho = (H − K)/S + 1 (floor), Wo likewise. */
+typedef struct {
+  size_t N, C, H, W, K, S, Ho, Wo;
+} gv_layers_pool;
+
+/* Reads and validates the geometry: GSL_EBADLEN when X has not C H W columns
+ * or a window does not fit, GSL_EINVAL for a bad hyper-parameter row. */
+int gv_layers_pool_read(const gsl_matrix *X, const gsl_matrix *hyper, gv_layers_pool *p);
+
+/* The column of X of entry k (0 <= k < K², row-major) of window w
+ * (0 <= w < C Ho Wo, the output column). */
+size_t gv_layers_pool_at(const gv_layers_pool *p, size_t w, size_t k);
+
+/* The sampler of a pooling layer (inputs X, hyper): N in [1, 3], C in [1, 3],
+ * H, W in [3, 9]; K = 2, S = 2 in three draws of four, else K = 3, S = 2
+ * (overlapping windows); X uniform in [−s, s], s log-uniform in [0.1, 10]. */
+int gv_layers_pool_sample(gsl_rng *r, gsl_matrix *in[]);
+
 #endif
