@@ -475,7 +475,9 @@ static const char css[] =
     "margin:0}\n"
     ".note{color:#57606a;font-size:.9rem}\n"
     ".plots2{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1rem}\n"
-    "@media (max-width:820px){.plots2{grid-template-columns:1fr}}\n";
+    "@media (max-width:820px){.plots2{grid-template-columns:1fr}}\n"
+    "summary{cursor:pointer}summary h3{display:inline}\n"
+    "tr.group th{background:#eaeef2;font-size:.85rem}\n";
 
 static void put_header(FILE *f, const page *pg)
 {
@@ -560,6 +562,36 @@ static void put_taylor_cell(FILE *f, const gv_taylor_stats *t)
     fprintf(f, "<br/><span class=\"nw fail\">%zu fail</span>", t->fail);
 }
 
+static const char *group_of(const gv_formula *f)
+{
+  return f->group ? f->group : "seed";
+}
+
+static int same_group(const gv_formula *a, const gv_formula *b)
+{
+  return strcmp(group_of(a), group_of(b)) == 0;
+}
+
+/* The row that opens formula i's group: its name, what it is, and how many
+ * of its formulas pass. */
+static void put_group_row(FILE *f, const gv_run *run, size_t i)
+{
+  const gv_formula *g = run->formulas[i].formula;
+  size_t n = 0, passed = 0;
+  for (size_t k = i; k < run->n_formulas && same_group(run->formulas[k].formula, g); k++) {
+    n++;
+    passed += run->formulas[k].pass != 0;
+  }
+  fputs("<tr class=\"group\"><th colspan=\"12\">", f);
+  gv_xml_puts(f, group_of(g));
+  fputs(": <span class=\"math\">", f);
+  gv_xml_puts(f, g->layer ? (g->layer->formula ? g->layer->formula : g->layer->name)
+                          : "the seed's network, softmax, cross-entropy and identities");
+  fprintf(f, "</span> — %s%zu of %zu pass%s</th></tr>\n",
+          passed == n ? "<span class=\"pass\">" : "<span class=\"fail\">", passed, n,
+          "</span>");
+}
+
 static void put_formula_table(FILE *f, const page *pg)
 {
   const gv_run *run = pg->run;
@@ -575,6 +607,8 @@ static void put_formula_table(FILE *f, const page *pg)
         f);
   for (size_t i = 0; i < run->n_formulas; i++) {
     const gv_formula_result *fr = &run->formulas[i];
+    if (i == 0 || !same_group(run->formulas[i - 1].formula, fr->formula))
+      put_group_row(f, run, i);
     fputs("<tr><td><a href=\"#f-", f);
     gv_xml_puts(f, fr->formula->id);
     fputs("\"><code>", f);
@@ -617,11 +651,13 @@ static void put_formula_details(FILE *f, const page *pg)
     const char *id = fr->formula->id;
     fputs("<section id=\"f-", f);
     gv_xml_puts(f, id);
-    fputs("\">\n<h3><code>", f);
+    /* Collapsible; open for the seed's formulas and for any that fails. */
+    fprintf(f, "\">\n<details%s><summary><h3><code>",
+            !fr->formula->layer || !fr->pass ? " open=\"open\"" : "");
     gv_xml_puts(f, id);
     fputs("</code>  <span class=\"math\">", f);
     gv_xml_puts(f, fr->formula->formula);
-    fprintf(f, "</span>  %s</h3>\n<div class=\"card\"><div>\n",
+    fprintf(f, "</span>  %s</h3></summary>\n<div class=\"card\"><div>\n",
             fr->pass ? "<span class=\"pass\">✔ pass</span>" : "<span class=\"fail\">✘ FAIL</span>");
     fputs("<p><b>Why it holds:</b> ", f);
     gv_xml_puts(f, fr->formula->reason);
@@ -659,7 +695,7 @@ static void put_formula_details(FILE *f, const page *pg)
                fr->heat_trial);
       put_plot(f, &pg->fheat[i], pid, cap);
     }
-    fputs("</section>\n", f);
+    fputs("</details>\n</section>\n", f);
   }
   fputs("</section>\n", f);
 }

@@ -60,16 +60,17 @@ static json_t *formula(const gv_formula_result *fr, const gv_tol *tol)
 {
   const gv_cmp *c = &fr->cmp;
   return json_pack(
-      "{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, "
-      "s:o, s:o}",
-      "id", fr->formula->id, "formula", fr->formula->formula, "reason", fr->formula->reason, "draw",
-      fr->formula->draw, "verdict", fr->pass ? "pass" : "fail", "method",
-      gv_method_name(fr->method), "taylor", taylor(&fr->taylor), "trials", (json_int_t)fr->trials,
-      "failed_trials", (json_int_t)fr->failed_trials, "kink_redraws", (json_int_t)fr->redraws,
-      "entries_min", (json_int_t)fr->min_entries, "entries_max", (json_int_t)fr->max_entries,
-      "entries_compared", (json_int_t)c->count, "failing_entries", (json_int_t)c->nfail,
-      "nonfinite_entries", (json_int_t)c->nonfinite, "max_abs_err", number(c->max_abs),
-      "max_rel_err", number(c->max_rel), "tolerance", tolerance(tol), "worst", worst(c));
+      "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
+      "s:o, s:o, s:o}",
+      "id", fr->formula->id, "group", fr->formula->group ? fr->formula->group : "seed", "formula",
+      fr->formula->formula, "reason", fr->formula->reason, "draw", fr->formula->draw, "verdict",
+      fr->pass ? "pass" : "fail", "method", gv_method_name(fr->method), "taylor",
+      taylor(&fr->taylor), "trials", (json_int_t)fr->trials, "failed_trials",
+      (json_int_t)fr->failed_trials, "kink_redraws", (json_int_t)fr->redraws, "entries_min",
+      (json_int_t)fr->min_entries, "entries_max", (json_int_t)fr->max_entries, "entries_compared",
+      (json_int_t)c->count, "failing_entries", (json_int_t)c->nfail, "nonfinite_entries",
+      (json_int_t)c->nonfinite, "max_abs_err", number(c->max_abs), "max_rel_err",
+      number(c->max_rel), "tolerance", tolerance(tol), "worst", worst(c));
 }
 
 static json_t *control(const gv_control_result *cr)
