@@ -176,7 +176,8 @@ gv_outcome *gv_outcome_alloc(void);
 void gv_outcome_free(gv_outcome *out);
 
 /* Checks fdf->df against numeric derivatives of fdf->f at x (size fdf->n).
- * fdf->fdf is not used and may be NULL. See Errors above for the return value. */
+ * fdf->fdf may be NULL; when set, it must agree with f and df (see the
+ * contract below). See Errors above for the return value. */
 int gv_check_gradient(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
                       const gv_options *opts, gv_outcome *out);
 
@@ -207,7 +208,44 @@ int gv_check_jacobian(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x,
 int gv_check_fvv(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x, const gsl_vector *v,
                  const gv_options *opts, gv_outcome *out);
 
-/* GV_PASS iff no entry failed (an empty or NULL outcome passes). */
+/* The rest of the contract a solver relies on, checked by gv_check_gradient
+ * and gv_check_jacobian before the derivatives (a few calls, not counted by
+ * gv_outcome_nevals: gradient, one f, two df and one fdf; Jacobian, one f
+ * and two df), each call on its own copy of x:
+ * - fdf agrees with f and df (gradient, when fdf->fdf is set): minimizers call
+ *   fdf most of the time, so its f and gradient must be those of f and df to
+ *   rounding: |f_fdf - f| <= GV_CONTRACT_RTOL max(|f_fdf|, |f|), and each
+ *   |g_fdf_j - g_j| <= GV_CONTRACT_RTOL max_k |g_k| (the gradient's scale);
+ * - df repeats: two calls give the same values bit for bit (the first into
+ *   NaNs, the second into zeros, so that an entry df leaves unset differs too);
+ * - no callback writes to its x.
+ * A finding fails the check (gv_outcome_verdict), gv_outcome_fprintf shows it
+ * with its numbers, and gv_outcome_contract gives it. */
+#define GV_CONTRACT_RTOL 1e-12
+
+/* Which callbacks wrote to x (bits). */
+typedef enum { GV_CALLBACK_F = 1, GV_CALLBACK_DF = 2, GV_CALLBACK_FDF = 4 } gv_callback;
+
+typedef struct {
+  int fdf_called;        /* 1 when fdf->fdf was set and compared (gradient only) */
+  double fdf_f_err;      /* |f_fdf - f| */
+  double fdf_f_allowed;  /* its bound */
+  double fdf_g_err;      /* max_j |g_fdf_j - g_j| (inf when only one is NaN) */
+  double fdf_g_allowed;  /* its bound */
+  size_t fdf_g_col;      /* the j of fdf_g_err */
+  size_t df_ndiffer;     /* entries whose two df calls differ */
+  size_t df_row, df_col; /* the first of them */
+  double df_first, df_second; /* its two values */
+  unsigned x_written;    /* gv_callback bits: callbacks that modified x */
+  int passed;            /* 1 iff fdf agrees, df repeats and no callback wrote x */
+} gv_contract;
+
+/* Copies the contract findings of the last check into *c. GSL_EFAULT for a
+ * NULL argument, GSL_EDOM when out holds no check (empty, or an fvv check). */
+int gv_outcome_contract(const gv_outcome *out, gv_contract *c);
+
+/* GV_PASS iff no entry failed and the contract holds (an empty or NULL
+ * outcome passes). */
 gv_verdict gv_outcome_verdict(const gv_outcome *out);
 
 /* Number of entries compared, rows times columns: n (gradient), n p

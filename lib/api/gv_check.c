@@ -20,6 +20,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "gv_compare.h"
+#include "gv_contract.h"
 #include "gv_ridders.h"
 
 /* Re-estimation of doubtful entries: steps h/10 ... h/10^REFINE_LEVELS. */
@@ -684,7 +685,10 @@ int gv_check_gradient(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
   if (x->size == 0 || x->size != fdf->n)
     return GSL_EBADLEN;
   problem p = {.grad = fdf};
-  return check_problem(&p, x, 1, &o, out);
+  gv_contract c;
+  if (!(status = gv_contract_gradient(fdf, x, &c)) && !(status = check_problem(&p, x, 1, &o, out)))
+    gv_contract_record(out, &c);
+  return status;
 }
 
 int gv_check_jacobian(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x,
@@ -697,5 +701,9 @@ int gv_check_jacobian(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x,
   if (x->size == 0 || x->size != fdf->p || fdf->n == 0)
     return GSL_EBADLEN;
   problem p = {.jac = fdf};
-  return check_problem(&p, x, fdf->n, &o, out);
+  gv_contract c;
+  if (!(status = gv_contract_jacobian(fdf, x, &c)) &&
+      !(status = check_problem(&p, x, fdf->n, &o, out)))
+    gv_contract_record(out, &c);
+  return status;
 }

@@ -18,6 +18,8 @@ struct gv_outcome {
   size_t nfail, nnonsmooth, nevals, worst;
   double max_rel, atol_eff, rtol, kerr;
   gv_method method;
+  gv_contract contract; /* the callbacks' contract (gv_contract.c), if has_contract */
+  int has_contract;
 };
 
 /* Empties out and makes room for a rows-by-cols result. GSL_ENOMEM if it cannot

@@ -7,6 +7,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "gv_compare.h"
+#include "gv_contract.h"
 
 gv_outcome *gv_outcome_alloc(void)
 {
@@ -161,7 +162,7 @@ void gv_outcome_finish(gv_outcome *out, const gv_options *o)
 
 gv_verdict gv_outcome_verdict(const gv_outcome *out)
 {
-  return out && out->nfail ? GV_FAIL : GV_PASS;
+  return out && (out->nfail || (out->has_contract && !out->contract.passed)) ? GV_FAIL : GV_PASS;
 }
 
 size_t gv_outcome_size(const gv_outcome *out)
@@ -269,8 +270,10 @@ int gv_outcome_fprintf(FILE *stream, const gv_outcome *out)
   int bad = fprintf(stream,
                     "%s: %zu of %zu entries failed (%zu x %zu), %zu non-smooth, %zu "
                     "evaluations of f\n",
-                    out->nfail ? "FAIL" : "PASS", out->nfail, size, out->rows, out->cols,
+                    gv_outcome_verdict(out) ? "FAIL" : "PASS", out->nfail, size, out->rows, out->cols,
                     out->nnonsmooth, out->nevals) < 0;
+  if (!bad && out->has_contract)
+    bad = gv_contract_fprintf(stream, &out->contract) < 0;
   if (!bad && out->nfail)
     bad = fprintf(stream, "failing entries (row, column):\n") < 0 ||
           print_list(stream, out, 1, out->nfail) < 0;
