@@ -98,6 +98,12 @@ static const struct {
     {{"--atol", "1e-9x"}, "1e-9x"},
     {{"--kerr", "nan"}, "nan"},
     {{"--kerr", ""}, "--kerr"},
+    {{"--size", "5,4"}, "5,4"},
+    {{"--size", "5,4,1"}, "5,4,1"},
+    {{"--size", "5,0,3"}, "5,0,3"},
+    {{"--size", "5,4,3,2"}, "5,4,3,2"},
+    {{"--size", "5,,4,3"}, "5,,4,3"},
+    {{"--size", "a,b,c"}, "a,b,c"},
     {{"explain"}, "explain"},
     {{"explain", "nope"}, "nope"},
     {{"explain", "grad_W", "--seed", "x"}, "'x'"},
@@ -251,6 +257,24 @@ START_TEST(reproducible)
 }
 END_TEST
 
+/* --size fixes the network: grad_W at 30,20,5 compares 20 x 30 entries. */
+START_TEST(size_fixes_network)
+{
+  make_tmpdir();
+  const char *args[] = {"--only", "grad_W", "--size", "30,20,5", "--trials", "2",
+                        "--out", tmpdir, NULL};
+  cli_result r = run_cli(args);
+  ck_assert_int_eq(r.code, GV_EXIT_PASS);
+  json_t *root = load_json();
+  json_t *f = json_array_get(json_object_get(root, "formulas"), 0);
+  ck_assert_int_eq(json_integer_value(json_object_get(f, "entries_min")), 600);
+  ck_assert_int_eq(json_integer_value(json_object_get(f, "entries_max")), 600);
+  json_decref(root);
+  remove_tmpdir();
+  free_result(&r);
+}
+END_TEST
+
 START_TEST(only_selects)
 {
   make_tmpdir();
@@ -341,6 +365,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(r, writes_reports);
   tcase_add_test(r, reproducible);
   tcase_add_test(r, only_selects);
+  tcase_add_test(r, size_fixes_network);
   tcase_add_test(r, method_tolerance);
   suite_add_tcase(s, r);
   return s;

@@ -33,6 +33,8 @@ static const char usage_text[] =
     "  -o, --out DIR       directory for gradient-report.{md,json,html} and junit.xml\n"
     "                      (default reports)\n"
     "      --only IDS      check only these formula ids or layer names, comma-separated\n"
+    "      --size D,H,K    the network formulas at D inputs, H hidden units, K classes\n"
+    "                      (default: drawn per trial, D, H up to 20, K up to 10)\n"
     "      --atol X, --rtol X, --kerr X\n"
     "                      the tolerance: an entry passes iff |analytic - numeric| <=\n"
     "                      atol + rtol*max(|analytic|,|numeric|) + kerr*e (defaults %g, %g,\n"
@@ -80,6 +82,27 @@ static int parse_tolerance(const char *s, double *v)
   if (!s[0] || *end || errno || !isfinite(x) || x < 0.0)
     return -1;
   *v = x;
+  return 0;
+}
+
+/* "D,H,K": the network's sizes, D and H at least 1, K at least 2, each at
+ * most MAX_NET_SIZE. */
+#define MAX_NET_SIZE 1000000UL
+static int parse_net_size(const char *s, size_t size[3])
+{
+  char buf[64];
+  unsigned long v[3];
+  if (strlen(s) >= sizeof buf)
+    return -1;
+  strcpy(buf, s);
+  char *save = NULL, *tok = strtok_r(buf, ",", &save);
+  for (int k = 0; k < 3; k++, tok = strtok_r(NULL, ",", &save))
+    if (!tok || parse_count(tok, MAX_NET_SIZE, &v[k]) || v[k] < (k == 2 ? 2UL : 1UL))
+      return -1;
+  if (tok || strstr(s, ",,") || s[strlen(s) - 1] == ',' || s[0] == ',')
+    return -1;
+  for (int k = 0; k < 3; k++)
+    size[k] = v[k];
   return 0;
 }
 
@@ -134,6 +157,7 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
       {"atol", required_argument, NULL, 'A'},
       {"rtol", required_argument, NULL, 'R'},
       {"kerr", required_argument, NULL, 'K'},
+      {"size", required_argument, NULL, 'S'},
       {NULL, 0, NULL, 0},
   };
   unsigned long v;
@@ -182,6 +206,13 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
                 c == 'A'   ? "atol"
                 : c == 'R' ? "rtol"
                            : "kerr",
+                optarg);
+        return -1;
+      }
+      break;
+    case 'S':
+      if (parse_net_size(optarg, o->driver.net_size)) {
+        fprintf(err, "gradverify: --size: '%s' is not D,H,K (integers, D and H >= 1, K >= 2)\n",
                 optarg);
         return -1;
       }

@@ -122,7 +122,8 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, const gv_
     gv_trial_info info = {.corrupt = o->corrupt,
                           .want_heat = t->heat == NULL,
                           .method = o->method,
-                          .taylor = o->taylor ? rt : NULL};
+                          .taylor = o->taylor ? rt : NULL,
+                          .net_size = {o->net_size[0], o->net_size[1], o->net_size[2]}};
     int status = trial(r, f, c ? c->variant : GV_RIGHT, c ? c->backward : NULL, &o->tol, &one,
                        &info);
     if (info.heat) {
@@ -152,8 +153,13 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
                   .trials = o->trials,
                   .tol = o->tol,
                   .method = o->method,
-                  .taylor = o->taylor};
+                  .taylor = o->taylor,
+                  .net_size = {o->net_size[0], o->net_size[1], o->net_size[2]}};
   if (o->trials == 0 || !(o->tol.atol >= 0.0) || !(o->tol.rtol >= 0.0) || !(o->tol.kerr >= 0.0))
+    return GSL_EINVAL;
+  /* Fixed network sizes: all three, at least one input, hidden unit and two classes. */
+  int sized = o->net_size[0] || o->net_size[1] || o->net_size[2];
+  if (sized && (!o->net_size[0] || !o->net_size[1] || o->net_size[2] < 2))
     return GSL_EINVAL;
   const gv_suite *suite = o->suite;
   if (!suite && !(suite = run->owned_suite = gv_suite_alloc_default()))

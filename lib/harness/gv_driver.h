@@ -32,6 +32,8 @@ typedef struct {
   int taylor;       /* run the Taylor test in every trial (default 1) */
   double corrupt;   /* relative corruption of each trial's largest analytic
                        entry (0: none); for measuring what the check catches */
+  size_t net_size[3]; /* D, H, K of the network formulas (gradverify --size);
+                         0, 0, 0 draws them per trial (default) */
 } gv_driver_options;
 
 /* The Taylor test over a formula's trials (gv_taylor.h). */
@@ -72,6 +74,7 @@ typedef struct {
   gv_tol tol;
   gv_method method;
   int taylor;
+  size_t net_size[3]; /* as gv_driver_options: 0, 0, 0 when drawn */
   size_t n_formulas, n_controls;
   gv_formula_result *formulas;
   gv_control_result *controls;
@@ -98,8 +101,9 @@ void gv_driver_options_init(gv_driver_options *o);
 unsigned long gv_driver_formula_seed(unsigned long seed, const char *id);
 
 /* Runs the driver. On success run holds arrays the caller releases with
- * gv_run_free. Errors: GSL_EINVAL for zero trials, negative tolerances or an
- * unknown id in o->only (run is then empty), GSL_ENOMEM, or the status of a
+ * gv_run_free. Errors: GSL_EINVAL for zero trials, negative tolerances, an
+ * unknown id in o->only or network sizes not all set (D, H >= 1, K >= 2)
+ * (run is then empty), GSL_ENOMEM, or the status of a
  * trial that could not be completed. */
 int gv_driver_run(const gv_driver_options *o, gv_run *run);
 

@@ -69,6 +69,7 @@ typedef struct {
   double taylor_slope;  /* out: its fitted slope (NaN without a window) */
   size_t entries;       /* out: entries compared */
   size_t redraws;       /* out: inputs redrawn because a ReLU sat within a step of its kink */
+  size_t net_size[3];   /* in: D, H, K of the network formulas; 0, 0, 0 draws them */
 } gv_trial_info;
 
 /* Draws one random instance from r, compares analytic against numeric into

@@ -1,24 +1,23 @@
 /* gv_trials_net.c: trials for the seed's network, one per backpropagated
  * quantity. Each draws a network, an input and a one-hot target, runs the
  * forward and backward passes, and differentiates the loss numerically with
- * respect to one parameter (or to z for delta2), perturbing it in place.
+ * respect to one parameter (or to z for delta2) from the forward pass, O(K)
+ * per evaluation (gv_net_shortcut.h); the Taylor test evaluates the full
+ * forward pass, perturbing the parameter in place. --size fixes D, H, K.
  *
  * ReLU kinks: a central difference whose step moves some z_i across 0
  * straddles the kink and measures neither one-sided slope. Such draws are
  * redrawn, and counted. One trial in ten plants a unit exactly at its kink
  * (z_i = 0, as after a zero initialisation) so that the redraw is exercised. */
-#include <complex.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_errno.h>
 
-#include "gv_complex.h"
-#include "gv_cstep.h"
 #include "gv_fd.h"
 #include "gv_mistakes.h"
 #include "gv_net.h"
-#include "gv_net_pack.h"
+#include "gv_net_shortcut.h"
 #include "gv_random.h"
 #include "gv_trial.h"
 
@@ -89,6 +88,11 @@ static void draw_params(gsl_rng *r, net_case *c)
 static int net_case_draw(gsl_rng *r, net_case *c, gv_trial_info *info)
 {
   size_t D = gv_random_size(r, 1, 20), H = gv_random_size(r, 1, 20), K = gv_random_size(r, 2, 10);
+  if (info->net_size[0]) { /* --size: fixed sizes, the draws above kept for the stream */
+    D = info->net_size[0];
+    H = info->net_size[1];
+    K = info->net_size[2];
+  }
   *c = (net_case){0};
   c->net = gv_net_alloc(D, H, K);
   c->x = gsl_vector_alloc(D);
@@ -132,73 +136,6 @@ static int loss_of_z(void *params, double *L)
   z_ctx *zc = params;
   int status = gv_net_forward_from_z(zc->c->net, zc->z, zc->c->y, zc->c->work);
   *L = zc->c->work->loss;
-  return status;
-}
-
-/* The loss as a complex function of z, for the complex step: ReLU decides on
- * the real part, as in gv_complex.h. */
-typedef struct {
-  const net_case *c;
-  double complex *a; /* K */
-} cz_ctx;
-
-static int closs_of_z(void *params, const double complex *z, size_t n, double complex *L)
-{
-  const cz_ctx *cz = params;
-  const gv_net *net = cz->c->net;
-  for (size_t k = 0; k < net->n_out; k++) {
-    double complex ak = gsl_vector_get(net->b2, k);
-    for (size_t i = 0; i < n; i++)
-      if (creal(z[i]) > 0.0)
-        ak += gsl_matrix_get(net->V, k, i) * z[i];
-    cz->a[k] = ak;
-  }
-  return gv_complex_xent_loss_logits(cz->c->y->data, cz->a, net->n_out, L);
-}
-
-/* The complex step over all parameters at once (gv_complex.h), of which the
- * part named by `what` ('V', 'c', 'W' or 'b') goes into N. */
-static int net_cstep(const net_case *c, char what, gsl_matrix *N, gsl_matrix *E,
-                     gv_trial_info *info)
-{
-  const gv_net *net = c->net;
-  size_t D = net->n_in, H = net->n_hidden, K = net->n_out, n = gv_net_pack_size(net);
-  gsl_vector *theta = gsl_vector_alloc(n), *g = gsl_vector_alloc(n);
-  gv_net *dn = gv_net_alloc(D, H, K); /* the gradient, shaped like the network */
-  double complex *work = malloc((H + K) * sizeof *work);
-  int status = GSL_ENOMEM;
-  if (!theta || !g || !dn || !work)
-    goto out;
-  gv_complex_net_problem prob = {D, H, K, c->x->data, c->y->data, work};
-  gv_cstep_fn cf = {gv_complex_net_loss_fn, &prob, 1};
-  status = gv_net_pack(net, theta);
-  if (!status)
-    status = gv_cstep_gradient(&cf, theta, g, 0.0);
-  if (!status)
-    status = gv_net_unpack(g, dn);
-  if (status)
-    goto out;
-  gsl_vector_view col = gsl_matrix_column(N, 0);
-  switch (what) {
-  case 'V':
-    status = gsl_matrix_memcpy(N, dn->V);
-    break;
-  case 'c':
-    status = gsl_vector_memcpy(&col.vector, dn->b2);
-    break;
-  case 'W':
-    status = gsl_matrix_memcpy(N, dn->W);
-    break;
-  default:
-    status = gsl_vector_memcpy(&col.vector, dn->b1);
-  }
-  gv_trial_cstep_errbar(N, E);
-  info->used = GV_METHOD_CSTEP;
-out:
-  gsl_vector_free(theta);
-  gsl_vector_free(g);
-  gv_net_free(dn);
-  free(work);
   return status;
 }
 
@@ -252,7 +189,6 @@ static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_
 
   gv_fd_scalar fn = {loss_of_params, &c};
   z_ctx zc = {&c, NULL};
-  gsl_vector_view gn = gv_trial_col(t.numeric), ge = gv_trial_col(t.err);
   gsl_vector_view var; /* the variable, as one vector over its memory */
   switch (what) {
   case 'z':
@@ -278,19 +214,11 @@ static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_
   default:
     var = gsl_vector_subvector(net->b1, 0, net->b1->size);
   }
-  if (info->method == GV_METHOD_CSTEP && what == 'z') {
-    cz_ctx cz = {&c, malloc(net->n_out * sizeof(double complex))};
-    gv_cstep_fn cf = {closs_of_z, &cz, 1};
-    status = cz.a ? gv_cstep_gradient(&cf, z, &gn.vector, 0.0) : GSL_ENOMEM;
-    free(cz.a);
-    gv_trial_cstep_errbar(t.numeric, t.err);
-    info->used = GV_METHOD_CSTEP;
-  } else if (info->method == GV_METHOD_CSTEP)
-    status = net_cstep(&c, what, t.numeric, t.err, info);
-  else if (what == 'V' || what == 'W')
-    status = gv_trial_gradient_matrix(info, &fn, what == 'V' ? net->V : net->W, t.numeric, t.err);
-  else
-    status = gv_trial_gradient(info, &fn, &var.vector, &gn.vector, &ge.vector);
+  /* The numeric side from the forward pass, O(K) per evaluation; the Taylor
+   * test below evaluates the full forward pass. */
+  gv_net_base base = {.net = net, .x = c.x, .y = c.y, .s = c.s};
+  status = gv_net_shortcut_gradient(&base, what, info->method, t.numeric, t.err);
+  info->used = info->method;
   /* The loss lse(a) - a_k rounds logits of size max |a|. */
   info->taylor_fscale = fmax(gsl_vector_max(c.s->a), -gsl_vector_min(c.s->a));
   if (!status)

@@ -333,6 +333,8 @@ static void heat_axes(const char *formula_id, const char **rows, const char **co
   }
 }
 
+#define HEAT_MAX_SIDE 64
+
 static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id,
                       const gsl_matrix *heat, size_t trial, size_t index)
 {
@@ -353,11 +355,21 @@ static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id
   FILE *f = data_file(pg, pl, name);
   if (!f)
     return;
-  for (size_t i = 0; i < heat->size1; i++) {
-    for (size_t j = 0; j < heat->size2; j++) {
-      double v = log10(gsl_matrix_get(heat, i, j));
-      v = isnan(v) ? range : fmax(-range, fmin(range, v));
-      fprintf(f, "%s%.6g", j ? " " : "", v);
+  /* A map of more than HEAT_MAX_SIDE rows or columns (gradverify --size)
+   * shows blocks of bh x bw entries, each block its worst entry, so that the
+   * picture stays small and every failing entry still shows; the axes keep
+   * entry indices. */
+  size_t bh = (heat->size1 + HEAT_MAX_SIDE - 1) / HEAT_MAX_SIDE;
+  size_t bw = (heat->size2 + HEAT_MAX_SIDE - 1) / HEAT_MAX_SIDE;
+  for (size_t i = 0; i < heat->size1; i += bh) {
+    for (size_t j = 0; j < heat->size2; j += bw) {
+      double worst = -range;
+      for (size_t ii = i; ii < i + bh && ii < heat->size1; ii++)
+        for (size_t jj = j; jj < j + bw && jj < heat->size2; jj++) {
+          double v = log10(gsl_matrix_get(heat, ii, jj));
+          worst = fmax(worst, isnan(v) ? range : fmax(-range, fmin(range, v)));
+        }
+      fprintf(f, "%s%.6g", j ? " " : "", worst);
     }
     fputc('\n', f);
   }
@@ -384,7 +396,8 @@ static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id
         "set cblabel 'log_{10}(error / bound): above 0 fails'\n"
         "set tics out nomirror\nset key off\n",
         m);
-  fprintf(m, "plot '%s' matrix with image pixels\n", name);
+  fprintf(m, "plot '%s' matrix using ($1*%zu+%g):($2*%zu+%g):3 with image pixels\n", name, bw,
+          0.5 * (double)(bw - 1), bh, 0.5 * (double)(bh - 1));
   script_draw(pg, pl, &sc, 620, 440);
 }
 
@@ -510,6 +523,9 @@ static void put_header(FILE *f, const page *pg)
           run->seed, run->seed);
   fprintf(f, "<tr><th>trials</th><td>%zu random trials per formula and per control</td></tr>\n",
           run->trials);
+  if (run->net_size[0])
+    fprintf(f, "<tr><th>network</th><td>sizes fixed (--size): D = %zu, H = %zu, K = %zu</td></tr>\n",
+            run->net_size[0], run->net_size[1], run->net_size[2]);
   fprintf(f,
           "<tr><th>tolerances</th><td>atol = %g, rtol = %g, kerr = %g</td></tr>\n"
           "<tr><th>rule</th><td>an entry passes iff <span class=\"math\">|analytic − numeric| ≤ "

@@ -39,6 +39,9 @@ static int write_md(FILE *f, void *ctx)
   fprintf(f, "- gradverify %s, seed **%lu** (`gradverify --seed %lu` reproduces every number)\n",
           GV_VERSION, run->seed, run->seed);
   fprintf(f, "- %zu random trials per formula and per control\n", run->trials);
+  if (run->net_size[0])
+    fprintf(f, "- network sizes fixed (`--size`): D = %zu, H = %zu, K = %zu\n", run->net_size[0],
+            run->net_size[1], run->net_size[2]);
   fprintf(f, "- tolerance: atol = %g, rtol = %g, kerr = %g: %s\n", t->atol, t->rtol, t->kerr,
           gv_report_rule);
   fprintf(f, "- numeric side (`--method %s`): %s\n", gv_method_name(run->method),
