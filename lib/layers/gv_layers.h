@@ -73,7 +73,8 @@ typedef struct {
   X(rnn_step) \
   X(mlp) \
   X(avgpool) \
-  X(maxpool)
+  X(maxpool) \
+  X(conv2d)
 
 #define X(name) extern const gv_layers_entry gv_layers_##name;
 GV_LAYERS_TABLE
