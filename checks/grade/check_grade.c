@@ -247,6 +247,42 @@ START_TEST(broken_c_file_is_not_run)
 }
 END_TEST
 
+/* Code in a constructor runs at load time, in the list run: every function
+ * is then not run, and the log says why. */
+START_TEST(hostile_constructor_is_contained)
+{
+  gv_student s;
+  grade("constructor.c", &s);
+  ck_assert_int_eq(s.load_failed, 1);
+  ck_assert_ptr_nonnull(strstr(s.build_log, "still running after"));
+  ck_assert_int_eq(s.fn[gv_assign_find("relu_forward")].verdict, GV_FN_NOT_RUN);
+  ck_assert_double_eq(s.points, 0);
+  gv_student_free(&s);
+}
+END_TEST
+
+/* A shared library is graded as it is, without compiling. */
+START_TEST(shared_library_is_graded)
+{
+  char so[] = "/tmp/gradverify-so-XXXXXX.so", cmd[8192];
+  int fd = mkstemps(so, 3);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  gv_grade_opts o;
+  gv_grade_opts_init(&o);
+  snprintf(cmd, sizeof cmd, "'%s' -shared -fPIC -I'%s' '%s/relu_sign.c' -o '%s' -lgsl -lgslcblas -lm",
+           o.cc, o.include, GV_SUBMISSIONS, so);
+  ck_assert_int_eq(system(cmd), 0);
+  gv_student s;
+  ck_assert_int_eq(gv_grade_student(so, &o, &s), GSL_SUCCESS);
+  unlink(so);
+  ck_assert_int_eq(s.compiled, 0);
+  ck_assert_int_eq(s.fn[gv_assign_find("relu_forward")].verdict, GV_FN_PASS);
+  ck_assert_ptr_nonnull(strstr(s.fn[gv_assign_find("relu_backward")].diagnosis, "exactly -1"));
+  gv_student_free(&s);
+}
+END_TEST
+
 /* ---- the class, through the command line ---- */
 
 #define OUT "/tmp/gradverify-check-grade"
@@ -366,6 +402,8 @@ Suite *gv_test_suite(void)
                       (int)(sizeof examples / sizeof examples[0]));
   tcase_add_test(ex, chatty_output_is_kept_bounded);
   tcase_add_test(ex, broken_c_file_is_not_run);
+  tcase_add_test(ex, hostile_constructor_is_contained);
+  tcase_add_test(ex, shared_library_is_graded);
   suite_add_tcase(s, ex);
   TCase *cls = tcase_create("class");
   tcase_add_test(cls, class_reports_written_and_untouched);
