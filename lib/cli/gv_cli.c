@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -16,6 +15,7 @@
 #include "gv_report.h"
 #include "gv_report_html.h"
 #include "gv_report_junit.h"
+#include "gv_report_set.h"
 
 #define MAX_TRIALS 10000000UL
 
@@ -293,53 +293,20 @@ static void print_summary(FILE *out, const gv_run *run, const char *dir, int qui
           run->pass ? "PASS" : "FAIL", passed, run->n_formulas, caught, run->n_controls, run->seed);
 }
 
-/* DIR/NAME, or NULL when out of memory. */
-static char *join(const char *dir, const char *name)
-{
-  size_t a = strlen(dir), b = strlen(name);
-  char *p = malloc(a + b + 2);
-  if (p) {
-    memcpy(p, dir, a);
-    p[a] = '/';
-    memcpy(p + a + 1, name, b + 1);
-  }
-  return p;
-}
-
 /* Writes every report into dir; one line on err and -1 on failure. */
 static int write_reports(const gv_run *run, const char *dir, FILE *err)
 {
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-    fprintf(err, "gradverify: --out: cannot create directory '%s': %s\n", dir, strerror(errno));
+  int plots_skipped = 0, err_no = 0;
+  const char *failed = NULL;
+  int status = gv_report_write_set(run, dir, &plots_skipped, &err_no, &failed);
+  if (status && failed == dir) {
+    fprintf(err, "gradverify: --out: cannot create directory '%s': %s\n", dir, strerror(err_no));
     return -1;
   }
-  static const char *const names[] = {GV_REPORT_JSON, GV_REPORT_MD, GV_REPORT_JUNIT,
-                                      GV_REPORT_HTML};
-  int plots_skipped = 0;
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-    char *path = join(dir, names[i]);
-    int err_no = 0, status = GSL_ENOMEM;
-    if (path) {
-      switch (i) {
-      case 0:
-        status = gv_report_write_json(run, path, &err_no);
-        break;
-      case 1:
-        status = gv_report_write_md(run, path, &err_no);
-        break;
-      case 2:
-        status = gv_report_write_junit(run, path, &err_no);
-        break;
-      default:
-        status = gv_report_write_html(run, path, &plots_skipped, &err_no);
-      }
-    }
-    free(path);
-    if (status) {
-      fprintf(err, "gradverify: --out: cannot write %s in '%s': %s\n", names[i], dir,
-              err_no ? strerror(err_no) : "out of memory");
-      return -1;
-    }
+  if (status) {
+    fprintf(err, "gradverify: --out: cannot write %s in '%s': %s\n", failed ? failed : "reports",
+            dir, err_no ? strerror(err_no) : "out of memory");
+    return -1;
   }
   if (plots_skipped == 1)
     fprintf(err, "gradverify: plots skipped: gnuplot is not installed "
