@@ -45,7 +45,7 @@ static int backward_times(const gsl_matrix *const in[], const gsl_matrix *dout, 
 GV_LAYERS_BACKWARD_VARIANT(backward, backward_times, 2.0)
 
 /* (Ŷ − Y)/N: the 2 of the square's derivative forgotten. */
-GV_LAYERS_BACKWARD_VARIANT(backward_no_2, backward_times, 1.0)
+GV_LAYERS_BACKWARD_VARIANT(backward_no_two, backward_times, 1.0)
 
 /* N in [1, 8], D in [1, 10]; Y uniform in [−s, s], Ŷ = Y + uniform in
  * [−e, e], s and e log-uniform in [0.1, 100] (regime "large errors", e > 10). */
@@ -83,6 +83,6 @@ const gv_layers_entry gv_layers_mse = {
     .draw = "N ∈ [1, 8], D ∈ [1, 10]; Y uniform in [−s, s], Ŷ = Y + uniform in [−e, e], s, e "
             "log-uniform in [0.1, 100]",
     .n_mistakes = 1,
-    .mistakes = {{"mse.dYhat_no_2", "Yhat", "dŶ = dout (Ŷ − Y)/N (the 2 forgotten)",
-                  backward_no_2}},
+    .mistakes = {{"mse.dYhat_no_two", "Yhat", "dŶ = dout (Ŷ − Y)/N (the 2 forgotten)",
+                  backward_no_two}},
 };
