@@ -74,7 +74,8 @@ typedef struct {
   X(mlp) \
   X(avgpool) \
   X(maxpool) \
-  X(conv2d)
+  X(conv2d) \
+  X(lstm_step)
 
 #define X(name) extern const gv_layers_entry gv_layers_##name;
 GV_LAYERS_TABLE
