@@ -914,6 +914,44 @@ START_TEST(test_directional_cost)
 }
 END_TEST
 
+/* Adaptive escalation: a smooth function whose length scale the step rule
+ * fits is decided by central differences (4 evaluations per variable, one
+ * f(x)); one whose length scale is 1e-6 (the step 6 times too long) is
+ * escalated to Ridders; a wrong entry escalates its own variable alone. */
+START_TEST(test_escalation)
+{
+  const size_t n = 6;
+  fparams p = {.n = n, .c = 1.0, .s = 1.0};
+  gsl_multimin_function_fdf fdf = {scaled_f, scaled_df, NULL, n, &p};
+  gsl_vector *x = gsl_vector_alloc(n);
+  gv_outcome *out = gv_outcome_alloc();
+  ck_assert(x && out);
+  for (size_t i = 0; i < n; i++)
+    gsl_vector_set(x, i, 0.3 + 0.1 * (double)i);
+  ck_assert_int_eq(gv_check_gradient(&fdf, x, NULL, out), GSL_SUCCESS);
+  ck_assert(gv_outcome_verdict(out) == GV_PASS);
+  ck_assert_uint_eq(gv_outcome_nevals(out), 4 * n + 1);
+  p.corrupt = 1;
+  p.bad = 2;
+  p.rel = 1e-4;
+  ck_assert_int_eq(gv_check_gradient(&fdf, x, NULL, out), GSL_SUCCESS);
+  ck_assert_uint_eq(gv_outcome_nfail(out), 1);
+  gv_entry e;
+  ck_assert_int_eq(gv_outcome_worst(out, &e), GSL_SUCCESS);
+  ck_assert_uint_eq(e.col, 2);
+  ck_assert_uint_gt(gv_outcome_nevals(out), 4 * n + 1 + 10);
+  ck_assert_uint_le(gv_outcome_nevals(out), 4 * n + 1 + MAX_EVALS_PER_VAR);
+  p.corrupt = 0;
+  p.s = 1e-6;
+  gsl_vector_scale(x, 1e-6);
+  ck_assert_int_eq(gv_check_gradient(&fdf, x, NULL, out), GSL_SUCCESS);
+  ck_assert(gv_outcome_verdict(out) == GV_PASS);
+  ck_assert_uint_gt(gv_outcome_nevals(out), 10 * n);
+  gv_outcome_free(out);
+  gsl_vector_free(x);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Errors.                                                             */
 
@@ -1218,6 +1256,7 @@ Suite *gv_test_suite(void)
   tcase_add_loop_test(tc, test_gradient_wrong_1e4, 0, NGCASES);
   tcase_add_loop_test(tc, test_gradient_directional, 0, NGCASES);
   tcase_add_test(tc, test_quadratic_unsymmetrized);
+  tcase_add_test(tc, test_escalation);
   tcase_add_test(tc, test_network_no_mask);
   tcase_add_test(tc, test_zero_entry_reported);
   tcase_add_test(tc, test_directional_cost);

@@ -1,0 +1,166 @@
+/* bench_scale.c: the public API's cost at real sizes, on the seed's network
+ * written by a user as plain C loops over a packed parameter vector
+ * theta = [vec(W) row-major, b1, vec(V) row-major, b2] (H x D, H, K x H, K),
+ * the loss L = lse(a) - a_y with z = W x + b1, h = relu(z), a = V h + b2,
+ * and its gradient by backpropagation, also in plain loops.
+ *
+ *   bench_scale D,H,K MODE     MODE: defaults, central, directional
+ *
+ * prints one line, read by scripts/bench --scale:
+ *   api MODE D H K n cpu_s evals_per_entry verdict f_us
+ * cpu_s is the check's CPU time (clock_gettime CLOCK_PROCESS_CPUTIME_ID: other
+ * processes on a shared machine do not count), f_us one evaluation of f in
+ * CPU microseconds. The network is drawn from a fixed seed at the harness's
+ * scales (x in [-1, 1], weights ~ sqrt(3/D), sqrt(3/H)). Asserts nothing. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_rng.h>
+
+#include "gradverify.h"
+
+typedef struct {
+  size_t D, H, K, y;
+  double *x, *z, *a; /* D, H, K */
+} net;
+
+static double cpu_seconds(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Forward pass into nt->z (pre-activations) and nt->a; returns the loss. */
+static double forward(net *nt, const double *th)
+{
+  const size_t D = nt->D, H = nt->H, K = nt->K;
+  const double *W = th, *b1 = th + H * D, *V = b1 + H, *b2 = V + K * H;
+  for (size_t i = 0; i < H; i++) {
+    double s = b1[i];
+    for (size_t j = 0; j < D; j++)
+      s += W[i * D + j] * nt->x[j];
+    nt->z[i] = s;
+  }
+  double amax = -INFINITY;
+  for (size_t k = 0; k < K; k++) {
+    double s = b2[k];
+    for (size_t i = 0; i < H; i++)
+      s += nt->z[i] > 0.0 ? V[k * H + i] * nt->z[i] : 0.0;
+    nt->a[k] = s;
+    amax = fmax(amax, s);
+  }
+  double sum = 0.0;
+  for (size_t k = 0; k < K; k++)
+    sum += exp(nt->a[k] - amax);
+  return amax + log(sum) - nt->a[nt->y];
+}
+
+static double my_f(const gsl_vector *theta, void *params)
+{
+  return forward(params, theta->data);
+}
+
+static void my_df(const gsl_vector *theta, void *params, gsl_vector *g)
+{
+  net *nt = params;
+  const size_t D = nt->D, H = nt->H, K = nt->K;
+  const double *V = theta->data + H * D + H;
+  double L = forward(nt, theta->data), lse = L + nt->a[nt->y];
+  double *gW = g->data, *gb1 = gW + H * D, *gV = gb1 + H, *gb2 = gV + K * H;
+  for (size_t k = 0; k < K; k++)
+    gb2[k] = exp(nt->a[k] - lse) - (k == nt->y ? 1.0 : 0.0);
+  for (size_t i = 0; i < H; i++) {
+    double hi = nt->z[i] > 0.0 ? nt->z[i] : 0.0, d2 = 0.0;
+    for (size_t k = 0; k < K; k++) {
+      gV[k * H + i] = gb2[k] * hi;
+      d2 += V[k * H + i] * gb2[k];
+    }
+    gb1[i] = nt->z[i] > 0.0 ? d2 : 0.0;
+    for (size_t j = 0; j < D; j++)
+      gW[i * D + j] = gb1[i] * nt->x[j];
+  }
+}
+
+static void my_fdf(const gsl_vector *theta, void *params, double *f, gsl_vector *g)
+{
+  my_df(theta, params, g);
+  *f = my_f(theta, params);
+}
+
+static int parse_size(const char *s, size_t *D, size_t *H, size_t *K)
+{
+  return sscanf(s, "%zu,%zu,%zu", D, H, K) == 3 && *D && *H && *K >= 2 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+  gsl_set_error_handler_off();
+  net nt = {0};
+  if (argc != 3 || parse_size(argv[1], &nt.D, &nt.H, &nt.K)) {
+    fprintf(stderr, "usage: bench_scale D,H,K defaults|central|directional\n");
+    return 2;
+  }
+  gv_options o;
+  const char *mode = argv[2];
+  if (!strcmp(mode, "defaults"))
+    gv_options_init(&o);
+  else if (!strcmp(mode, "central"))
+    gv_options_central(&o);
+  else if (!strcmp(mode, "directional")) {
+    gv_options_init(&o);
+    o.directions = 32;
+  } else {
+    fprintf(stderr, "bench_scale: unknown mode '%s'\n", mode);
+    return 2;
+  }
+  const size_t D = nt.D, H = nt.H, K = nt.K, n = H * D + H + K * H + K;
+  nt.x = malloc(D * sizeof *nt.x);
+  nt.z = malloc(H * sizeof *nt.z);
+  nt.a = malloc(K * sizeof *nt.a);
+  gsl_vector *theta = gsl_vector_alloc(n);
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gv_outcome *out = gv_outcome_alloc();
+  if (!nt.x || !nt.z || !nt.a || !theta || !r || !out)
+    return 2;
+  gsl_rng_set(r, 1);
+  for (size_t j = 0; j < D; j++)
+    nt.x[j] = 2.0 * gsl_rng_uniform(r) - 1.0;
+  double sw = sqrt(3.0 / (double)D), sv = 2.0 * sqrt(3.0 / (double)H);
+  for (size_t k = 0; k < n; k++) {
+    double s = k < H * D ? sw : k < H * D + H ? 0.5 : k < n - K ? sv : 0.5;
+    gsl_vector_set(theta, k, s * (2.0 * gsl_rng_uniform(r) - 1.0));
+  }
+  nt.y = gsl_rng_uniform_int(r, K);
+  gsl_multimin_function_fdf fdf = {my_f, my_df, my_fdf, n, &nt};
+
+  size_t reps = 0;
+  double sink = 0.0, t0 = cpu_seconds(), t1;
+  do {
+    sink += my_f(theta, &nt);
+    reps++;
+  } while ((t1 = cpu_seconds()) - t0 < 0.2);
+  double f_us = (t1 - t0) / (double)reps * 1e6;
+
+  t0 = cpu_seconds();
+  int status = gv_check_gradient(&fdf, theta, &o, out);
+  t1 = cpu_seconds();
+  if (status) {
+    fprintf(stderr, "bench_scale: %s\n", gsl_strerror(status));
+    return 2;
+  }
+  printf("api %s %zu %zu %zu %zu %.4f %.3f %s %.3f\n", mode, D, H, K, n, t1 - t0,
+         (double)gv_outcome_nevals(out) / (double)n,
+         gv_outcome_verdict(out) == GV_PASS ? "pass" : "FAIL", f_us + 0.0 * sink);
+  gv_outcome_free(out);
+  gsl_rng_free(r);
+  gsl_vector_free(theta);
+  free(nt.x);
+  free(nt.z);
+  free(nt.a);
+  return 0;
+}
