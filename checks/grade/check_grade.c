@@ -176,7 +176,10 @@ static const example examples[] = {
     {"writefile.c", "relu_backward", GV_FN_CRASHED, "forbids (openat)", 1},
     {"nan.c", "relu_backward", GV_FN_WRONG, "NaN", 1},
     {"chatty.c", "relu_backward", GV_FN_PASS, NULL, 3},
-    {"right.c", "mse_backward", GV_FN_PASS, NULL, 18},
+    {"svm_no_true_class.c", "svm_hinge_backward", GV_FN_WRONG, "(svm_hinge.dS_no_true_class)", 1},
+    {"batchnorm_constant_stats.c", "batchnorm_backward", GV_FN_WRONG,
+     "(batchnorm.dX_constant_stats)", 1},
+    {"right.c", "batchnorm_backward", GV_FN_PASS, NULL, 24},
 };
 
 static void grade(const char *file, gv_student *s)
@@ -342,11 +345,11 @@ START_TEST(class_reports_written_and_untouched)
   ck_assert_ptr_nonnull(strstr(wf, "\"functions\""));
   free(wf);
   char *csv = slurp(OUT "/gradebook.csv");
-  ck_assert_ptr_nonnull(strstr(csv, "\nright,1,2,1,2,1,2,1,2,1,2,1,2,18,18,1\n"));
+  ck_assert_ptr_nonnull(strstr(csv, "\nright,1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2,24,24,1\n"));
   ck_assert_ptr_nonnull(strstr(csv, "\nsegfault,0,0,1,0,"));
   free(csv);
   char *junit = slurp(OUT "/junit.xml");
-  ck_assert_ptr_nonnull(strstr(junit, "tests=\"36\" failures=\"22\""));
+  ck_assert_ptr_nonnull(strstr(junit, "tests=\"48\" failures=\"30\""));
   free(junit);
 }
 END_TEST
@@ -373,8 +376,8 @@ START_TEST(points_file_sets_the_points)
   const char *files[] = {"right.c", NULL};
   ck_assert_int_eq(run_grade(files, points), GV_EXIT_PASS);
   char *csv = slurp(OUT "/gradebook.csv");
-  /* 6 forwards at 1, 5 backwards at 3, relu_backward at 5 */
-  ck_assert_ptr_nonnull(strstr(csv, "\nright,1,3,1,5,1,3,1,3,1,3,1,3,26,26,1\n"));
+  /* 8 forwards at 1, 7 backwards at 3, relu_backward at 5 */
+  ck_assert_ptr_nonnull(strstr(csv, "\nright,1,3,1,5,1,3,1,3,1,3,1,3,1,3,1,3,34,34,1\n"));
   free(csv);
   f = fopen(points, "w");
   fputs("{\"relu_backwards\": 3}", f);

@@ -16,6 +16,10 @@ const gv_assign_fn gv_assign_fns[] = {
     {.name = "softmax_ce_backward", .layer = "softmax_ce", .backward = 1, .nin = 3, .nout = 1},
     {.name = "mse_forward", .layer = "mse", .backward = 0, .nin = 2, .nout = 1},
     {.name = "mse_backward", .layer = "mse", .backward = 1, .nin = 3, .nout = 1},
+    {.name = "svm_hinge_forward", .layer = "svm_hinge", .backward = 0, .nin = 2, .nout = 1},
+    {.name = "svm_hinge_backward", .layer = "svm_hinge", .backward = 1, .nin = 3, .nout = 1},
+    {.name = "batchnorm_forward", .layer = "batchnorm", .backward = 0, .nin = 4, .nout = 1},
+    {.name = "batchnorm_backward", .layer = "batchnorm", .backward = 1, .nin = 5, .nout = 3},
 };
 
 const size_t gv_assign_nfns = sizeof gv_assign_fns / sizeof gv_assign_fns[0];

@@ -35,13 +35,31 @@ char *gv_grade_report_name(const char *path)
   return name;
 }
 
-/* A copy of s with bytes outside printable ASCII, newline and tab as '?'. */
+/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 if it is not one
+ * (overlong forms and surrogates are let through: they are only displayed). */
+static size_t utf8_length(const unsigned char *p)
+{
+  size_t n = p[0] >= 0xf0 && p[0] < 0xf5 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+  for (size_t k = 1; k < n; k++)
+    if ((p[k] & 0xc0) != 0x80)
+      return 0;
+  return n;
+}
+
+/* A copy of s in which control characters other than newline and tab, and
+ * bytes that are not valid UTF-8, are '?': safe for JSON, XML and a terminal. */
 static char *clean(const char *s)
 {
   char *c = strdup(s ? s : "");
-  for (char *p = c; p && *p; p++)
-    if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f || (unsigned char)*p >= 0x80)
-      *p = '?';
+  unsigned char *p = (unsigned char *)c;
+  while (p && *p) {
+    size_t n = *p < 0x80 ? 1 : utf8_length(p);
+    if (n == 0 || (*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
+      *p++ = '?';
+      continue;
+    }
+    p += n;
+  }
   return c;
 }
 

@@ -6,8 +6,8 @@
  * gradebook.csv and gradebook.json (one row per student, one column per
  * function: the points), junit.xml (a test case per student and function).
  * Every file carries the seed. Each file is written whole or not at all
- * (gv_file_write_atomic), and only inside dir. Captured output is written
- * with every byte outside printable ASCII, newline and tab replaced by '?'. */
+ * (gv_file_write_atomic), and only inside dir. Text is written with control
+ * characters (but newline and tab) and invalid UTF-8 replaced by '?'. */
 #ifndef GV_GRADE_REPORT_H
 #define GV_GRADE_REPORT_H
 

@@ -110,6 +110,40 @@ static int sample_softmax_ce(const gsl_rng *r, gsl_matrix **in, size_t *rows, si
   return sample_loss(r, in, rows, cols, 1);
 }
 
+/* Scores with every margin S(i,j) - S(i,y_i) + 1 at least 0.05 from the
+ * hinge's kink, so that no central difference straddles it. */
+static int sample_svm(const gsl_rng *r, gsl_matrix **in, size_t *rows, size_t *cols)
+{
+  int status = sample_loss(r, in, rows, cols, 1);
+  for (size_t i = 0; !status && i < in[0]->size1; i++) {
+    size_t y = 0;
+    while (gsl_matrix_get(in[1], i, y) == 0.0)
+      y++;
+    for (size_t j = 0; j < in[0]->size2; j++) {
+      double m = gsl_matrix_get(in[0], i, j) - gsl_matrix_get(in[0], i, y) + 1.0;
+      if (j != y && fabs(m) < 0.05)
+        SET(in[0], i, j, GET(in[0], i, j) + (m < 0 ? -0.1 : 0.1));
+    }
+  }
+  return status;
+}
+
+/* X with columns of a spread well away from 0 (the steep regime of a tiny
+ * variance is the catalogue's to check, not a student's); eps 1e-5. */
+static int sample_batchnorm(const gsl_rng *r, gsl_matrix **in, size_t *rows, size_t *cols)
+{
+  size_t d = draw_size(r, 3, 5), n = d + draw_size(r, 1, 3);
+  const size_t shape[4][2] = {{n, d}, {d, 1}, {d, 1}, {1, 1}};
+  if (alloc_all(in, 4, shape))
+    return GSL_ENOMEM;
+  for (size_t k = 0; k < 3; k++)
+    fill_normal(r, in[k], 1.5);
+  gsl_matrix_set(in[3], 0, 0, 1e-5);
+  *rows = n;
+  *cols = d;
+  return GSL_SUCCESS;
+}
+
 static int sample_mse(const gsl_rng *r, gsl_matrix **in, size_t *rows, size_t *cols)
 {
   return sample_loss(r, in, rows, cols, 0);
@@ -190,6 +224,10 @@ static const gv_ref_layer layers[] = {
      .sample = sample_softmax_ce, .entry = &gv_layers_softmax_ce},
     {.name = "mse", .nin = 2, .in_names = {"Yhat", "Y"}, .diff = {1, 0}, .sample = sample_mse,
      .local = &mse_local},
+    {.name = "svm_hinge", .nin = 2, .in_names = {"S", "Y"}, .diff = {1, 0}, .sample = sample_svm,
+     .entry = &gv_layers_svm_hinge},
+    {.name = "batchnorm", .nin = 4, .in_names = {"X", "gamma", "beta", "eps"},
+     .diff = {1, 1, 1, 0}, .sample = sample_batchnorm, .entry = &gv_layers_batchnorm},
 };
 
 static int matches_catalogue(const gv_ref_layer *l)

@@ -156,8 +156,13 @@ static int install_filter(void)
 typedef int (*fn_1_1)(const gsl_matrix *, gsl_matrix *);
 typedef int (*fn_2_1)(const gsl_matrix *, const gsl_matrix *, gsl_matrix *);
 typedef int (*fn_3_1)(const gsl_matrix *, const gsl_matrix *, const gsl_matrix *, gsl_matrix *);
+typedef int (*fn_4_1)(const gsl_matrix *, const gsl_matrix *, const gsl_matrix *,
+                      const gsl_matrix *, gsl_matrix *);
 typedef int (*fn_4_3)(const gsl_matrix *, const gsl_matrix *, const gsl_matrix *,
                       const gsl_matrix *, gsl_matrix *, gsl_matrix *, gsl_matrix *);
+typedef int (*fn_5_3)(const gsl_matrix *, const gsl_matrix *, const gsl_matrix *,
+                      const gsl_matrix *, const gsl_matrix *, gsl_matrix *, gsl_matrix *,
+                      gsl_matrix *);
 
 /* Calls sym with the record's matrices, by the shape of its signature. */
 static int call(void *sym, const gv_assign_fn *fn, gsl_matrix *const *m)
@@ -167,7 +172,9 @@ static int call(void *sym, const gv_assign_fn *fn, gsl_matrix *const *m)
     fn_1_1 f11;
     fn_2_1 f21;
     fn_3_1 f31;
+    fn_4_1 f41;
     fn_4_3 f43;
+    fn_5_3 f53;
   } u = {.p = sym};
   if (fn->nin == 1 && fn->nout == 1)
     return u.f11(m[0], m[1]);
@@ -175,8 +182,12 @@ static int call(void *sym, const gv_assign_fn *fn, gsl_matrix *const *m)
     return u.f21(m[0], m[1], m[2]);
   if (fn->nin == 3 && fn->nout == 1)
     return u.f31(m[0], m[1], m[2], m[3]);
+  if (fn->nin == 4 && fn->nout == 1)
+    return u.f41(m[0], m[1], m[2], m[3], m[4]);
   if (fn->nin == 4 && fn->nout == 3)
     return u.f43(m[0], m[1], m[2], m[3], m[4], m[5], m[6]);
+  if (fn->nin == 5 && fn->nout == 3)
+    return u.f53(m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]);
   return GSL_EUNIMPL;
 }
 

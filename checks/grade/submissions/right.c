@@ -144,3 +144,96 @@ int mse_backward(const gsl_matrix *Yhat, const gsl_matrix *Y, const gsl_matrix *
       gsl_matrix_set(dYhat, i, j, g * (gsl_matrix_get(Yhat, i, j) - gsl_matrix_get(Y, i, j)));
   return 0;
 }
+
+/* The true class of row i: where its one-hot label is. */
+static size_t true_class(const gsl_matrix *Y, size_t i)
+{
+  size_t y = 0;
+  while (y + 1 < Y->size2 && gsl_matrix_get(Y, i, y) == 0.0)
+    y++;
+  return y;
+}
+
+int svm_hinge_forward(const gsl_matrix *S, const gsl_matrix *Y, gsl_matrix *loss)
+{
+  double l = 0.0;
+  for (size_t i = 0; i < S->size1; i++) {
+    size_t y = true_class(Y, i);
+    for (size_t j = 0; j < S->size2; j++)
+      if (j != y)
+        l += fmax(0.0, gsl_matrix_get(S, i, j) - gsl_matrix_get(S, i, y) + 1.0);
+  }
+  gsl_matrix_set(loss, 0, 0, l / (double)S->size1);
+  return 0;
+}
+
+int svm_hinge_backward(const gsl_matrix *S, const gsl_matrix *Y, const gsl_matrix *dout,
+                       gsl_matrix *dS)
+{
+  double g = gsl_matrix_get(dout, 0, 0) / (double)S->size1;
+  gsl_matrix_set_zero(dS);
+  for (size_t i = 0; i < S->size1; i++) {
+    size_t y = true_class(Y, i), count = 0;
+    for (size_t j = 0; j < S->size2; j++)
+      if (j != y && gsl_matrix_get(S, i, j) - gsl_matrix_get(S, i, y) + 1.0 > 0) {
+        gsl_matrix_set(dS, i, j, g);
+        count++;
+      }
+    gsl_matrix_set(dS, i, y, -g * (double)count);
+  }
+  return 0;
+}
+
+/* Column j's mean and 1/sqrt(var + eps). */
+static void column_stats(const gsl_matrix *X, size_t j, double eps, double *mu, double *inv)
+{
+  double m = 0.0, v = 0.0;
+  for (size_t i = 0; i < X->size1; i++)
+    m += gsl_matrix_get(X, i, j);
+  m /= (double)X->size1;
+  for (size_t i = 0; i < X->size1; i++)
+    v += (gsl_matrix_get(X, i, j) - m) * (gsl_matrix_get(X, i, j) - m);
+  *mu = m;
+  *inv = 1.0 / sqrt(v / (double)X->size1 + eps);
+}
+
+int batchnorm_forward(const gsl_matrix *X, const gsl_matrix *gamma, const gsl_matrix *beta,
+                      const gsl_matrix *eps, gsl_matrix *out)
+{
+  for (size_t j = 0; j < X->size2; j++) {
+    double mu, inv;
+    column_stats(X, j, gsl_matrix_get(eps, 0, 0), &mu, &inv);
+    for (size_t i = 0; i < X->size1; i++)
+      gsl_matrix_set(out, i, j, gsl_matrix_get(gamma, j, 0) * (gsl_matrix_get(X, i, j) - mu) * inv +
+                                    gsl_matrix_get(beta, j, 0));
+  }
+  return 0;
+}
+
+int batchnorm_backward(const gsl_matrix *X, const gsl_matrix *gamma, const gsl_matrix *beta,
+                       const gsl_matrix *eps, const gsl_matrix *dout, gsl_matrix *dX,
+                       gsl_matrix *dgamma, gsl_matrix *dbeta)
+{
+  (void)beta;
+  double n = (double)X->size1;
+  for (size_t j = 0; j < X->size2; j++) {
+    double mu, inv, sum_d = 0.0, sum_dx = 0.0, dg = 0.0, db = 0.0;
+    column_stats(X, j, gsl_matrix_get(eps, 0, 0), &mu, &inv);
+    for (size_t i = 0; i < X->size1; i++) {
+      double xhat = (gsl_matrix_get(X, i, j) - mu) * inv, g = gsl_matrix_get(dout, i, j);
+      double dxhat = g * gsl_matrix_get(gamma, j, 0);
+      sum_d += dxhat;
+      sum_dx += dxhat * xhat;
+      dg += g * xhat;
+      db += g;
+    }
+    for (size_t i = 0; i < X->size1; i++) {
+      double xhat = (gsl_matrix_get(X, i, j) - mu) * inv;
+      double dxhat = gsl_matrix_get(dout, i, j) * gsl_matrix_get(gamma, j, 0);
+      gsl_matrix_set(dX, i, j, (dxhat - sum_d / n - xhat * sum_dx / n) * inv);
+    }
+    gsl_matrix_set(dgamma, j, 0, dg);
+    gsl_matrix_set(dbeta, j, 0, db);
+  }
+  return 0;
+}

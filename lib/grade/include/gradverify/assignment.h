@@ -60,4 +60,25 @@ int mse_forward(const gsl_matrix *Yhat, const gsl_matrix *Y, gsl_matrix *loss);
 int mse_backward(const gsl_matrix *Yhat, const gsl_matrix *Y, const gsl_matrix *dout,
                  gsl_matrix *dYhat);
 
+/* svm_hinge: the multiclass SVM loss of the scores S (N x C) with the labels Y
+ * (N x C, each row one-hot, y_i its class):
+ * loss (1 x 1) = (1/N) sum_i sum_{j != y_i} max(0, S(i,j) - S(i,y_i) + 1).
+ * backward: dS(i,j) = dout/N for each margin > 0 (j != y_i), dS(i,y_i) = -(dout/N)
+ * times the number of margins > 0 in row i; dout is 1 x 1. Y gets no gradient. */
+int svm_hinge_forward(const gsl_matrix *S, const gsl_matrix *Y, gsl_matrix *loss);
+int svm_hinge_backward(const gsl_matrix *S, const gsl_matrix *Y, const gsl_matrix *dout,
+                       gsl_matrix *dS);
+
+/* batchnorm (training mode): per column j of X (N x D), mu = mean, var = mean of
+ * (X - mu)^2 over the batch, xhat = (X - mu) / sqrt(var + eps);
+ * out = gamma(j) xhat + beta(j)  (gamma, beta D x 1; eps 1 x 1; out N x D).
+ * backward: dX (N x D), dgamma = sum over the batch of dout xhat (D x 1),
+ * dbeta = sum over the batch of dout (D x 1); eps gets no gradient. The mean
+ * and the variance depend on every entry of their column. */
+int batchnorm_forward(const gsl_matrix *X, const gsl_matrix *gamma, const gsl_matrix *beta,
+                      const gsl_matrix *eps, gsl_matrix *out);
+int batchnorm_backward(const gsl_matrix *X, const gsl_matrix *gamma, const gsl_matrix *beta,
+                       const gsl_matrix *eps, const gsl_matrix *dout, gsl_matrix *dX,
+                       gsl_matrix *dgamma, gsl_matrix *dbeta);
+
 #endif
