@@ -32,9 +32,26 @@
  * estimate is exact by luck. What it achieves (no false failure over scales
  * 1e-8..1e8 of values and 1e-6..1e6 of inputs; one entry off by 1e-6 max|g|
  * caught in 99.98% of trials) and why kerr is 10: checks/bench/README.md,
- * with the commands that measure it. A function whose computed values are
- * flat to the bit (a saturated softmax computed as a difference of logits)
- * gives a numeric 0 with no error, and a nonzero analytic gradient then fails.
+ * with the commands that measure it.
+ *
+ * Functions flat to the last bit (a saturated softmax, exp(-b t) at large
+ * b t): where f did not move at any step the engine took (numeric exactly 0)
+ * and the analytic value is not 0, the step grows tenfold until f moves, up to
+ * the variable's own scale max(1, |x_j|) (1 for a direction's t), and where
+ * nothing in the row moves by then, up to 1e4 times that (gv_flat.h). The
+ * entry is then judged against 0 with the resolution reached as its error bar:
+ * f's quantum (the smallest change it showed at the edge of its flat region,
+ * found by bisection, at least an ulp of f(x); the largest quantum of its row
+ * where it never moved) over the longest step where it did not move. A right
+ * 1e-56 passes where f cannot see it, and a wrong 1e-6 fails where f moves at
+ * all (BoxBOD at (1000, 7.5): resolution 1.8e-7 at step 4.5e-5 before, 8.1e-14
+ * at step 2.15 after). Cost: about 2 (31 + log10(scale / h)) evaluations per
+ * flat entry, none elsewhere. The default allows for no rounding of the
+ * analytic side beyond kerr times that resolution and the floor atol_scale S;
+ * where a derivative is computed from terms much larger than itself (p - y
+ * with p ~ 1, a gradient summed from cancelling terms) its rounding is not
+ * knowable from f, and opts.atol, an absolute floor in the derivative's units,
+ * is what to set to a few ulps of those terms.
  *
  * How Ridders is used. Central differences come first (4 evaluations per
  * variable at +-h, +-h/2, see gv_fd.h), with their error bar and one-sided

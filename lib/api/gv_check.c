@@ -10,6 +10,7 @@
  * 5 values give the central difference, its error bar and both one-sided
  * differences, so that kinks are found at no extra cost. */
 #include "gv_check_impl.h"
+#include "gv_check_flat.h"
 
 #include <float.h>
 #include <math.h>
@@ -533,6 +534,23 @@ static int refine(gv_outcome *out, const gv_fd_vector *fn, problem *p, const gsl
   return GSL_SUCCESS;
 }
 
+/* gv_check_flat's view of column j: its variable, stepped at most by its
+ * own scale (t's, 1, in directional mode, where v_j = +-scale(x_j)). */
+typedef struct {
+  problem *p;
+  const gsl_matrix *V;
+  const gv_options *o;
+} flat_ctx;
+
+static double *flat_column(void *ctx, size_t j, double *hmax)
+{
+  const flat_ctx *c = ctx;
+  double h;
+  double *xi = column(c->p, c->V, j, c->o, &h);
+  *hmax = c->V ? 1.0 : fmax(1.0, fabs(*xi));
+  return xi;
+}
+
 /* The common computation: A (m-by-ncols) against differences of p's function
  * along each column's variable. S (m-by-ncols) is the scale of each entry's
  * floor, or NULL for the largest |numeric| of its row. f0 = f(x), m outputs. */
@@ -551,6 +569,9 @@ static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matri
     judge_first(out, A, S, o);
     status = refine(out, &fn, p, V, A, S, f0, &w, o);
   }
+  flat_ctx fc = {.p = p, .V = V, .o = o};
+  if (!status)
+    status = gv_check_flat(out, &fn, flat_column, &fc, f0, w.fv[0], w.fv[1], o);
   if (!status)
     gv_outcome_finish(out, o);
   workspace_free(&w);
