@@ -14,12 +14,18 @@ trap 'rm -f "$declared" "$exported"' EXIT
 names() { grep -oE '\bgv_[a-z0-9_]+ *\(' | tr -d ' (' | sort -u; }
 statics=$(mktemp)
 trap 'rm -f "$declared" "$exported" "$statics"' EXIT
-for h in $headers; do "$@" -E -P "$h"; done >"$statics.all"
+# Only what each header itself says, not what it includes: keep the lines the
+# preprocessor's line markers attribute to that header.
+for h in $headers; do
+  "$@" -E "$h" | awk -v h="$(basename "$h")" '
+    /^# [0-9]+ "/ { f = $3; gsub(/"/, "", f); n = split(f, p, "/"); own = (p[n] == h); next }
+    own'
+done >"$statics.all"
 grep -E '\bstatic\b' "$statics.all" | names >"$statics"
 names <"$statics.all" | comm -23 - "$statics" >"$declared"
 rm -f "$statics.all"
 "$nm" -D --defined-only "$lib" | awk '$2 ~ /^[TtWiDdBbRr]$/ {print $3}' |
-  sed 's/@.*//' | grep -v '^GRADVERIFY_' | sort -u >"$exported"
+  sed 's/@.*//' | grep -v '^GRADVERIFY' | sort -u >"$exported"
 if [ ! -s "$declared" ]; then
   echo "exports: no declaration found in$headers"
   exit 1
