@@ -12,6 +12,7 @@
  * the largest |g| in at least 99% of trials; checks/bench/bench_api.c runs the
  * same with ten thousand trials. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1149,6 +1150,189 @@ START_TEST(test_fprintf)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Contracts under stress (issue 9).                                   */
+
+/* A jump, f = x + [x >= 0.5], at its step x = 0.5. */
+static double jump_f(const gsl_vector *x, void *params)
+{
+  (void)params;
+  const double t = gsl_vector_get(x, 0);
+  return t + (t >= 0.5 ? 1.0 : 0.0);
+}
+
+static void jump_df(const gsl_vector *x, void *params, gsl_vector *g)
+{
+  (void)x;
+  gsl_vector_set(g, 0, *(const double *)params);
+}
+
+/* A discontinuity comes out non-smooth with finite values under both
+ * methods: 1 (the slope on both sides) lies in [right, left] and passes, -1
+ * does not. Ridders' step once shrank until x +- h rounded to x: NaN. */
+START_TEST(test_jump_nonsmooth)
+{
+  double slope = 1.0;
+  gsl_multimin_function_fdf fdf = {.f = jump_f, .df = jump_df, .n = 1, .params = &slope};
+  gsl_vector *x = gsl_vector_alloc(1);
+  gsl_vector_set(x, 0, 0.5);
+  gv_outcome *out = gv_outcome_alloc();
+  for (int central = 0; central < 2; central++) {
+    gv_options o;
+    if (central)
+      gv_options_central(&o);
+    else
+      gv_options_init(&o);
+    slope = 1.0;
+    ck_assert_int_eq(gv_check_gradient(&fdf, x, &o, out), GSL_SUCCESS);
+    gv_entry e;
+    ck_assert_int_eq(gv_outcome_entry(out, 0, &e), GSL_SUCCESS);
+    ck_assert_msg(!e.smooth, "method %d: a jump marked smooth", central);
+    ck_assert(isfinite(e.numeric) && isfinite(e.error_bar) && isfinite(e.bound));
+    ck_assert(isfinite(e.left) && isfinite(e.right));
+    ck_assert_double_eq_tol(e.right, 1.0, 1e-6);
+    ck_assert_double_gt(e.left, 1e3);
+    ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
+    slope = -1.0;
+    ck_assert_int_eq(gv_check_gradient(&fdf, x, &o, out), GSL_SUCCESS);
+    ck_assert_int_eq(gv_outcome_verdict(out), GV_FAIL);
+  }
+  gv_outcome_free(out);
+  gsl_vector_free(x);
+}
+END_TEST
+
+/* x = +-Inf or NaN: GSL_EBADFUNC from every check, as the header says. */
+START_TEST(test_nonfinite_x)
+{
+  gsetup g;
+  gsetup_init(&g, &GCASES[CASE_ROSENBROCK]);
+  gv_outcome *out = gv_outcome_alloc();
+  const double bad[3] = {INFINITY, -INFINITY, NAN};
+  for (int k = 0; k < 3; k++) {
+    gsl_vector_set(g.x, 1, bad[k]);
+    ck_assert_int_eq(gv_check_gradient(&g.fdf, g.x, NULL, out), GSL_EBADFUNC);
+    gv_taylor_result tr;
+    ck_assert_int_eq(gv_check_taylor(&g.fdf, g.x, NULL, 0.0, &tr), GSL_EBADFUNC);
+  }
+  gv_outcome_free(out);
+  gsetup_free(&g);
+}
+END_TEST
+
+/* GV_STEP_FIXED with a step that cannot move x (1e-300 next to 1.2) is
+ * rejected; once it was accepted and failed right gradients. A step that
+ * moves x is honest: the right gradient passes. */
+START_TEST(test_fixed_step_tiny)
+{
+  gsetup g;
+  gsetup_init(&g, &GCASES[CASE_ROSENBROCK]);
+  gv_outcome *out = gv_outcome_alloc();
+  gv_options o;
+  gv_options_central(&o);
+  o.step_rule = GV_STEP_FIXED;
+  o.step = 1e-300;
+  ck_assert_int_eq(gv_check_gradient(&g.fdf, g.x, &o, out), GSL_EINVAL);
+  ck_assert_uint_eq(gv_outcome_size(out), 0);
+  o.step = 1e-6;
+  ck_assert(check_grad(&g, &o, out) == GV_PASS);
+  gv_outcome_free(out);
+  gsetup_free(&g);
+}
+END_TEST
+
+/* 2^40 directions: GSL_ENOMEM, nothing leaked (the sanitizer build's leak
+ * check sees it; GSL's gsl_matrix_alloc leaked its struct here), the
+ * handler never called. */
+START_TEST(test_directions_enomem)
+{
+  gsetup g;
+  gsetup_init(&g, &GCASES[CASE_ROSENBROCK]);
+  gv_outcome *out = gv_outcome_alloc();
+  gv_options o;
+  gv_options_init(&o);
+  o.directions = (size_t)1 << 40;
+  gsl_error_handler_t *old = gsl_set_error_handler(counting_handler);
+  handler_calls = 0;
+  ck_assert_int_eq(gv_check_gradient(&g.fdf, g.x, &o, out), GSL_ENOMEM);
+  gsl_set_error_handler(old);
+  ck_assert_int_eq(handler_calls, 0);
+  ck_assert_uint_eq(gv_outcome_size(out), 0);
+  gv_outcome_free(out);
+  gsetup_free(&g);
+}
+END_TEST
+
+/* gv_outcome_fprintf reports a write that fails: at the flush (/dev/full),
+ * or on a stream whose error flag is set (one opened for reading). */
+START_TEST(test_fprintf_stream_errors)
+{
+  gsetup g;
+  gsetup_init(&g, &GCASES[CASE_QUADRATIC]);
+  gv_outcome *out = gv_outcome_alloc();
+  ck_assert(check_grad(&g, NULL, out) == GV_PASS);
+  FILE *full = fopen("/dev/full", "w");
+  ck_assert_ptr_nonnull(full);
+  ck_assert_int_eq(gv_outcome_fprintf(full, out), GSL_EFAILED);
+  fclose(full);
+  FILE *ro = fopen("/dev/null", "r");
+  ck_assert_ptr_nonnull(ro);
+  ck_assert_int_eq(gv_outcome_fprintf(ro, out), GSL_EFAILED);
+  fclose(ro);
+  FILE *ok = fopen("/dev/null", "w");
+  ck_assert_int_eq(gv_outcome_fprintf(ok, out), GSL_SUCCESS);
+  fclose(ok);
+  gv_outcome_free(out);
+  gsetup_free(&g);
+}
+END_TEST
+
+/* Independent checks in parallel: 8 threads x 300 checks (gradient, central
+ * and Ridders, and the Taylor test) while a custom handler is installed. The
+ * library never calls nor replaces it; when each allocation switched the
+ * handler off and back, the caller's handler was lost in 4 of 5 runs. */
+#define NTHREADS 8
+#define NCHECKS 300
+
+static void *thread_checks(void *arg)
+{
+  int *failures = arg;
+  gsetup g;
+  gsetup_init(&g, &GCASES[CASE_ROSENBROCK]);
+  gv_outcome *out = gv_outcome_alloc();
+  gv_options quick; /* cheap checks, so that allocations are many */
+  gv_options_central(&quick);
+  quick.refine = 0;
+  for (int k = 0; k < NCHECKS; k++) {
+    gv_taylor_result tr;
+    quick.directions = (size_t)(k % 2);
+    int status = k % 3 == 2 ? gv_check_taylor(&g.fdf, g.x, NULL, 0.0, &tr)
+                            : gv_check_gradient(&g.fdf, g.x, k % 5 ? &quick : NULL, out);
+    *failures += status != GSL_SUCCESS || (k % 3 != 2 && gv_outcome_verdict(out) != GV_PASS);
+  }
+  gv_outcome_free(out);
+  gsetup_free(&g);
+  return NULL;
+}
+
+START_TEST(test_threads)
+{
+  gsl_error_handler_t *old = gsl_set_error_handler(counting_handler);
+  handler_calls = 0;
+  pthread_t t[NTHREADS];
+  int failures[NTHREADS] = {0};
+  for (int i = 0; i < NTHREADS; i++)
+    ck_assert_int_eq(pthread_create(&t[i], NULL, thread_checks, &failures[i]), 0);
+  for (int i = 0; i < NTHREADS; i++) {
+    pthread_join(t[i], NULL);
+    ck_assert_int_eq(failures[i], 0);
+  }
+  gsl_error_handler_t *now = gsl_set_error_handler(old);
+  ck_assert_msg(now == counting_handler, "the caller's error handler was replaced");
+  ck_assert_int_eq(handler_calls, 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* The done-when: no false failure, and 1e-6 max|g| caught in >= 99%.  */
 
 #define AT_TRIALS 200
@@ -1284,6 +1468,12 @@ Suite *gv_test_suite(void)
   tcase_add_test(tc, test_outcome_reuse);
   tcase_add_test(tc, test_fprintf);
   tcase_add_test(tc, test_measure);
+  tcase_add_test(tc, test_jump_nonsmooth);
+  tcase_add_test(tc, test_nonfinite_x);
+  tcase_add_test(tc, test_fixed_step_tiny);
+  tcase_add_test(tc, test_directions_enomem);
+  tcase_add_test(tc, test_fprintf_stream_errors);
+  tcase_add_test(tc, test_threads);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -129,6 +129,30 @@ START_TEST(errors)
 }
 END_TEST
 
+/* A gradient with a NaN (or an infinity) is wrong: FAIL, never EXACT (the
+ * remainder is NaN at every step, which once read as "no usable step"). */
+static void nonfinite_df(const gsl_vector *v, void *params, gsl_vector *g)
+{
+  double wrong = 0.0;
+  rosen_df(v, &wrong, g);
+  gsl_vector_set(g, 1, *(const double *)params);
+}
+
+START_TEST(nonfinite_gradient_fails)
+{
+  const double bad[3] = {NAN, INFINITY, -INFINITY};
+  gsl_vector *x = point(3);
+  for (int k = 0; k < 3; k++) {
+    double b = bad[k];
+    gsl_multimin_function_fdf fdf = {rosen_f, nonfinite_df, NULL, 3, &b};
+    gv_taylor_result t;
+    ck_assert_int_eq(gv_check_taylor(&fdf, x, NULL, 0.0, &t), GSL_SUCCESS);
+    ck_assert_msg(t.verdict == GV_TAYLOR_FAIL, "g_1 = %g: verdict %d", b, t.verdict);
+  }
+  gsl_vector_free(x);
+}
+END_TEST
+
 Suite *gv_test_suite(void)
 {
   Suite *s = suite_create("api_taylor");
@@ -136,6 +160,7 @@ Suite *gv_test_suite(void)
   tcase_add_loop_test(tc, rosenbrock, 0, (int)(sizeof rows / sizeof rows[0]));
   tcase_add_test(tc, linear_is_exact);
   tcase_add_test(tc, errors);
+  tcase_add_test(tc, nonfinite_gradient_fails);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -422,6 +422,35 @@ START_TEST(test_kink_at_x0)
 }
 END_TEST
 
+/* A jump, x + [x >= 0.5] at 0.5, from a first step short enough that the
+ * probe shrinks to the shortest step x allows: the value stays finite and
+ * the error estimate is infinite (not resolved). The step once shrank until
+ * x +- h rounded to x, and d was 0/0. */
+static int jump_f(void *params, gsl_vector *fx)
+{
+  const double t = *(const double *)params;
+  gsl_vector_set(fx, 0, t + (t >= 0.5 ? 1.0 : 0.0));
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_jump_unresolved)
+{
+  const double h0[3] = {1e-5, 6e-9, 1e-12};
+  double x = 0.5, d, e;
+  gv_fd_vector fn = {jump_f, &x, 1};
+  gv_ridders_workspace *ws = gv_ridders_workspace_alloc(1);
+  for (int k = 0; k < 3; k++) {
+    gv_ridders_info info;
+    ck_assert_int_eq(gv_ridders_vector_entry(&fn, ws, &x, h0[k], &d, &e, &info), GSL_SUCCESS);
+    ck_assert_msg(isfinite(d), "h0 %g: d = %g", h0[k], d);
+    ck_assert_msg(isinf(e) && e > 0.0, "h0 %g: error %g", h0[k], e);
+    ck_assert_double_ge(info.step, 32.0 * DBL_EPSILON * 0.5);
+    ck_assert(x == 0.5);
+  }
+  gv_ridders_workspace_free(ws);
+}
+END_TEST
+
 /* ---- Failures: the status comes back and the variable is restored ---- */
 
 /* Planted in the first probe (calls 2-5, after f(x0)) or the noise and the
@@ -555,6 +584,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(kinks, test_softmax_big_logits);
   tcase_add_loop_test(kinks, test_kink, 0, NROWS(kink_rows));
   tcase_add_test(kinks, test_kink_at_x0);
+  tcase_add_test(kinks, test_jump_unresolved);
   suite_add_tcase(s, kinks);
   TCase *fail = tcase_create("Failures");
   tcase_add_loop_test(fail, test_fail_derivative, 0, NROWS(fail_rows));

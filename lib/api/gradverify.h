@@ -109,16 +109,23 @@
  * Errors. The checks return GSL_SUCCESS when the check ran, whatever its
  * verdict, and otherwise a GSL error code, leaving out empty:
  *   GSL_EFAULT   fdf, x or out is NULL;
- *   GSL_EINVAL   a callback gv needs is NULL (f, df), or opts holds an invalid value;
+ *   GSL_EINVAL   a callback gv needs is NULL (f, df), opts holds an invalid value
+ *                (method GV_METHOD_CSTEP included), or a GV_STEP_FIXED step too
+ *                short to move some x_j (x_j + step / 2 == x_j);
  *   GSL_EBADLEN  x->size differs from fdf->n (gradient) or fdf->p (Jacobian), or it is 0;
- *   GSL_EBADFUNC f returned a non-finite value at x or at a perturbed point;
+ *   GSL_EBADFUNC x holds a non-finite value, or f returned one at x or at a
+ *                perturbed point;
  *   GSL_ENOMEM   no memory;
  *   any non-zero status returned by the user's nlinear f or df, unchanged.
  * A non-finite analytic value is not an error: that entry fails (the check is
  * there to find such things). The checks never abort and never print; they
- * call the user's callbacks as they are, and switch the GSL error handler off
- * only around their own allocations, restoring the caller's handler (so they
- * are not thread-safe against another thread changing the handler).
+ * call the user's callbacks as they are, and never call or change the GSL
+ * error handler (they allocate with malloc, not GSL's allocators).
+ *
+ * Threads. Every function here may run concurrently with any other on
+ * different outcomes: the library keeps no global state. Independent checks
+ * may run in parallel threads if the user's callbacks allow it; one outcome
+ * must not be used by two threads at once.
  *
  * Ownership. x, fdf and opts are read only; x is copied, never perturbed. The
  * outcome belongs to the caller, who may reuse it for any number of checks of
@@ -313,7 +320,8 @@ void gv_outcome_tolerances(const gv_outcome *out, double *atol_eff, double *rtol
  * entries by (row, column) (the first 10), the non-smooth ones (the first
  * 10), the worst entry, each with the term that decided its bound, and the
  * method and tolerances. Returns GSL_SUCCESS, GSL_EFAULT for a NULL argument, or
- * GSL_EFAILED if writing failed. */
+ * GSL_EFAILED if writing failed: the stream is flushed, and one whose error
+ * flag is set (ferror) fails. */
 int gv_outcome_fprintf(FILE *stream, const gv_outcome *out);
 
 /* The Taylor test, a second opinion that needs no tolerance: along a random
@@ -321,7 +329,8 @@ int gv_outcome_fprintf(FILE *stream, const gv_outcome *out);
  *   r(eps) = |f(x + eps v) - f(x) - eps df(x).v|
  * falls like eps^2 when df is right and like eps when it is wrong. The slope of
  * log r against log eps is fitted over the smallest steps where r stands
- * clear of rounding; the test passes at a slope of at least 1.8.
+ * clear of rounding; the test passes at a slope of at least 1.8. A df whose
+ * value along v is not finite (a NaN or an infinity) fails (GV_TAYLOR_FAIL).
  * Runs the Taylor test of fdf->df at x (size fdf->n) over GV_TAYLOR_POINTS
  * steps from eps_0 = 1/16 of max(1, |x|_inf) into *out (gv_taylor_result,
  * gradverify_vocab.h) (opts: only seed is used; NULL for the default). fscale, if
@@ -329,7 +338,7 @@ int gv_outcome_fprintf(FILE *stream, const gv_outcome *out);
  * logit of a softmax): it keeps rounding in cancelling sums from looking like
  * a first-order error; 0 when unknown. x is not modified. Returns
  * GSL_SUCCESS, GSL_EFAULT for a NULL argument, GSL_EINVAL for a missing f or
- * df, GSL_EBADLEN for a size mismatch, GSL_EBADFUNC when f is not finite,
+ * df, GSL_EBADLEN for a size mismatch, GSL_EBADFUNC when x or f is not finite,
  * GSL_ENOMEM. */
 int gv_check_taylor(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
                     const gv_options *opts, double fscale, gv_taylor_result *out);

@@ -20,6 +20,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
 
+#include "gv_alloc.h"
 #include "gv_compare.h"
 #include "gv_contract.h"
 #include "gv_ridders.h"
@@ -95,33 +96,6 @@ static double step_scale(const gv_options *o, double x)
     break;
   }
   return 1.0;
-}
-
-/* Allocations are the only GSL calls here that could reach the error handler. */
-static gsl_vector *vector_alloc(size_t n)
-{
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
-  gsl_vector *v = gsl_vector_alloc(n);
-  gsl_set_error_handler(old);
-  return v;
-}
-
-static gsl_matrix *matrix_alloc(size_t n1, size_t n2)
-{
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
-  gsl_matrix *m = gsl_matrix_alloc(n1, n2);
-  gsl_set_error_handler(old);
-  return m;
-}
-
-static gsl_rng *rng_alloc(unsigned long seed)
-{
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-  gsl_set_error_handler(old);
-  if (r)
-    gsl_rng_set(r, seed);
-  return r;
 }
 
 /* The user's function as the engine sees it. In the full check the engine
@@ -326,6 +300,10 @@ static int ridders_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, c
     gv_entry *e = &out->entry[i * ncols + j];
     if (!e->smooth || !isfinite(e->analytic))
       continue;
+    if (!isfinite(w->re[i])) { /* not resolved at any step: a jump */
+      gv_outcome_judge_kink(e, &out->sided[i * ncols + j], h_rule, out->floor[i * ncols + j], o);
+      continue;
+    }
     double dr = w->rd[i], er = w->re[i], dc = e->numeric, ec = e->error_bar;
     double diff = fabs(dr - dc);
     double err = diff <= AGREE * (er + ec) ? er : diff + fmax(er, ec);
@@ -414,7 +392,7 @@ static int workspace_alloc(workspace *w, size_t m, size_t ncols, int ridders)
   if (!w->settled || !w->escalated)
     return GSL_ENOMEM;
   for (int k = 0; k < 4; k++)
-    if (!(w->fv[k] = vector_alloc(m)))
+    if (!(w->fv[k] = gv_vector_alloc(m)))
       return GSL_ENOMEM;
   if (!ridders)
     return GSL_SUCCESS;
@@ -631,10 +609,10 @@ static int check_directional(gv_outcome *out, problem *p, const gsl_matrix *J, c
                              gsl_vector *f0, const gv_options *o)
 {
   const size_t m0 = J->size1, nx = J->size2, k = o->directions, m = m0 + (p->jac ? 1 : 0);
-  gsl_matrix *V = matrix_alloc(nx, k), *absV = matrix_alloc(nx, k), *absJ = matrix_alloc(m0, nx);
-  gsl_matrix *A = matrix_alloc(m, k), *S = matrix_alloc(m, k);
-  gsl_vector *u = p->jac ? vector_alloc(m0) : NULL;
-  gsl_rng *r = rng_alloc(o->seed);
+  gsl_matrix *V = gv_matrix_alloc(nx, k), *absV = gv_matrix_alloc(nx, k), *absJ = gv_matrix_alloc(m0, nx);
+  gsl_matrix *A = gv_matrix_alloc(m, k), *S = gv_matrix_alloc(m, k);
+  gsl_vector *u = p->jac ? gv_vector_alloc(m0) : NULL;
+  gsl_rng *r = gv_rng_alloc(gsl_rng_mt19937, o->seed);
   int status = GSL_SUCCESS;
   if (!V || !absV || !absJ || !A || !S || (p->jac && !u) || !r) {
     status = GSL_ENOMEM;
@@ -702,15 +680,30 @@ static int user_derivative(problem *p, gsl_matrix *J)
   return GSL_SUCCESS;
 }
 
+/* Whether x may be checked: every entry finite (GSL_EBADFUNC otherwise) and,
+ * with GV_STEP_FIXED, the step moves every entry (x_j +- step / 2 != x_j; a
+ * shorter one leaves no difference to take: GSL_EINVAL). */
+static int point_valid(const gsl_vector *x, const gv_options *o)
+{
+  for (size_t j = 0; j < x->size; j++) {
+    const double xj = gsl_vector_get(x, j);
+    if (!isfinite(xj))
+      return GSL_EBADFUNC;
+    if (o->step_rule == GV_STEP_FIXED && (xj + 0.5 * o->step == xj || xj - 0.5 * o->step == xj))
+      return GSL_EINVAL;
+  }
+  return GSL_SUCCESS;
+}
+
 /* What both checks share once their arguments hold: f(x), the user's
  * derivative J (m0 outputs by x->size), then the full or directional check.
  * A directional Jacobian needs one more output, u^T F. */
 static int check_problem(problem *p, const gsl_vector *x, size_t m0, const gv_options *o,
                          gv_outcome *out)
 {
-  p->work = vector_alloc(x->size);
-  gsl_vector *f0 = vector_alloc(p->jac && o->directions ? m0 + 1 : m0);
-  gsl_matrix *J = matrix_alloc(m0, x->size);
+  p->work = gv_vector_alloc(x->size);
+  gsl_vector *f0 = gv_vector_alloc(p->jac && o->directions ? m0 + 1 : m0);
+  gsl_matrix *J = gv_matrix_alloc(m0, x->size);
   int status = GSL_SUCCESS;
   if (!p->work || !f0 || !J) {
     status = GSL_ENOMEM;
@@ -741,6 +734,8 @@ int gv_check_gradient(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
     return status;
   if (x->size == 0 || x->size != fdf->n)
     return GSL_EBADLEN;
+  if ((status = point_valid(x, &o)))
+    return status;
   problem p = {.grad = fdf};
   gv_contract c;
   if (!(status = gv_contract_gradient(fdf, x, &c)) && !(status = check_problem(&p, x, 1, &o, out)))
@@ -757,6 +752,8 @@ int gv_check_jacobian(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x,
     return status;
   if (x->size == 0 || x->size != fdf->p || fdf->n == 0)
     return GSL_EBADLEN;
+  if ((status = point_valid(x, &o)))
+    return status;
   problem p = {.jac = fdf};
   gv_contract c;
   if (!(status = gv_contract_jacobian(fdf, x, &c)) &&

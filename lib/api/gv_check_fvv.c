@@ -25,6 +25,8 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
 
+#include "gv_alloc.h"
+
 /* Random directions checked when v is NULL and opts->directions is 0. */
 #define FVV_DIRECTIONS 3
 
@@ -118,11 +120,9 @@ static void draw_direction(gsl_vector *v, const gsl_vector *x, gsl_rng *r)
 static int check_all(gv_outcome *out, fvv_line *l, const gsl_vector *v, size_t k,
                      const gv_options *o, unsigned long seed)
 {
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
   gv_outcome *inner = gv_outcome_alloc();
-  gsl_vector *vr = v ? NULL : gsl_vector_alloc(l->x->size);
-  gsl_rng *r = v ? NULL : gsl_rng_alloc(gsl_rng_mt19937);
-  gsl_set_error_handler(old);
+  gsl_vector *vr = v ? NULL : gv_vector_alloc(l->x->size);
+  gsl_rng *r = v ? NULL : gv_rng_alloc(gsl_rng_mt19937, 0);
   int status = inner && (v || (vr && r)) ? gv_outcome_reset(out, l->user->n, k) : GSL_ENOMEM;
   if (r)
     gsl_rng_set(r, seed);
@@ -158,13 +158,11 @@ int gv_check_fvv(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x, const
     return GSL_EINVAL;
   if (x->size == 0 || x->size != fdf->p || fdf->n == 0 || (v && v->size != x->size))
     return GSL_EBADLEN;
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
   fvv_line l = {.user = fdf,
                 .x = x,
-                .vs = gsl_vector_alloc(x->size),
-                .work = gsl_vector_alloc(x->size),
-                .J = gsl_matrix_alloc(fdf->n, fdf->p)};
-  gsl_set_error_handler(old);
+                .vs = gv_vector_alloc(x->size),
+                .work = gv_vector_alloc(x->size),
+                .J = gv_matrix_alloc(fdf->n, fdf->p)};
   int status = l.vs && l.work && l.J ? check_all(out, &l, v, k, &o, o.seed) : GSL_ENOMEM;
   gsl_vector_free(l.vs);
   gsl_vector_free(l.work);

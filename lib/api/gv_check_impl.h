@@ -30,6 +30,11 @@ int gv_outcome_reset(gv_outcome *out, size_t rows, size_t cols);
 void gv_outcome_judge(gv_entry *e, double analytic, const gv_fd_sided *d, double h, double floor,
                       const gv_options *o);
 
+/* Judges an entry anew as non-smooth, against [left, right] of the estimate d
+ * at step h: where Ridders could not resolve f (a jump). */
+void gv_outcome_judge_kink(gv_entry *e, const gv_fd_sided *d, double h, double floor,
+                           const gv_options *o);
+
 /* Judges a smooth entry anew from a numeric value and its error estimate
  * (Ridders'), keeping its step, one-sided values and smoothness. */
 void gv_outcome_judge_value(gv_entry *e, double numeric, double err, double floor,

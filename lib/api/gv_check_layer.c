@@ -11,6 +11,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "gv_alloc.h"
+
 /* Input k moved to x, the others fixed, with the buffers forward and
  * backward write into. */
 typedef struct {
@@ -27,9 +29,9 @@ typedef struct {
 
 static void *alloc_quiet(size_t n1, size_t n2)
 {
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
-  gsl_matrix *m = gsl_matrix_calloc(n1, n2);
-  gsl_set_error_handler(old);
+  gsl_matrix *m = gv_matrix_alloc(n1, n2);
+  if (m)
+    gsl_matrix_set_zero(m);
   return m;
 }
 
@@ -145,9 +147,7 @@ static void reshape(gv_outcome *out, size_t rows, size_t cols)
 
 static int draw_G(gsl_matrix *G, const gv_options *opts)
 {
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-  gsl_set_error_handler(old);
+  gsl_rng *r = gv_rng_alloc(gsl_rng_mt19937, 0);
   if (!r)
     return GSL_ENOMEM;
   gv_options o;
@@ -164,9 +164,7 @@ static int draw_G(gsl_matrix *G, const gv_options *opts)
 /* Flattens input k into a new vector x. */
 static gsl_vector *flat_input(const gsl_matrix *m)
 {
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
-  gsl_vector *x = gsl_vector_alloc(m->size1 * m->size2);
-  gsl_set_error_handler(old);
+  gsl_vector *x = gv_vector_alloc(m->size1 * m->size2);
   for (size_t i = 0; x && i < x->size; i++)
     gsl_vector_set(x, i, gsl_matrix_get(m, i / m->size2, i % m->size2));
   return x;

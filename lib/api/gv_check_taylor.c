@@ -5,6 +5,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
 
+#include "gv_alloc.h"
 #include "gradverify.h"
 #include "gv_taylor.h"
 
@@ -30,23 +31,22 @@ int gv_check_taylor(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
     return GSL_EINVAL;
   if (fdf->n == 0 || x->size != fdf->n)
     return GSL_EBADLEN;
-  gv_options defaults;
-  if (!opts) {
-    gv_options_init(&defaults);
-    opts = &defaults;
-  }
-  /* GSL allocators call the error handler on failure: off while they run. */
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
-  gsl_vector *xw = gsl_vector_alloc(x->size), *g = gsl_vector_alloc(x->size);
-  gsl_vector *v = gsl_vector_alloc(x->size);
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-  gsl_set_error_handler(old);
+  for (size_t i = 0; i < x->size; i++)
+    if (!isfinite(gsl_vector_get(x, i)))
+      return GSL_EBADFUNC;
+  gv_options o;
+  if (opts)
+    o = *opts;
+  else
+    gv_options_init(&o);
+  gsl_vector *xw = gv_vector_alloc(x->size), *g = gv_vector_alloc(x->size);
+  gsl_vector *v = gv_vector_alloc(x->size);
+  gsl_rng *r = gv_rng_alloc(gsl_rng_mt19937, o.seed);
   int status = GSL_ENOMEM;
   if (!xw || !g || !v || !r)
     goto out;
   gsl_vector_memcpy(xw, x);
   fdf->df(xw, fdf->params, g);
-  gsl_rng_set(r, opts->seed);
   status = gv_taylor_direction(r, v);
   if (status)
     goto out;

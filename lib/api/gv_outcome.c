@@ -71,8 +71,9 @@ static void set_verdict(gv_entry *e, double analytic, double ref, double err, co
   e->decided = k >= a && k >= r ? GV_DECIDED_ERROR_BAR : r >= a ? GV_DECIDED_RTOL : GV_DECIDED_ATOL;
 }
 
-void gv_outcome_judge(gv_entry *e, double analytic, const gv_fd_sided *d, double h, double floor,
-                      const gv_options *o)
+/* gv_outcome_judge, with the entry non-smooth whatever its one-sided values say when kink. */
+static void judge_sided(gv_entry *e, double analytic, const gv_fd_sided *d, double h, double floor,
+                        const gv_options *o, int kink)
 {
   const gv_tol tol = {floor, o->rtol, o->kerr};
   e->analytic = analytic;
@@ -82,16 +83,32 @@ void gv_outcome_judge(gv_entry *e, double analytic, const gv_fd_sided *d, double
   e->right = d->right;
   e->step = h;
   /* A kink: the one-sided slopes differ by more than their error bars allow. */
-  e->smooth = gv_cmp_entry_passes(d->left, d->right, d->left_err + d->right_err, &tol, NULL);
+  e->smooth = !kink && gv_cmp_entry_passes(d->left, d->right, d->left_err + d->right_err, &tol, NULL);
   double ref = d->central, err = d->central_err;
   if (!e->smooth && isfinite(analytic)) {
     /* Any value between the two slopes is a defensible derivative there: the
-     * analytic value is held to the nearest point of [min, max]. */
-    double lo = fmin(d->left, d->right), hi = fmax(d->left, d->right);
+     * analytic value is held to the nearest point of [min, max], with that
+     * slope's error bar (at a jump the far side's is huge). */
+    const int left_lo = d->left <= d->right;
+    const double lo = left_lo ? d->left : d->right, hi = left_lo ? d->right : d->left;
+    const double lo_err = left_lo ? d->left_err : d->right_err;
+    const double hi_err = left_lo ? d->right_err : d->left_err;
     ref = analytic < lo ? lo : (analytic > hi ? hi : analytic);
-    err = fmax(d->left_err, d->right_err);
+    err = analytic < lo ? lo_err : (analytic > hi ? hi_err : fmax(lo_err, hi_err));
   }
   set_verdict(e, analytic, ref, err, &tol);
+}
+
+void gv_outcome_judge(gv_entry *e, double analytic, const gv_fd_sided *d, double h, double floor,
+                      const gv_options *o)
+{
+  judge_sided(e, analytic, d, h, floor, o, 0);
+}
+
+void gv_outcome_judge_kink(gv_entry *e, const gv_fd_sided *d, double h, double floor,
+                           const gv_options *o)
+{
+  judge_sided(e, e->analytic, d, h, floor, o, 1);
 }
 
 void gv_outcome_judge_value(gv_entry *e, double numeric, double err, double floor,
@@ -262,32 +279,45 @@ static int print_list(FILE *stream, const gv_outcome *out, int want_fail, size_t
   return 0;
 }
 
+/* The summary's lines; -1 when a write fails. */
+static int print_summary(FILE *stream, const gv_outcome *out)
+{
+  size_t size = out->rows * out->cols;
+  if (fprintf(stream,
+              "%s: %zu of %zu entries failed (%zu x %zu), %zu non-smooth, %zu "
+              "evaluations of f\n",
+              gv_outcome_verdict(out) ? "FAIL" : "PASS", out->nfail, size, out->rows, out->cols,
+              out->nnonsmooth, out->nevals) < 0)
+    return -1;
+  if (out->has_contract && gv_contract_fprintf(stream, &out->contract) < 0)
+    return -1;
+  if (out->nfail && (fprintf(stream, "failing entries (row, column):\n") < 0 ||
+                     print_list(stream, out, 1, out->nfail) < 0))
+    return -1;
+  if (out->nnonsmooth &&
+      (fprintf(stream, "non-smooth entries (kinks), judged against [left, right]:\n") < 0 ||
+       print_list(stream, out, 0, out->nnonsmooth) < 0))
+    return -1;
+  if (size &&
+      (fprintf(stream, "worst entry:\n") < 0 || print_entry(stream, &out->entry[out->worst]) < 0))
+    return -1;
+  return fprintf(stream,
+                 "method: %s; tolerances: |analytic - numeric| <= atol (at most %.3g) + %.3g "
+                 "max(|analytic|, |numeric|) + %.3g error bar; largest rel err on smooth "
+                 "entries %.3g\n",
+                 out->method == GV_METHOD_RIDDERS ? "Ridders" : "central differences",
+                 out->atol_eff, out->rtol, out->kerr, out->max_rel) < 0
+             ? -1
+             : 0;
+}
+
 int gv_outcome_fprintf(FILE *stream, const gv_outcome *out)
 {
   if (!stream || !out)
     return GSL_EFAULT;
-  size_t size = out->rows * out->cols;
-  int bad = fprintf(stream,
-                    "%s: %zu of %zu entries failed (%zu x %zu), %zu non-smooth, %zu "
-                    "evaluations of f\n",
-                    gv_outcome_verdict(out) ? "FAIL" : "PASS", out->nfail, size, out->rows, out->cols,
-                    out->nnonsmooth, out->nevals) < 0;
-  if (!bad && out->has_contract)
-    bad = gv_contract_fprintf(stream, &out->contract) < 0;
-  if (!bad && out->nfail)
-    bad = fprintf(stream, "failing entries (row, column):\n") < 0 ||
-          print_list(stream, out, 1, out->nfail) < 0;
-  if (!bad && out->nnonsmooth)
-    bad = fprintf(stream, "non-smooth entries (kinks), judged against [left, right]:\n") < 0 ||
-          print_list(stream, out, 0, out->nnonsmooth) < 0;
-  if (!bad && size)
-    bad = fprintf(stream, "worst entry:\n") < 0 || print_entry(stream, &out->entry[out->worst]) < 0;
-  if (!bad)
-    bad = fprintf(stream,
-                  "method: %s; tolerances: |analytic - numeric| <= atol (at most %.3g) + %.3g "
-                  "max(|analytic|, |numeric|) + %.3g error bar; largest rel err on smooth "
-                  "entries %.3g\n",
-                  out->method == GV_METHOD_RIDDERS ? "Ridders" : "central differences",
-                  out->atol_eff, out->rtol, out->kerr, out->max_rel) < 0;
-  return bad ? GSL_EFAILED : GSL_SUCCESS;
+  /* A buffered stream fails at the flush, and one that failed before keeps
+   * its error flag: both count. */
+  int bad = print_summary(stream, out) < 0;
+  bad |= fflush(stream) != 0;
+  return bad || ferror(stream) ? GSL_EFAILED : GSL_SUCCESS;
 }

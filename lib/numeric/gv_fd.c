@@ -6,6 +6,8 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "gv_alloc.h"
+
 double gv_fd_step(double x)
 {
   /* cbrt(DBL_EPSILON), the optimal relative step of a central difference. */
@@ -152,7 +154,7 @@ int gv_fd_jacobian(const gv_fd_vector *fn, gsl_vector *x, gsl_matrix *D, gsl_mat
   gsl_vector *f[4];
   int status = GSL_SUCCESS;
   for (int k = 0; k < 4; k++)
-    if (!(f[k] = gsl_vector_alloc(fn->m)))
+    if (!(f[k] = gv_vector_alloc(fn->m)))
       status = GSL_ENOMEM;
   for (size_t i = 0; i < x->size && !status; i++) {
     gsl_vector_view drow = gsl_matrix_row(D, i);

@@ -5,8 +5,11 @@
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_errno.h>
+
+#include "gv_alloc.h"
 
 /* Round-off assumed in each function value by the probe's tests. */
 #define ROUND_EPS (GV_FD_ROUNDOFF_ULPS * DBL_EPSILON)
@@ -75,6 +78,12 @@
  * the gap |S(h)| / h between the row's one-sided differences. A false alarm
  * (near a zero of f''') costs a row, not the error estimate's honesty. */
 #define KINK_TAB 2.0
+/* The probe never shrinks the step below H_FLOOR |x0|: the tableau's rows,
+ * up to 1.4^9 ~ 20 times shorter, stay a few ulps of x0 apart (a shorter
+ * step rounds x0 +- h to x0, and D(h) to 0/0). An output still too long or
+ * kinked there (a jump: D(h) grows like 1/h) is not resolved: its error
+ * estimate is infinite. */
+#define H_FLOOR (64.0 * DBL_EPSILON)
 #define KINK_NOISE 10.0
 #define KINK_FALL 0.3
 
@@ -116,12 +125,13 @@ typedef struct {
   double *gap;          /* m: R+ - R- of the last pair of rows (KINK_TAB) */
   unsigned char *done;
   unsigned char *start; /* m: the row each output's tableau starts from */
+  unsigned char *unresolved; /* m: not resolved at the shortest step x0 allows */
   double h;             /* the step of row 0, once the probe is over */
 } work;
 
 /* The doubles and bytes a workspace for m outputs takes. */
 #define WORK_DOUBLES(m) ((NOISE_K + 4 * GV_RIDDERS_NTAB + 8) * (m))
-#define WORK_BYTES(m) (2 * (m))
+#define WORK_BYTES(m) (3 * (m))
 
 /* Lays a workspace for m outputs over buf (WORK_DOUBLES(m)) and bytes (WORK_BYTES(m)). */
 static work work_over(size_t m, double *buf, unsigned char *bytes)
@@ -144,6 +154,7 @@ static work work_over(size_t m, double *buf, unsigned char *bytes)
                 .gap = v + 7 * m,
                 .done = bytes,
                 .start = bytes + m,
+                .unresolved = bytes + 2 * m,
                 .h = 0.0};
 }
 
@@ -198,6 +209,7 @@ static void probe_judge(work *w, const double at[4], double h, double *grow, dou
         exg = HUGE_VAL; /* curved over the step: no growing */
       *grow = fmin(*grow, exg > 0.0 ? 0.5 / sqrt(exg) : 100.0);
     }
+    w->unresolved[k] = ex > 1.0 || kink;
     w->cur[k * GV_RIDDERS_NTAB] = d1;
     w->err[k] = 4.0 / 3.0 * fabs(d1 - d2) + round / (at[0] - at[1]) + (kink ? fabs(S) / h : 0.0);
   }
@@ -278,13 +290,14 @@ static int measure_noise(entry *s)
 }
 
 /* The probe's steps so far: the last growth factor, whether it grew or
- * shrank, and how often a kink was placed at x0. */
+ * shrank, how often a kink was placed at x0, and the shortest step x0
+ * allows (H_FLOOR). */
 typedef struct {
-  double last_growth;
+  double last_growth, h_floor;
   int grown, shrunk, at_x0, kink_at_x0;
 } probe_state;
 
-enum { PROBE_ON, PROBE_ACCEPT, PROBE_BACK };
+enum { PROBE_ON, PROBE_ACCEPT, PROBE_BACK, PROBE_FLOOR };
 
 /* The step below h for an excess T/V ratio or a kink at kink_step. */
 static double shrunk_step(double h, double excess, int kinked, double kink_step)
@@ -312,7 +325,8 @@ static int may_grow(const probe_state *ps, int kinked, double grow, int last)
 
 /* What the probe does after judging step *h (probe_judge's grow, excess,
  * kink_step): PROBE_ACCEPT (row 0 holds D(h)), PROBE_BACK (*h back to the
- * step before a growth that went too far) or PROBE_ON with the next *h. */
+ * step before a growth that went too far), PROBE_FLOOR (row 0 holds D(h) at
+ * the shortest step, which does not resolve f) or PROBE_ON with the next *h. */
 static int probe_next(probe_state *ps, double *h, double grow, double excess, double kink_step,
                       int last)
 {
@@ -326,8 +340,10 @@ static int probe_next(probe_state *ps, double *h, double grow, double excess, do
    * goes on from here and its error covers both slopes. */
   if (kinked && kink_step == 0.0 && excess <= 1.0 && ps->at_x0++)
     ps->kink_at_x0 = 1;
+  if (too_long && !ps->kink_at_x0 && *h <= ps->h_floor)
+    return PROBE_FLOOR;
   if (too_long && !last && !ps->kink_at_x0) {
-    *h = shrunk_step(*h, excess, kinked, kink_step);
+    *h = fmax(shrunk_step(*h, excess, kinked, kink_step), ps->h_floor);
     ps->shrunk = 1;
     return PROBE_ON;
   }
@@ -346,7 +362,8 @@ static int probe_next(probe_state *ps, double *h, double grow, double excess, do
 static int probe(entry *s, int *row0)
 {
   work *w = s->w;
-  probe_state ps = {.last_growth = 1.0};
+  probe_state ps = {.last_growth = 1.0, .h_floor = H_FLOOR * fabs(s->x0)};
+  int next = PROBE_ON;
   *row0 = 0;
   for (int probe = 0; probe < GV_RIDDERS_MAX_PROBES; probe++) {
     const double x0 = s->x0, h = s->h;
@@ -363,12 +380,13 @@ static int probe(entry *s, int *row0)
       return status;
     double grow, excess, kink_step;
     probe_judge(w, at, h, &grow, &excess, &kink_step);
-    int next = probe_next(&ps, &s->h, grow, excess, kink_step, probe == GV_RIDDERS_MAX_PROBES - 1);
-    if (next != PROBE_ON) {
-      *row0 = next == PROBE_ACCEPT;
+    next = probe_next(&ps, &s->h, grow, excess, kink_step, probe == GV_RIDDERS_MAX_PROBES - 1);
+    if (next != PROBE_ON)
       break;
-    }
   }
+  *row0 = next == PROBE_ACCEPT || next == PROBE_FLOOR;
+  if (next != PROBE_FLOOR)
+    memset(w->unresolved, 0, w->m);
   return GSL_SUCCESS;
 }
 
@@ -549,8 +567,9 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, dou
        i++)
     status = tableau_row(&s, i, d, &all_done);
   for (size_t k = 0; k < w->m && !status; k++)
-    w->err[k] = w->err[k] == DBL_MAX ? fmax(w->err0[k], SAFE_NOISE * w->rbest[k])
-                                     : fmax(SAFE_TRUNC * w->err[k], SAFE_NOISE * w->rbest[k]);
+    w->err[k] = w->unresolved[k]        ? INFINITY
+                : w->err[k] == DBL_MAX ? fmax(w->err0[k], SAFE_NOISE * w->rbest[k])
+                                       : fmax(SAFE_TRUNC * w->err[k], SAFE_NOISE * w->rbest[k]);
   *xi = s.x0; /* restored exactly, whatever happened */
   if (nevals)
     *nevals = s.n;
@@ -613,9 +632,7 @@ gv_ridders_workspace *gv_ridders_workspace_alloc(size_t m)
   gv_ridders_workspace *ws = calloc(1, sizeof *ws);
   double *buf = malloc(WORK_DOUBLES(m) * sizeof *buf);
   unsigned char *bytes = malloc(WORK_BYTES(m));
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
-  gsl_vector *fx = gsl_vector_alloc(m);
-  gsl_set_error_handler(old);
+  gsl_vector *fx = gv_vector_alloc(m);
   if (!ws || !buf || !bytes || !fx) {
     free(ws);
     free(buf);

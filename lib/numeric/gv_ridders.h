@@ -76,6 +76,11 @@
  * Layout: as gv_fd.h: gradients are shaped like their variable; the Jacobian
  * of F: R^n -> R^m is n-by-m, D(i, j) = dF_j/dx_i (denominator layout).
  *
+ * Jumps. The probe never shrinks the step below 64 DBL_EPSILON |x0| (the
+ * tableau's steps must stay a few ulps of x0 apart); an output it still
+ * finds too long or kinked there (a jump, where D(h) grows like 1/h) is not
+ * resolved, and its error estimate is +infinity (its value stays finite).
+ *
  * Errors: GSL_EBADLEN on sizes that do not match, GSL_EBADFUNC when f returns
  * a non-finite value at x0, in the noise or the tableau (or at every probe), GSL_ENOMEM when the
  * Jacobian's workspace cannot be allocated, otherwise any non-zero status the

@@ -8,6 +8,8 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 
+#include "gv_alloc.h"
+
 int gv_taylor_direction(gsl_rng *rng, gsl_vector *v)
 {
   if (v->size == 0)
@@ -176,6 +178,10 @@ static void fit(gv_taylor_result *res)
   res->noise = plateau(res);
   res->nused = 0;
   res->slope = res->window_lo = res->window_hi = NAN;
+  if (!isfinite(res->slope_gv)) {
+    res->verdict = GV_TAYLOR_FAIL; /* a NaN or infinite derivative along v */
+    return;
+  }
   if (!find_window(res, &a, &b)) {
     res->verdict = GV_TAYLOR_EXACT; /* the remainder is rounding at (nearly) every step */
     return;
@@ -195,7 +201,7 @@ int gv_taylor_test(const gv_fd_scalar *fn, gsl_vector *x, const gsl_vector *g, c
   int status = setup(x, v, opt, res);
   if (status)
     return status;
-  gsl_vector *x0 = gsl_vector_alloc(x->size), *d = gsl_vector_alloc(x->size);
+  gsl_vector *x0 = gv_vector_alloc(x->size), *d = gv_vector_alloc(x->size);
   if (!x0 || !d) {
     status = GSL_ENOMEM;
     goto cleanup;
@@ -237,8 +243,8 @@ int gv_taylor_test_vector(const gv_fd_vector *fn, gsl_vector *x, const gsl_matri
   int status = setup(x, v, opt, res);
   if (status)
     return status;
-  gsl_vector *x0 = gsl_vector_alloc(n), *d = gsl_vector_alloc(n);
-  gsl_vector *F0 = gsl_vector_alloc(m), *Fk = gsl_vector_alloc(m), *Dd = gsl_vector_alloc(m);
+  gsl_vector *x0 = gv_vector_alloc(n), *d = gv_vector_alloc(n);
+  gsl_vector *F0 = gv_vector_alloc(m), *Fk = gv_vector_alloc(m), *Dd = gv_vector_alloc(m);
   if (!x0 || !d || !F0 || !Fk || !Dd) {
     status = GSL_ENOMEM;
     goto cleanup;

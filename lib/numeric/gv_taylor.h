@@ -34,6 +34,8 @@
  * tuning to f's length scale as long as it reaches below it.
  *
  * Verdict, in this order:
+ *   GV_TAYLOR_FAIL  g.v (the vector form: D^T v) is not finite: a NaN or an
+ *                   infinity in the derivative is wrong, whatever r does.
  *   GV_TAYLOR_EXACT no window (fewer than two usable steps): the remainder is
  *                   rounding at (nearly) every step, as for a function linear
  *                   along v with the right gradient; or the remainder
