@@ -9,6 +9,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "gv_alloc.h"
 #include "gv_check_impl.h"
 
 /* Two doubles are the same value (NaN equals NaN: an unset entry is caught by
@@ -93,11 +94,9 @@ static void scratch_free(scratch *s)
 
 static int scratch_alloc(scratch *s, const gsl_vector *x, size_t m)
 {
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
-  *s = (scratch){.work = gsl_vector_alloc(x->size)};
+  *s = (scratch){.work = gv_vector_alloc(x->size)};
   for (int k = 0; k < 3; k++)
-    s->d[k] = gsl_matrix_alloc(m, x->size);
-  gsl_set_error_handler(old);
+    s->d[k] = gv_matrix_alloc(m, x->size);
   if (!s->work || !s->d[0] || !s->d[1] || !s->d[2])
     return GSL_ENOMEM;
   gsl_vector_memcpy(s->work, x);
@@ -144,9 +143,7 @@ int gv_contract_jacobian(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *
   int status = scratch_alloc(&s, x, fdf->n);
   if (status)
     goto cleanup;
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
-  gsl_vector *fv = gsl_vector_alloc(fdf->n);
-  gsl_set_error_handler(old);
+  gsl_vector *fv = gv_vector_alloc(fdf->n);
   if (!fv) {
     status = GSL_ENOMEM;
     goto cleanup;
