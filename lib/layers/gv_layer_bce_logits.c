@@ -41,8 +41,10 @@ static int backward_sigmoid(const gsl_matrix *const in[], const gsl_matrix *dout
   double g = gsl_matrix_get(dout, 0, 0) / (double)in[A_]->size1;
   for (size_t i = 0; i < in[A_]->size1; i++)
     for (size_t j = 0; j < in[A_]->size2; j++) {
-      double s = gv_layers_stable_sigmoid(gsl_matrix_get(in[A_], i, j));
-      double d = (s - gsl_matrix_get(in[Y_], i, j)) * (twice ? s * (1.0 - s) : 1.0);
+      /* σ(a) − y = (1 − y)σ(a) − yσ(−a): no cancellation at y = 1 and large a. */
+      double a = gsl_matrix_get(in[A_], i, j), y = gsl_matrix_get(in[Y_], i, j);
+      double s = gv_layers_stable_sigmoid(a), r = gv_layers_stable_sigmoid(-a);
+      double d = ((1.0 - y) * s - y * r) * (twice ? s * r : 1.0);
       gsl_matrix_set(grad[A_], i, j, g * d);
     }
   return GSL_SUCCESS;

@@ -1,6 +1,8 @@
 /* gv_layer_gelu.c: GELU in its tanh form, entrywise: out = ½X(1 + tanh u),
  * u = c(X + kX³), c = √(2/π), k = 0.044715; X N-by-D, out N-by-D.
- * dX = dout ⊙ (½(1 + tanh u) + ½X(1 − tanh²u) c(1 + 3kX²)). Smooth. */
+ * dX = dout ⊙ (½(1 + tanh u) + ½X(1 − tanh²u) c(1 + 3kX²)). Smooth.
+ * Computed through ½(1 + tanh u) = σ(2u) and 1 − tanh²u = 4σ(2u)σ(−2u),
+ * which keep their relative accuracy where tanh u → ±1. */
 #include "gv_layers_pointwise.h"
 
 #include <complex.h>
@@ -9,17 +11,22 @@
 #define GELU_C 0.7978845608028654 /* √(2/π) */
 #define GELU_K 0.044715
 
+static double u2(double x)
+{
+  return 2.0 * GELU_C * (x + GELU_K * x * x * x);
+}
+
 static double f(double x, double a)
 {
   (void)a;
-  return 0.5 * x * (1.0 + tanh(GELU_C * (x + GELU_K * x * x * x)));
+  return x * gv_layers_stable_sigmoid(u2(x));
 }
 
 /* inner: the derivative of u with respect to x (1 in the mistake). */
 static double df_inner(double x, double inner)
 {
-  double t = tanh(GELU_C * (x + GELU_K * x * x * x));
-  return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * inner;
+  double s = gv_layers_stable_sigmoid(u2(x)), r = gv_layers_stable_sigmoid(-u2(x));
+  return s + 2.0 * x * s * r * inner;
 }
 
 static double df(double x, double a)
@@ -31,7 +38,7 @@ static double df(double x, double a)
 static gv_layer_complex f_complex(gv_layer_complex z, double a)
 {
   (void)a;
-  return 0.5 * z * (1.0 + ctanh(GELU_C * (z + GELU_K * z * z * z)));
+  return z * gv_layers_stable_sigmoid_complex(2.0 * GELU_C * (z + GELU_K * z * z * z));
 }
 
 static gv_layers_pointwise fns = {

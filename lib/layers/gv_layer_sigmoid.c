@@ -12,8 +12,8 @@ static double f(double x, double a)
 static double df(double x, double a)
 {
   (void)a;
-  double s = gv_layers_stable_sigmoid(x);
-  return s * (1.0 - s);
+  /* σ(X)σ(−X) = σ(1 − σ) without 1 − σ's cancellation as σ → 1. */
+  return gv_layers_stable_sigmoid(x) * gv_layers_stable_sigmoid(-x);
 }
 
 static gv_layer_complex f_complex(gv_layer_complex z, double a)

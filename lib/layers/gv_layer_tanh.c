@@ -14,8 +14,9 @@ static double f(double x, double a)
 static double df(double x, double a)
 {
   (void)a;
-  double t = tanh(x);
-  return 1.0 - t * t;
+  /* 1/cosh²X = 1 − tanh²X without the cancellation as tanh X → ±1. */
+  double c = cosh(x);
+  return 1.0 / (c * c);
 }
 
 static gv_layer_complex f_complex(gv_layer_complex z, double a)
