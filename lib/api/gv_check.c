@@ -98,15 +98,45 @@ static double step_scale(const gv_options *o, double x)
   return 1.0;
 }
 
+/* Directional mode's directions, never stored together: direction j has
+ * v_i = +-s_i (s_i the step scale of x_i), its signs the bits of a gsl_rng
+ * (mt19937) seeded with seeds[j], and is regenerated into v when asked for
+ * (the engine asks for each one's evaluations in a row). Memory O(n + k)
+ * whatever k; the cost of a change of direction is n / 32 draws. */
+typedef struct {
+  unsigned long *seeds; /* k */
+  gsl_vector *s;        /* n: the step scale of each x_i */
+  gsl_vector *v;        /* n: direction cur */
+  size_t cur;           /* the direction in v; (size_t)-1 for none */
+  gsl_rng *r;
+} dirs;
+
+static void dirs_load(dirs *d, size_t j)
+{
+  if (d->cur == j)
+    return;
+  gsl_rng_set(d->r, d->seeds[j]);
+  /* s and v are ours, contiguous: plain pointers in the loop. */
+  const double *s = d->s->data;
+  double *v = d->v->data;
+  unsigned long bits = 0;
+  for (size_t i = 0; i < d->v->size; i++, bits >>= 1) {
+    if (i % 32 == 0)
+      bits = gsl_rng_get(d->r); /* mt19937: 32 random bits */
+    v[i] = bits & 1UL ? s[i] : -s[i];
+  }
+  d->cur = j;
+}
+
 /* The user's function as the engine sees it. In the full check the engine
  * perturbs work in place; in directional mode it perturbs t and every call
- * sets work = x0 + t v. */
+ * sets work = x0 + t v (a copy and an axpy: the overhead over f). */
 typedef struct {
   const gsl_multimin_function_fdf *grad; /* exactly one of grad, jac */
   const gsl_multifit_nlinear_fdf *jac;
   gsl_vector *work;
   const gsl_vector *x0; /* directional mode: the point */
-  const gsl_matrix *V;  /* directional mode: the directions, as columns; else NULL */
+  dirs *V;              /* directional mode: the directions; else NULL */
   size_t dir;           /* directional mode: the current one */
   double t;
   const gsl_vector *u; /* directional Jacobian: output m - 1 is u . F */
@@ -116,9 +146,19 @@ typedef struct {
 static int problem_eval(void *params, gsl_vector *fx)
 {
   problem *p = params;
-  if (p->V)
-    for (size_t j = 0; j < p->work->size; j++)
-      gsl_vector_set(p->work, j, gsl_vector_get(p->x0, j) + p->t * gsl_matrix_get(p->V, j, p->dir));
+  if (p->V) {
+    dirs_load(p->V, p->dir);
+    /* work = x0 + t v in one pass (work and v are ours, contiguous). */
+    const double *v = p->V->v->data, *x0 = p->x0->data, t = p->t;
+    const size_t n = p->work->size, stride = p->x0->stride;
+    double *w = p->work->data;
+    if (stride == 1) /* the common case, a loop the compiler vectorizes */
+      for (size_t i = 0; i < n; i++)
+        w[i] = x0[i] + t * v[i];
+    else
+      for (size_t i = 0; i < n; i++)
+        w[i] = x0[i * stride] + t * v[i];
+  }
   p->nevals++;
   if (p->grad) {
     gsl_vector_set(fx, 0, p->grad->f(p->work, p->grad->params));
@@ -135,14 +175,13 @@ static int problem_eval(void *params, gsl_vector *fx)
 }
 
 /* Sets up column j: returns the variable to perturb and its step in *h.
- * V holds the directions as columns (NULL in the full check). */
-static double *column(problem *p, const gsl_matrix *V, size_t j, const gv_options *o, double *h)
+ * V holds the directions (NULL in the full check). */
+static double *column(problem *p, const dirs *V, size_t j, const gv_options *o, double *h)
 {
   if (!V) {
     *h = step_base(o) * step_scale(o, gsl_vector_get(p->work, j));
     return gsl_vector_ptr(p->work, j);
   }
-  p->V = V;
   p->dir = j;
   p->t = 0.0;
   *h = step_base(o);
@@ -220,7 +259,7 @@ static void refine_entry(gv_outcome *out, workspace *w, size_t i, size_t j, doub
  * larger than f's length scale, the error bar is itself unreliable and may
  * rise before it falls. Neither the choice nor the stopping looks at whether
  * the entry passes, so neither can favour a pass. */
-static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, const gsl_matrix *V,
+static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, const dirs *V,
                          size_t j, const gsl_matrix *A, const gsl_vector *f0, workspace *w,
                          const gv_options *o)
 {
@@ -266,7 +305,7 @@ static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, co
  * where they do not (one of them did not resolve f; the central error bar
  * is the less honest of the two) with |ridders - central| + max(both
  * estimates), which covers either. */
-static int ridders_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, const gsl_matrix *V,
+static int ridders_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, const dirs *V,
                           size_t j, workspace *w, const gv_options *o)
 {
   const size_t m = out->rows, ncols = out->cols;
@@ -411,7 +450,7 @@ static int workspace_alloc(workspace *w, size_t m, size_t ncols, int ridders)
 
 /* The first estimates of every entry, at the rule's step, into out->sided. */
 static int first_estimates(gv_outcome *out, const gv_fd_vector *fn, problem *p,
-                           const gsl_matrix *V, const gsl_vector *f0, workspace *w,
+                           const dirs *V, const gsl_vector *f0, workspace *w,
                            const gv_options *o)
 {
   const size_t m = out->rows, ncols = out->cols;
@@ -480,7 +519,7 @@ static int column_settled(const gv_outcome *out, size_t j)
 /* Re-estimation and Ridders, column by column (in Ridders mode only for
  * columns the first estimates did not settle), then (Ridders) the pooled
  * noise and, with S NULL, the floors from Ridders' values. */
-static int refine(gv_outcome *out, const gv_fd_vector *fn, problem *p, const gsl_matrix *V,
+static int refine(gv_outcome *out, const gv_fd_vector *fn, problem *p, const dirs *V,
                   const gsl_matrix *A, const gsl_matrix *S, const gsl_vector *f0, workspace *w,
                   const gv_options *o)
 {
@@ -516,7 +555,7 @@ static int refine(gv_outcome *out, const gv_fd_vector *fn, problem *p, const gsl
  * own scale (t's, 1, in directional mode, where v_j = +-scale(x_j)). */
 typedef struct {
   problem *p;
-  const gsl_matrix *V;
+  const dirs *V;
   const gv_options *o;
 } flat_ctx;
 
@@ -532,7 +571,7 @@ static double *flat_column(void *ctx, size_t j, double *hmax)
 /* The common computation: A (m-by-ncols) against differences of p's function
  * along each column's variable. S (m-by-ncols) is the scale of each entry's
  * floor, or NULL for the largest |numeric| of its row. f0 = f(x), m outputs. */
-static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matrix *A,
+static int run(gv_outcome *out, problem *p, const dirs *V, const gsl_matrix *A,
                const gsl_matrix *S, const gsl_vector *f0, const gv_options *o)
 {
   const size_t m = A->size1, ncols = A->size2;
@@ -560,22 +599,47 @@ static int run(gv_outcome *out, problem *p, const gsl_matrix *V, const gsl_matri
   return status;
 }
 
-/* Fills V (nx-by-k) with directions v_j = +-scale(x_j), signs from r. */
-static void draw_directions(gsl_matrix *V, const gsl_vector *x, gsl_rng *r, const gv_options *o)
+static void dirs_free(dirs *d)
 {
-  for (size_t k = 0; k < V->size2; k++)
-    for (size_t j = 0; j < V->size1; j++) {
-      double s = step_scale(o, gsl_vector_get(x, j));
-      gsl_matrix_set(V, j, k, gsl_rng_uniform_int(r, 2) ? s : -s);
-    }
+  free(d->seeds);
+  gsl_vector_free(d->s);
+  gsl_vector_free(d->v);
+  gsl_rng_free(d->r);
 }
 
-/* |M| entry by entry, into dst of the same shape. */
-static void matrix_abs(gsl_matrix *dst, const gsl_matrix *src)
+/* k directions for x: the scales s_i, and one seed per direction drawn from
+ * r (the check's generator, seeded with opts->seed). GSL_ENOMEM leaves what
+ * was allocated for dirs_free. */
+static int dirs_alloc(dirs *d, const gsl_vector *x, size_t k, gsl_rng *r, const gv_options *o)
 {
-  for (size_t i = 0; i < src->size1; i++)
-    for (size_t j = 0; j < src->size2; j++)
-      gsl_matrix_set(dst, i, j, fabs(gsl_matrix_get(src, i, j)));
+  *d = (dirs){.seeds = malloc(k * sizeof *d->seeds), .s = gv_vector_alloc(x->size),
+              .v = gv_vector_alloc(x->size), .cur = (size_t)-1,
+              .r = gv_rng_alloc(gsl_rng_mt19937, 1)};
+  if (!d->seeds || !d->s || !d->v || !d->r)
+    return GSL_ENOMEM;
+  for (size_t j = 0; j < k; j++)
+    d->seeds[j] = gsl_rng_get(r) + 1; /* mt19937 treats seed 0 as its default */
+  for (size_t i = 0; i < x->size; i++)
+    gsl_vector_set(d->s, i, step_scale(o, gsl_vector_get(x, i)));
+  return GSL_SUCCESS;
+}
+
+/* A (m0-by-k) = J V, one regenerated direction at a time, and S (m0-by-k)
+ * = |J| |V| = |J| s in every column (|v_i| = s_i whatever the sign). */
+static void directional_products(dirs *d, const gsl_matrix *J, gsl_matrix *A, gsl_matrix *S)
+{
+  for (size_t i = 0; i < J->size1; i++) {
+    double sum = 0.0;
+    for (size_t j = 0; j < J->size2; j++)
+      sum += fabs(gsl_matrix_get(J, i, j)) * gsl_vector_get(d->s, j);
+    gsl_vector_view Si = gsl_matrix_row(S, i);
+    gsl_vector_set_all(&Si.vector, sum);
+  }
+  for (size_t c = 0; c < A->size2; c++) {
+    dirs_load(d, c);
+    gsl_vector_view Ac = gsl_matrix_column(A, c);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, J, d->v, 0.0, &Ac.vector);
+  }
 }
 
 /* Resolves NULL options to the defaults and validates them. */
@@ -608,23 +672,19 @@ static int eval_at_x(problem *p, gsl_vector *f0)
 static int check_directional(gv_outcome *out, problem *p, const gsl_matrix *J, const gsl_vector *x,
                              gsl_vector *f0, const gv_options *o)
 {
-  const size_t m0 = J->size1, nx = J->size2, k = o->directions, m = m0 + (p->jac ? 1 : 0);
-  gsl_matrix *V = gv_matrix_alloc(nx, k), *absV = gv_matrix_alloc(nx, k), *absJ = gv_matrix_alloc(m0, nx);
+  const size_t m0 = J->size1, k = o->directions, m = m0 + (p->jac ? 1 : 0);
+  dirs d = {0};
   gsl_matrix *A = gv_matrix_alloc(m, k), *S = gv_matrix_alloc(m, k);
   gsl_vector *u = p->jac ? gv_vector_alloc(m0) : NULL;
   gsl_rng *r = gv_rng_alloc(gsl_rng_mt19937, o->seed);
-  int status = GSL_SUCCESS;
-  if (!V || !absV || !absJ || !A || !S || (p->jac && !u) || !r) {
+  int status = r ? dirs_alloc(&d, x, k, r, o) : GSL_ENOMEM;
+  if (status || !A || !S || (p->jac && !u)) {
     status = GSL_ENOMEM;
     goto cleanup;
   }
-  draw_directions(V, x, r, o);
-  matrix_abs(absV, V);
-  matrix_abs(absJ, J);
   gsl_matrix_view Atop = gsl_matrix_submatrix(A, 0, 0, m0, k);
   gsl_matrix_view Stop = gsl_matrix_submatrix(S, 0, 0, m0, k);
-  gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, J, V, 0.0, &Atop.matrix);
-  gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, absJ, absV, 0.0, &Stop.matrix);
+  directional_products(&d, J, &Atop.matrix, &Stop.matrix);
   if (u) {
     for (size_t i = 0; i < m0; i++)
       gsl_vector_set(u, i, gsl_rng_uniform_int(r, 2) ? 1.0 : -1.0);
@@ -642,12 +702,11 @@ static int check_directional(gv_outcome *out, problem *p, const gsl_matrix *J, c
     p->u = u;
   }
   p->x0 = x;
-  status = run(out, p, V, A, S, f0, o);
+  p->V = &d;
+  status = run(out, p, &d, A, S, f0, o);
 
 cleanup:
-  gsl_matrix_free(V);
-  gsl_matrix_free(absV);
-  gsl_matrix_free(absJ);
+  dirs_free(&d);
   gsl_matrix_free(A);
   gsl_matrix_free(S);
   gsl_vector_free(u);
