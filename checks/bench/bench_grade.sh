@@ -21,6 +21,6 @@ start=$(date +%s.%N)
 rc=$?
 end=$(date +%s.%N)
 [ "$rc" -le 1 ] || { echo "bench_grade: gradverify grade failed ($rc)"; exit 1; }
-hostile=$(ls "$tmp/class" | grep -c -E '_(loop|forkbomb|segfault|malloc10g|exit0|writefile|nan)\.c$')
+hostile=$(ls "$tmp/class" | grep -c -E '_(loop|forkbomb|segfault|malloc10g|exit0|writefile|nan|constructor)\.c$')
 echo "graded $count submissions ($hostile hostile) with -j $jobs on $(nproc) cores:" \
   "$(awk "BEGIN { printf \"%.1f\", $end - $start }") s wall"
