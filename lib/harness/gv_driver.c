@@ -83,6 +83,7 @@ const char *gv_taylor_stats_str(const gv_taylor_stats *t, char *buf, size_t size
 /* What run_trials counts besides the comparison. */
 typedef struct {
   size_t failed, corrupted, redraws, min_entries, max_entries;
+  double step_min, step_max; /* central steps chosen, relative to max(1, |x|) */
   gsl_matrix *heat; /* of the first failing trial; the caller owns it */
   size_t heat_trial;
   gv_method used;
@@ -114,12 +115,17 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, const gv_
    * the test on or off changes no other number. */
   gsl_rng_set(rt, (s ^ 0x5a17e5UL) ? (s ^ 0x5a17e5UL) : 1);
   gv_cmp_init(cmp);
-  *t = (totals){.min_entries = (size_t)-1, .taylor = {.min_slope = NAN, .max_slope = NAN}};
+  *t = (totals){.min_entries = (size_t)-1,
+                .step_min = NAN,
+                .step_max = NAN,
+                .taylor = {.min_slope = NAN, .max_slope = NAN}};
   for (size_t k = 0; k < o->trials; k++) {
     gv_cmp one;
     gv_cmp_init(&one);
     gv_cmp_set_trial(&one, k);
-    gv_trial_info info = {.corrupt = o->corrupt,
+    gv_trial_info info = {.step_min = t->step_min,
+                          .step_max = t->step_max,
+                          .corrupt = o->corrupt,
                           .want_heat = t->heat == NULL,
                           .method = o->method,
                           .taylor = o->taylor ? rt : NULL,
@@ -139,6 +145,8 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, const gv_
     t->failed += one.nfail > 0;
     t->corrupted += info.corrupted;
     t->redraws += info.redraws;
+    t->step_min = info.step_min;
+    t->step_max = info.step_max;
     if (info.entries < t->min_entries)
       t->min_entries = info.entries;
     if (info.entries > t->max_entries)
@@ -198,6 +206,8 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
     fr->failed_trials = t.failed;
     fr->corrupted_trials = t.corrupted;
     fr->redraws = t.redraws;
+    fr->step_min = t.step_min;
+    fr->step_max = t.step_max;
     fr->min_entries = t.min_entries;
     fr->max_entries = t.max_entries;
     fr->pass = fr->cmp.nfail == 0;

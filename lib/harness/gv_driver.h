@@ -50,6 +50,8 @@ typedef struct {
   size_t failed_trials;
   size_t corrupted_trials; /* with gv_driver_options.corrupt: trials corrupted */
   size_t redraws;
+  double step_min, step_max; /* central differences: the steps chosen per entry, relative
+                                to max(1, |x|) (gv_trial.h); NaN for other methods */
   size_t min_entries, max_entries;
   gv_cmp cmp;
   gsl_matrix *heat;  /* error / bound per entry of the first failing trial, or NULL */

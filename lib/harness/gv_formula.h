@@ -69,6 +69,8 @@ typedef struct {
   double taylor_slope;  /* out: its fitted slope (NaN without a window) */
   size_t entries;       /* out: entries compared */
   size_t redraws;       /* out: inputs redrawn because a ReLU sat within a step of its kink */
+  double step_min, step_max; /* in/out: the central steps chosen (gv_trial.h), relative to
+                                max(1, |x|), folded in; start them NaN */
   size_t net_size[3];   /* in: D, H, K of the network formulas; 0, 0, 0 draws them */
 } gv_trial_info;
 

@@ -56,9 +56,22 @@ static json_t *taylor(const gv_taylor_stats *t)
                    number(t->min_slope), "max_slope", number(t->max_slope));
 }
 
+static json_t *formula_fields(const gv_formula_result *fr, const gv_tol *tol, const gv_cmp *c);
+
 static json_t *formula(const gv_formula_result *fr, const gv_tol *tol)
 {
   const gv_cmp *c = &fr->cmp;
+  json_t *j = formula_fields(fr, tol, c);
+  if (j && fr->step_min > 0.0 &&
+      json_object_set_new(
+          j, "central_step",
+          json_pack("{s:o, s:o}", "min", number(fr->step_min), "max", number(fr->step_max))))
+    return json_decref(j), NULL;
+  return j;
+}
+
+static json_t *formula_fields(const gv_formula_result *fr, const gv_tol *tol, const gv_cmp *c)
+{
   return json_pack(
       "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
       "s:o, s:o, s:o}",

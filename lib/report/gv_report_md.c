@@ -77,6 +77,9 @@ static int write_md(FILE *f, void *ctx)
     const gv_formula_result *fr = &run->formulas[i];
     fprintf(f, "- `%s`: %s — because %s. Inputs: %s.", fr->formula->id, fr->formula->formula,
             fr->formula->reason, fr->formula->draw);
+    if (fr->step_min > 0.0)
+      fprintf(f, " Central steps chosen per entry: h/max(1, |x|) from %.1e to %.1e.", fr->step_min,
+              fr->step_max);
     if (!fr->pass) {
       fprintf(f, " **%zu of %zu trials failed, %zu entries; worst: ", fr->failed_trials, fr->trials,
               fr->cmp.nfail);
