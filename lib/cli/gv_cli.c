@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -383,6 +384,13 @@ int gv_cli_main(int argc, char **argv, FILE *out, FILE *err)
   int p = parse(argc, argv, &o, out, err);
   if (p) {
     code = p > 0 ? GV_EXIT_PASS : GV_EXIT_USAGE;
+    goto out;
+  }
+  /* The output directory first: a run of the whole catalogue should not end
+   * in a directory that cannot be created. */
+  if (mkdir(o.out_dir, 0777) != 0 && errno != EEXIST) {
+    fprintf(err, "gradverify: --out: cannot create directory '%s': %s\n", o.out_dir,
+            strerror(errno));
     goto out;
   }
   int status = gv_driver_run(&o.driver, &run);
