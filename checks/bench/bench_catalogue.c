@@ -86,26 +86,24 @@ static int selected(const char *only, const gv_formula *f)
   return hit;
 }
 
-static void print_tables(const gv_suite *s, const formula_stats *fs, const control_stats *cs,
-                         size_t nseeds, const char *only)
+/* Formula i's row, then a row per control of it, as soon as they are known
+ * (a long run shows its progress). */
+static void print_rows(const gv_suite *s, size_t i, const formula_stats *fs,
+                       const control_stats *cs, size_t nseeds)
 {
-  printf("| formula | central max rel err | ridders | cstep | seeds passed (c/r/s) |\n"
-         "|---|---:|---:|---:|---|\n");
-  for (size_t i = 0; i < s->n_formulas; i++)
-    if (selected(only, &s->formulas[i]))
-      printf("| `%s` | %.1e | %.1e | %.1e | %zu/%zu/%zu of %zu |\n", s->formulas[i].id,
-             fs[i].max_rel[0], fs[i].max_rel[1], fs[i].max_rel[2], fs[i].passed[0],
-             fs[i].passed[1], fs[i].passed[2], nseeds);
-  printf("\n| control | caught trials, central | ridders | cstep |\n|---|---:|---:|---:|\n");
+  printf("| `%s` | %.1e, %zu/%zu | %.1e, %zu/%zu | %.1e, %zu/%zu |\n", s->formulas[i].id,
+         fs[i].max_rel[0], fs[i].passed[0], nseeds, fs[i].max_rel[1], fs[i].passed[1], nseeds,
+         fs[i].max_rel[2], fs[i].passed[2], nseeds);
   for (size_t c = 0; c < s->n_controls; c++) {
-    if (!cs[c].trials[0])
+    if (!cs[c].trials[0] || strcmp(s->controls[c].formula_id, s->formulas[i].id) != 0)
       continue;
-    printf("| `%s` |", s->controls[c].id);
+    printf("| control `%s` |", s->controls[c].id);
     for (size_t m = 0; m < N_METHODS; m++)
-      printf(" %zu/%zu (%.1f%%) |", cs[c].caught[m], cs[c].trials[m],
-             100.0 * (double)cs[c].caught[m] / (double)cs[c].trials[m]);
+      printf(" caught %zu/%zu (%.1f%%) |", cs[c].caught[m], cs[c].trials[m],
+             cs[c].trials[m] ? 100.0 * (double)cs[c].caught[m] / (double)cs[c].trials[m] : 0.0);
     printf("\n");
   }
+  fflush(stdout);
 }
 
 /* CPU time per group (a layer, or the seed's formulas), the slowest first. */
@@ -168,17 +166,23 @@ int main(int argc, char **argv)
                     "[--method M]\n");
     return 2;
   }
-  for (size_t i = 0; i < s->n_formulas; i++)
-    for (size_t m = 0; m < N_METHODS && selected(only, &s->formulas[i]); m++)
+  printf("Seeds %lu-%lu, %zu trials, each method at its default tolerance: per formula the "
+         "largest relative error over resolved entries and the seeds it passed on; per control "
+         "the trials that caught it.\n\n| formula / control | central | ridders | cstep |\n"
+         "|---|---|---|---|\n",
+         first, first + nseeds - 1, trials);
+  for (size_t i = 0; i < s->n_formulas; i++) {
+    if (!selected(only, &s->formulas[i]))
+      continue;
+    for (size_t m = 0; m < N_METHODS; m++)
       for (size_t k = 0; use[m] && k < nseeds; k++) {
         int status = run_one(s, i, first + k, m, trials, fs, cs);
         if (status)
           fprintf(stderr, "%s seed %lu %s: %s\n", s->formulas[i].id, first + k,
                   gv_method_name(methods[m]), gsl_strerror(status));
       }
-  printf("Seeds %lu-%lu, %zu trials, each method at its default tolerance.\n\n", first,
-         first + nseeds - 1, trials);
-  print_tables(s, fs, cs, nseeds, only);
+    print_rows(s, i, fs, cs, nseeds);
+  }
   size_t nm = (size_t)use[0] + (size_t)use[1] + (size_t)use[2];
   print_times(s, fs, nseeds * nm);
   free(fs);
