@@ -1,5 +1,5 @@
 /* gv_ref.c: the assignment's layers: the catalogue's (gv_layers.h) behind the
- * grader's interface, the grader's own draws, and mse until the catalogue has it. */
+ * grader's interface, and the grader's own draws. */
 #include "gv_ref.h"
 
 #include <math.h>
@@ -150,64 +150,6 @@ static int sample_mse(const gsl_rng *r, gsl_matrix **in, size_t *rows, size_t *c
 }
 
 
-/* ---- layers the catalogue lacks ---- */
-
-typedef int (*local_backward_fn)(gsl_matrix *const *in, const gsl_matrix *dout,
-                                 gsl_matrix *const *grad);
-
-typedef struct {
-  const char *id, *words;
-  local_backward_fn backward;
-} local_mistake;
-
-struct gv_ref_local {
-  int (*forward)(gsl_matrix *const *in, gsl_matrix *out);
-  local_backward_fn backward;
-  size_t nmistakes;
-  const local_mistake *mistakes;
-};
-
-static int mse_forward(gsl_matrix *const *in, gsl_matrix *out)
-{
-  double s = 0.0;
-  for (size_t i = 0; i < in[0]->size1; i++)
-    for (size_t j = 0; j < in[0]->size2; j++) {
-      double e = GET(in[0], i, j) - GET(in[1], i, j);
-      s += e * e;
-    }
-  SET(out, 0, 0, s / (double)in[0]->size1);
-  return GSL_SUCCESS;
-}
-
-static int mse_grad(gsl_matrix *const *in, const gsl_matrix *dout, gsl_matrix *dY, double factor)
-{
-  double g = GET(dout, 0, 0) * factor / (double)in[0]->size1;
-  for (size_t i = 0; i < in[0]->size1; i++)
-    for (size_t j = 0; j < in[0]->size2; j++)
-      SET(dY, i, j, g * (GET(in[0], i, j) - GET(in[1], i, j)));
-  return GSL_SUCCESS;
-}
-
-static int mse_backward(gsl_matrix *const *in, const gsl_matrix *dout, gsl_matrix *const *g)
-{
-  return mse_grad(in, dout, g[0], 2.0);
-}
-
-static int mse_no_two(gsl_matrix *const *in, const gsl_matrix *dout, gsl_matrix *const *g)
-{
-  return mse_grad(in, dout, g[0], 1.0);
-}
-
-static const local_mistake mse_mistakes[] = {
-    {.id = "mse.dYhat_no_two",
-     .words = "the factor 2 from the derivative of the square forgotten: dYhat = (Yhat - Y)/N",
-     .backward = mse_no_two},
-};
-
-static const gv_ref_local mse_local = {.forward = mse_forward, .backward = mse_backward,
-                                       .nmistakes = 1, .mistakes = mse_mistakes};
-
-
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* in_names and diff must be the catalogue's: gv_ref_find checks. */
@@ -223,7 +165,7 @@ static const gv_ref_layer layers[] = {
     {.name = "softmax_ce", .nin = 2, .in_names = {"A", "Y"}, .diff = {1, 0},
      .sample = sample_softmax_ce, .entry = &gv_layers_softmax_ce},
     {.name = "mse", .nin = 2, .in_names = {"Yhat", "Y"}, .diff = {1, 0}, .sample = sample_mse,
-     .local = &mse_local},
+     .entry = &gv_layers_mse},
     {.name = "svm_hinge", .nin = 2, .in_names = {"S", "Y"}, .diff = {1, 0}, .sample = sample_svm,
      .entry = &gv_layers_svm_hinge},
     {.name = "batchnorm", .nin = 4, .in_names = {"X", "gamma", "beta", "eps"},
@@ -233,8 +175,6 @@ static const gv_ref_layer layers[] = {
 static int matches_catalogue(const gv_ref_layer *l)
 {
   const gv_layers_entry *e = l->entry;
-  if (!e)
-    return 1;
   if (e->layer.n_inputs != l->nin)
     return 0;
   for (size_t k = 0; k < l->nin; k++)
@@ -255,8 +195,6 @@ const gv_ref_layer *gv_ref_find(const char *name)
 int gv_ref_forward(const gv_ref_layer *l, gsl_matrix *const *in, gsl_matrix *out)
 {
   const gv_layers_entry *e = l->entry;
-  if (!e)
-    return l->local->forward(in, out);
   return e->layer.forward((const gsl_matrix *const *)in, e->layer.params, out);
 }
 
@@ -277,34 +215,30 @@ int gv_ref_backward(const gv_ref_layer *l, gsl_matrix *const *in, const gsl_matr
                     gsl_matrix *const *grad)
 {
   const gv_layers_entry *e = l->entry;
-  if (!e)
-    return l->local->backward(in, dout, grad);
   return catalogue_backward(l, e->layer.backward, in, dout, grad);
 }
 
 size_t gv_ref_nmistakes(const gv_ref_layer *l)
 {
   const gv_layers_entry *e = l->entry;
-  return e ? e->n_mistakes : l->local->nmistakes;
+  return e->n_mistakes;
 }
 
 const char *gv_ref_mistake_id(const gv_ref_layer *l, size_t m)
 {
   const gv_layers_entry *e = l->entry;
-  return e ? e->mistakes[m].id : l->local->mistakes[m].id;
+  return e->mistakes[m].id;
 }
 
 const char *gv_ref_mistake_words(const gv_ref_layer *l, size_t m)
 {
   const gv_layers_entry *e = l->entry;
-  return e ? e->mistakes[m].description : l->local->mistakes[m].words;
+  return e->mistakes[m].description;
 }
 
 int gv_ref_mistake(const gv_ref_layer *l, size_t m, gsl_matrix *const *in,
                    const gsl_matrix *dout, gsl_matrix *const *grad)
 {
   const gv_layers_entry *e = l->entry;
-  if (!e)
-    return l->local->mistakes[m].backward(in, dout, grad);
   return catalogue_backward(l, e->mistakes[m].backward, in, dout, grad);
 }

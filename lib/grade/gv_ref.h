@@ -3,9 +3,7 @@
  * and the planted mistakes a student is likely to make, in words.
  *
  * This is the grader's only view of the layers. The forward, backward and
- * planted mistakes are the layer catalogue's (lib/layers, gv_layers.h) for
- * every layer it has; a layer it does not have yet (mse) is defined in
- * gv_ref.c the same way. The draws are the grader's own (gv_ref.c): fixed
+ * planted mistakes are the layer catalogue's (lib/layers, gv_layers.h). The draws are the grader's own (gv_ref.c): fixed
  * regimes chosen so that a mistake can be told from another (a square W, so
  * that a forgotten transpose runs and can be named; N > 1 and N != D; no entry
  * near ReLU's kink), the same for every student.
@@ -24,7 +22,6 @@
 
 #define GV_REF_MAX_IN 4
 
-typedef struct gv_ref_local gv_ref_local; /* a layer the catalogue lacks (gv_ref.c) */
 
 typedef struct {
   const char *name; /* the assignment's layer, e.g. "relu" */
@@ -33,8 +30,7 @@ typedef struct {
   int diff[GV_REF_MAX_IN]; /* 1 for an input that gets a gradient */
   /* Allocates in[0..nin) and fills them from r; *rows x *cols is the output's shape. */
   int (*sample)(const gsl_rng *r, gsl_matrix **in, size_t *rows, size_t *cols);
-  const void *entry;         /* the catalogue's gv_layers_entry, or NULL */
-  const gv_ref_local *local; /* when entry is NULL */
+  const void *entry; /* the catalogue's gv_layers_entry */
 } gv_ref_layer;
 
 /* The layer called name, or NULL (also when the catalogue's layer of that
