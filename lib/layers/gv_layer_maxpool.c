@@ -23,13 +23,7 @@ static const gv_layer_input inputs[] = {
 static int shape(const gsl_matrix *const in[], void *params, size_t *rows, size_t *cols)
 {
   (void)params;
-  gv_layers_pool p;
-  int status = gv_layers_pool_read(in[X_], in[HYPER_], &p);
-  if (!status) {
-    *rows = p.N;
-    *cols = p.C * p.Ho * p.Wo;
-  }
-  return status;
+  return gv_layers_pool_shape(in[X_], in[HYPER_], rows, cols);
 }
 
 /* The column of X holding the largest entry of window w in row n (the

@@ -272,6 +272,17 @@ int gv_layers_pool_read(const gsl_matrix *X, const gsl_matrix *hyper, gv_layers_
   return GSL_SUCCESS;
 }
 
+int gv_layers_pool_shape(const gsl_matrix *X, const gsl_matrix *hyper, size_t *rows, size_t *cols)
+{
+  gv_layers_pool p;
+  int status = gv_layers_pool_read(X, hyper, &p);
+  if (!status) {
+    *rows = p.N;
+    *cols = p.C * p.Ho * p.Wo;
+  }
+  return status;
+}
+
 size_t gv_layers_pool_at(const gv_layers_pool *p, size_t w, size_t k)
 {
   size_t c = w / (p->Ho * p->Wo), i = w / p->Wo % p->Ho, j = w % p->Wo;

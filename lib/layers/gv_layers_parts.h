@@ -101,6 +101,9 @@ typedef struct {
  * or a window does not fit, GSL_EINVAL for a bad hyper-parameter row. */
 int gv_layers_pool_read(const gsl_matrix *X, const gsl_matrix *hyper, gv_layers_pool *p);
 
+/* The output's shape, N-by-(C Ho Wo); errors as gv_layers_pool_read. */
+int gv_layers_pool_shape(const gsl_matrix *X, const gsl_matrix *hyper, size_t *rows, size_t *cols);
+
 /* The column of X of entry k (0 <= k < K², row-major) of window w
  * (0 <= w < C Ho Wo, the output column). */
 size_t gv_layers_pool_at(const gv_layers_pool *p, size_t w, size_t k);
