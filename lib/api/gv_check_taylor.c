@@ -22,8 +22,9 @@ static int eval_f(void *params, double *fx)
   return GSL_SUCCESS;
 }
 
-int gv_check_taylor(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
-                    const gv_options *opts, double fscale, gv_taylor_result *out)
+/* The argument errors, in the order the header lists them. */
+static int taylor_args(const gsl_multimin_function_fdf *fdf, const gsl_vector *x, double fscale,
+                       const gv_taylor_result *out)
 {
   if (!fdf || !x || !out)
     return GSL_EFAULT;
@@ -34,6 +35,15 @@ int gv_check_taylor(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
   for (size_t i = 0; i < x->size; i++)
     if (!isfinite(gsl_vector_get(x, i)))
       return GSL_EBADFUNC;
+  return GSL_SUCCESS;
+}
+
+int gv_check_taylor(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
+                    const gv_options *opts, double fscale, gv_taylor_result *out)
+{
+  int status = taylor_args(fdf, x, fscale, out);
+  if (status)
+    return status;
   gv_options o;
   if (opts)
     o = *opts;
@@ -42,7 +52,7 @@ int gv_check_taylor(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
   gsl_vector *xw = gv_vector_alloc(x->size), *g = gv_vector_alloc(x->size);
   gsl_vector *v = gv_vector_alloc(x->size);
   gsl_rng *r = gv_rng_alloc(gsl_rng_mt19937, o.seed);
-  int status = GSL_ENOMEM;
+  status = GSL_ENOMEM;
   if (!xw || !g || !v || !r)
     goto out;
   gsl_vector_memcpy(xw, x);

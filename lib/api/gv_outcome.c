@@ -279,6 +279,22 @@ static int print_list(FILE *stream, const gv_outcome *out, int want_fail, size_t
   return 0;
 }
 
+/* The failing, non-smooth and worst entries; -1 when a write fails. */
+static int print_entries(FILE *stream, const gv_outcome *out)
+{
+  if (out->nfail && (fprintf(stream, "failing entries (row, column):\n") < 0 ||
+                     print_list(stream, out, 1, out->nfail) < 0))
+    return -1;
+  if (out->nnonsmooth &&
+      (fprintf(stream, "non-smooth entries (kinks), judged against [left, right]:\n") < 0 ||
+       print_list(stream, out, 0, out->nnonsmooth) < 0))
+    return -1;
+  if (out->rows * out->cols > 0 &&
+      (fprintf(stream, "worst entry:\n") < 0 || print_entry(stream, &out->entry[out->worst]) < 0))
+    return -1;
+  return 0;
+}
+
 /* The summary's lines; -1 when a write fails. */
 static int print_summary(FILE *stream, const gv_outcome *out)
 {
@@ -291,15 +307,7 @@ static int print_summary(FILE *stream, const gv_outcome *out)
     return -1;
   if (out->has_contract && gv_contract_fprintf(stream, &out->contract) < 0)
     return -1;
-  if (out->nfail && (fprintf(stream, "failing entries (row, column):\n") < 0 ||
-                     print_list(stream, out, 1, out->nfail) < 0))
-    return -1;
-  if (out->nnonsmooth &&
-      (fprintf(stream, "non-smooth entries (kinks), judged against [left, right]:\n") < 0 ||
-       print_list(stream, out, 0, out->nnonsmooth) < 0))
-    return -1;
-  if (size &&
-      (fprintf(stream, "worst entry:\n") < 0 || print_entry(stream, &out->entry[out->worst]) < 0))
+  if (print_entries(stream, out) < 0)
     return -1;
   return fprintf(stream,
                  "method: %s; tolerances: |analytic - numeric| <= atol (at most %.3g) + %.3g "

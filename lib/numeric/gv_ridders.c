@@ -323,6 +323,15 @@ static int may_grow(const probe_state *ps, int kinked, double grow, int last)
   return !last && !kinked && grow != HUGE_VAL && !ps->shrunk && grow >= 2.0;
 }
 
+/* A kink the values place at x0 itself, twice: no step gets below it, and a
+ * step much shorter would only drown it in rounding. The tableau goes on
+ * from there and its error covers both slopes. */
+static void note_kink_at_x0(probe_state *ps, double kink_step, double excess)
+{
+  if (kink_step == 0.0 && excess <= 1.0 && ps->at_x0++)
+    ps->kink_at_x0 = 1;
+}
+
 /* What the probe does after judging step *h (probe_judge's grow, excess,
  * kink_step): PROBE_ACCEPT (row 0 holds D(h)), PROBE_BACK (*h back to the
  * step before a growth that went too far), PROBE_FLOOR (row 0 holds D(h) at
@@ -335,11 +344,7 @@ static int probe_next(probe_state *ps, double *h, double grow, double excess, do
     *h /= ps->last_growth;
     return PROBE_BACK;
   }
-  /* A kink the values place at x0 itself, twice: no step gets below it,
-   * and a step much shorter would only drown it in rounding. The tableau
-   * goes on from here and its error covers both slopes. */
-  if (kinked && kink_step == 0.0 && excess <= 1.0 && ps->at_x0++)
-    ps->kink_at_x0 = 1;
+  note_kink_at_x0(ps, kink_step, excess);
   if (too_long && !ps->kink_at_x0 && *h <= ps->h_floor)
     return PROBE_FLOOR;
   if (too_long && !last && !ps->kink_at_x0) {

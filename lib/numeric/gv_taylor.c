@@ -234,6 +234,19 @@ cleanup:
   return status;
 }
 
+/* ||(sum_i |x_i D(i, j)|)_j||_2: the rounding of x passed on through F. */
+static double passed_on(const gsl_vector *x, const gsl_matrix *D)
+{
+  double xg = 0.0;
+  for (size_t j = 0; j < D->size2; j++) {
+    double s = 0.0;
+    for (size_t i = 0; i < x->size; i++)
+      s += fabs(gsl_vector_get(x, i) * gsl_matrix_get(D, i, j));
+    xg = hypot(xg, s);
+  }
+  return xg;
+}
+
 int gv_taylor_test_vector(const gv_fd_vector *fn, gsl_vector *x, const gsl_matrix *D,
                           const gsl_vector *v, const gv_taylor_options *opt, gv_taylor_result *res)
 {
@@ -251,14 +264,7 @@ int gv_taylor_test_vector(const gv_fd_vector *fn, gsl_vector *x, const gsl_matri
   }
   gsl_vector_memcpy(x0, x);
   const double fscale = opt ? opt->fscale : 0.0;
-  /* ||(sum_i |x_i D(i, j)|)_j||_2: the rounding of x passed on through F. */
-  double xg = 0.0;
-  for (size_t j = 0; j < m; j++) {
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-      s += fabs(gsl_vector_get(x, i) * gsl_matrix_get(D, i, j));
-    xg = hypot(xg, s);
-  }
+  const double xg = passed_on(x, D);
   gsl_blas_dgemv(CblasTrans, 1.0, D, v, 0.0, Dd);
   res->slope_gv = gsl_blas_dnrm2(Dd);
   if ((status = gv_fd_eval_vector(fn, F0)))
