@@ -8,4 +8,13 @@
 /* Defined once per test executable. */
 Suite *gv_test_suite(void);
 
+/* The GSL error handler every suite runs under (check_main.c): it counts its
+ * calls and fails the running test with GSL's reason, file and line. A test
+ * that replaces the handler restores this one. */
+void gv_check_handler(const char *reason, const char *file, int line, int gsl_errno);
+
+/* Calls of gv_check_handler in this process so far (in fork mode, this
+ * test's process). */
+unsigned long gv_check_handler_calls(void);
+
 #endif

@@ -261,7 +261,6 @@ static char tmpdir[] = "/tmp/check_html.XXXXXX";
 
 static void run_setup(void)
 {
-  gsl_set_error_handler_off();
   gv_driver_options o;
   gv_driver_options_init(&o);
   o.trials = 5;
