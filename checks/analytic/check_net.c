@@ -12,6 +12,7 @@
  *   delta1 = p - y = (p0, -p0)
  *   V^T delta1 = (2 p0 + p0, -0.5 p0 - 0.75 p0) = (3 p0, -1.25 p0)
  *   delta2 = (3 p0, 0)                              (masked by z1 < 0) */
+#include <errno.h>
 #include <math.h>
 
 #include <gsl/gsl_errno.h>
@@ -115,11 +116,15 @@ START_TEST(test_alloc_zero)
 }
 END_TEST
 
-START_TEST(test_free_null)
+/* Freeing NULL does nothing: no crash, errno and the GSL error handler untouched. */
+START_TEST(test_free_null_no_crash)
 {
+  errno = 0;
   gv_net_free(NULL);
   gv_net_state_free(NULL);
   gv_net_grad_free(NULL);
+  ck_assert_int_eq(errno, 0);
+  ck_assert_uint_eq(gv_check_handler_calls(), 0);
 }
 END_TEST
 
@@ -457,7 +462,7 @@ Suite *gv_test_suite(void)
 
   TCase *mem = tcase_create("Memory");
   tcase_add_loop_test(mem, test_alloc_zero, 0, (int)(sizeof zero_sizes / sizeof zero_sizes[0]));
-  tcase_add_test(mem, test_free_null);
+  tcase_add_test(mem, test_free_null_no_crash);
   tcase_add_test(mem, test_alloc_shapes);
   suite_add_tcase(s, mem);
 

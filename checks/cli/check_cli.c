@@ -1,5 +1,8 @@
 /* check_cli.c: the command line, called as a function: exit codes, the one
  * line on stderr that names the bad input, and the reports it writes. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <dirent.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,8 +13,6 @@
 #include "check_main.h"
 #include "gv_cli.h"
 #include "gv_report.h"
-#include "gv_report_html.h"
-#include "gv_report_junit.h"
 #include "gv_layers.h"
 #include "gv_suite.h"
 
@@ -61,18 +62,27 @@ static void make_tmpdir(void)
   ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+  (void)st, (void)flag, (void)ftw;
+  return remove(path);
+}
+
 static void remove_tmpdir(void)
 {
-  char path[128];
-  snprintf(path, sizeof path, "%s/%s", tmpdir, GV_REPORT_JSON);
-  unlink(path);
-  snprintf(path, sizeof path, "%s/%s", tmpdir, GV_REPORT_MD);
-  unlink(path);
-  snprintf(path, sizeof path, "%s/%s", tmpdir, GV_REPORT_JUNIT);
-  unlink(path);
-  snprintf(path, sizeof path, "%s/%s", tmpdir, GV_REPORT_HTML);
-  unlink(path);
-  rmdir(tmpdir);
+  ck_assert_int_eq(nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* How many entries directory dir holds. */
+static size_t count_entries(const char *dir)
+{
+  DIR *d = opendir(dir);
+  ck_assert_ptr_nonnull(d);
+  size_t n = 0;
+  for (struct dirent *e; (e = readdir(d)) != NULL;)
+    n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+  closedir(d);
+  return n;
 }
 
 /* Bad usage: exit 2, nothing on stdout, one line on stderr naming the input. */
@@ -108,6 +118,17 @@ static const struct {
     {{"explain", "nope"}, "nope"},
     {{"explain", "grad_W", "--seed", "x"}, "'x'"},
     {{"explain", "grad_W", "extra"}, "extra"},
+    /* Echoed arguments stay on one line, control characters escaped. */
+    {{"--only", "grad_W\nfoo"}, "'grad_W\\nfoo'"},
+    {{"--atol", "1\n"}, "'1\\n'"},
+    {{"--seed", "\x1b[31mred"}, "'\\x1b[31mred'"},
+    {{"explain", "a\tb"}, "'a\\tb'"},
+    /* The option itself, also inside a cluster. */
+    {{"-xq"}, "'-x'"},
+    {{"-qx"}, "'-x'"},
+    {{"-q", "-s"}, "-s needs"},
+    {{"--seed"}, "--seed needs"},
+    {{"--atol", "1e999"}, "1e999"},
 };
 
 START_TEST(usage_errors)
@@ -328,6 +349,9 @@ static void tolerance_of(const char *a, const char *b, const char *c, double *at
   ck_assert_int_eq(r.code, GV_EXIT_PASS);
   json_t *root = load_json();
   json_t *tol = json_object_get(root, "tolerance");
+  /* json_real_value is 0 for a missing key: the keys must be there. */
+  ck_assert(json_is_real(json_object_get(tol, "atol")));
+  ck_assert(json_is_real(json_object_get(tol, "rtol")));
   *atol = json_real_value(json_object_get(tol, "atol"));
   *rtol = json_real_value(json_object_get(tol, "rtol"));
   json_decref(root);
@@ -352,6 +376,159 @@ START_TEST(method_tolerance)
 }
 END_TEST
 
+/* A tolerance strtod can only give as a subnormal (ERANGE) is a tolerance. */
+START_TEST(tiny_tolerance)
+{
+  double atol, rtol;
+  tolerance_of("--atol", "4e-320", NULL, &atol, &rtol);
+  ck_assert_double_eq(atol, 4e-320);
+  tolerance_of("--atol", "1e-400", NULL, &atol, &rtol);
+  ck_assert_double_eq(atol, 0.0);
+}
+END_TEST
+
+/* Output that cannot be written is an error (exit 2, one line on err), for
+ * every command that writes to out. */
+static const char *const full_out[][9] = {
+    {"--list"},
+    {"--help"},
+    {"--version"},
+    {"explain", "grad_W"},
+    {"explain", "--list"},
+    {"--only", "grad_b2", "--trials", "2", "-q", "--out", NULL},
+};
+
+START_TEST(output_errors)
+{
+  make_tmpdir();
+  const char *args[10] = {"gradverify"};
+  for (size_t k = 0; full_out[_i][k]; k++)
+    args[k + 1] = full_out[_i][k];
+  size_t argc = 1;
+  while (args[argc])
+    argc++;
+  if (strcmp(args[argc - 1], "--out") == 0)
+    args[argc++] = tmpdir;
+  char *errtext;
+  size_t ne;
+  FILE *out = fopen("/dev/full", "w"), *err = open_memstream(&errtext, &ne);
+  ck_assert_ptr_nonnull(out);
+  int code = gv_cli_main((int)argc, (char **)args, out, err);
+  fclose(out);
+  fclose(err);
+  ck_assert_int_eq(code, GV_EXIT_USAGE);
+  ck_assert_uint_eq(count_lines(errtext), 1);
+  ck_assert_msg(strstr(errtext, "cannot write the output"), "%s", errtext);
+  free(errtext);
+  remove_tmpdir();
+}
+END_TEST
+
+static mode_t mode_of(const char *name)
+{
+  char path[128];
+  struct stat st;
+  snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+  ck_assert_int_eq(stat(path, &st), 0);
+  return st.st_mode & 0777;
+}
+
+/* Report files get the mode the umask allows, as any new file. */
+START_TEST(umask_honoured)
+{
+  static const mode_t masks[] = {077, 022, 002};
+  for (size_t k = 0; k < 3; k++) {
+    mode_t old = umask(masks[k]);
+    make_tmpdir();
+    const char *args[] = {"--only", "grad_b2", "--trials", "2", "-q", "--out", tmpdir, NULL};
+    cli_result r = run_cli(args);
+    umask(old);
+    ck_assert_int_eq(r.code, GV_EXIT_PASS);
+    ck_assert_uint_eq(mode_of(GV_REPORT_JSON), 0666 & ~masks[k]);
+    ck_assert_uint_eq(mode_of(GV_REPORT_HTML), 0666 & ~masks[k]);
+    ck_assert_uint_eq(mode_of(".gradverify/current"), 0777 & ~masks[k]);
+    remove_tmpdir();
+    free_result(&r);
+  }
+}
+END_TEST
+
+/* TMPDIR is not where the run works: a missing one changes nothing. */
+START_TEST(tmpdir_missing)
+{
+  setenv("TMPDIR", "/nonexistent/gv-tmp", 1);
+  make_tmpdir();
+  const char *args[] = {"--only", "grad_b2", "--trials", "2", "-q", "--out", tmpdir, NULL};
+  cli_result r = run_cli(args);
+  unsetenv("TMPDIR"); /* for the tests after this one, with CK_FORK=no */
+  ck_assert_int_eq(r.code, GV_EXIT_PASS);
+  ck_assert_str_eq(r.err, "");
+  remove_tmpdir();
+  free_result(&r);
+}
+END_TEST
+
+/* A gnuplot that is there but does not start (as under ulimit -v: the loader
+ * fails with 127) is not "not installed". */
+START_TEST(gnuplot_broken)
+{
+  make_tmpdir();
+  char bin[128], path[4200];
+  snprintf(bin, sizeof bin, "%s/bin", tmpdir);
+  ck_assert_int_eq(mkdir(bin, 0777), 0);
+  snprintf(path, sizeof path, "%s/gnuplot", bin);
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("#!/bin/sh\nexit 127\n", f);
+  fclose(f);
+  ck_assert_int_eq(chmod(path, 0755), 0);
+  char *old_path = strdup(getenv("PATH"));
+  snprintf(path, sizeof path, "%s:%s", bin, old_path);
+  setenv("PATH", path, 1);
+  char out[128];
+  snprintf(out, sizeof out, "%s/out", tmpdir);
+  const char *args[] = {"--only", "grad_b2", "--trials", "2", "-q", "--out", out, NULL};
+  cli_result r = run_cli(args);
+  setenv("PATH", old_path, 1);
+  free(old_path);
+  ck_assert_int_eq(r.code, GV_EXIT_PASS);
+  ck_assert_msg(!strstr(r.err, "not installed"), "%s", r.err);
+  ck_assert_msg(strstr(r.err, "did not run"), "%s", r.err);
+  remove_tmpdir();
+  free_result(&r);
+}
+END_TEST
+
+/* What a killed run left in .gradverify goes at the next run; the set is
+ * links to the current set, and a second run replaces it whole. */
+START_TEST(report_set)
+{
+  make_tmpdir();
+  char path[256];
+  snprintf(path, sizeof path, "%s/.gradverify", tmpdir);
+  ck_assert_int_eq(mkdir(path, 0777), 0);
+  snprintf(path, sizeof path, "%s/.gradverify/set.dead01", tmpdir);
+  ck_assert_int_eq(mkdir(path, 0777), 0);
+  snprintf(path, sizeof path, "%s/.gradverify/set.dead01/gv-plot.abcdef", tmpdir);
+  ck_assert_int_eq(mkdir(path, 0777), 0);
+  snprintf(path, sizeof path, "%s/.gradverify/current.new", tmpdir);
+  ck_assert_int_eq(symlink("set.dead01", path), 0);
+  const char *args[] = {"--only", "grad_b2", "--trials", "2", "-q", "--out", tmpdir, NULL};
+  for (int run = 0; run < 2; run++) {
+    cli_result r = run_cli(args);
+    ck_assert_int_eq(r.code, GV_EXIT_PASS);
+    free_result(&r);
+    /* the four links and .gradverify; in it the lock, current and one set */
+    ck_assert_uint_eq(count_entries(tmpdir), 5);
+    snprintf(path, sizeof path, "%s/.gradverify", tmpdir);
+    ck_assert_uint_eq(count_entries(path), 3);
+    snprintf(path, sizeof path, "%s/.gradverify/current", tmpdir);
+    ck_assert_uint_eq(count_entries(path), 4);
+  }
+  remove_tmpdir();
+}
+END_TEST
+
 Suite *gv_test_suite(void)
 {
   Suite *s = suite_create("cli");
@@ -367,6 +544,12 @@ Suite *gv_test_suite(void)
   tcase_add_test(r, only_selects);
   tcase_add_test(r, size_fixes_network);
   tcase_add_test(r, method_tolerance);
+  tcase_add_test(r, tiny_tolerance);
+  tcase_add_loop_test(r, output_errors, 0, (int)(sizeof full_out / sizeof full_out[0]));
+  tcase_add_test(r, umask_honoured);
+  tcase_add_test(r, tmpdir_missing);
+  tcase_add_test(r, gnuplot_broken);
+  tcase_add_test(r, report_set);
   suite_add_tcase(s, r);
   return s;
 }

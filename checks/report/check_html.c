@@ -21,7 +21,7 @@
 #include "gv_fd.h"
 #include "gv_plot.h"
 #include "gv_plot_data.h"
-#include "gv_report_html.h"
+#include "gv_report.h"
 
 /* --- a small XML well-formedness checker ----------------------------------- */
 
@@ -474,7 +474,7 @@ END_TEST
 START_TEST(plot_renders_svg)
 {
   int err_no = -1;
-  gv_plot *p = gv_plot_alloc(&err_no);
+  gv_plot *p = gv_plot_alloc(NULL, &err_no);
   ck_assert_ptr_nonnull(p);
   char dir[512];
   snprintf(dir, sizeof dir, "%s", gv_plot_dir(p));
@@ -507,7 +507,7 @@ END_TEST
 START_TEST(plot_errors)
 {
   int err_no;
-  gv_plot *p = gv_plot_alloc(&err_no);
+  gv_plot *p = gv_plot_alloc(NULL, &err_no);
   ck_assert_ptr_nonnull(p);
   FILE *f = (FILE *)p;
   ck_assert_int_eq(gv_plot_data_open(p, "../x", &f, &err_no), GSL_EINVAL);
@@ -530,7 +530,7 @@ START_TEST(plot_gnuplot_missing)
   ck_assert(mkdir(empty, 0700) == 0 || errno == EEXIST);
   ck_assert_int_eq(setenv("PATH", empty, 1), 0);
   int err_no;
-  gv_plot *p = gv_plot_alloc(&err_no);
+  gv_plot *p = gv_plot_alloc(NULL, &err_no);
   ck_assert_ptr_nonnull(p);
   char *svg = NULL;
   int rc = gv_plot_render(p, "plot x", 300, 200, &svg, &err_no);

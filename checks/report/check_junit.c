@@ -10,8 +10,8 @@
 #include <gsl/gsl_errno.h>
 
 #include "check_main.h"
+#include "gv_report.h"
 #include "gv_driver.h"
-#include "gv_report_junit.h"
 
 #define DIR_TEMPLATE "/tmp/check_junit.XXXXXX"
 

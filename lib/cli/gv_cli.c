@@ -14,11 +14,10 @@
 #include "gv_cli_grade.h"
 #include "gv_explain.h"
 #include "gv_report.h"
-#include "gv_report_html.h"
-#include "gv_report_junit.h"
 #include "gv_report_set.h"
 
 #define MAX_TRIALS 10000000UL
+#define MAX_TRIALS_TEXT "10000000"
 
 static const char usage_text[] =
     "Usage: gradverify [OPTION]...\n"
@@ -61,6 +60,41 @@ typedef struct {
   const gv_suite *suite; /* what the run checks */
 } cli_options;
 
+/* An argument as it may be echoed on one line of a terminal: control
+ * characters and backslashes escaped C-style (\n, \t, \\, \x1b), cut at
+ * GV_ECHO_MAX bytes with "...". Returns buf. */
+#define GV_ECHO_MAX 200
+static const char *echo(const char *s, char *buf, size_t size)
+{
+  static const char hex[] = "0123456789abcdef";
+  size_t k = 0, i = 0;
+  for (; s[i] && i < GV_ECHO_MAX && k + 5 < size; i++) {
+    unsigned char c = (unsigned char)s[i];
+    const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : c == '\\' ? "\\\\" : NULL;
+    if (named) {
+      memcpy(buf + k, named, 2);
+      k += 2;
+    } else if (c < 0x20 || c == 0x7f) {
+      buf[k++] = '\\', buf[k++] = 'x', buf[k++] = hex[c >> 4], buf[k++] = hex[c & 15];
+    } else {
+      buf[k++] = (char)c;
+    }
+  }
+  if (s[i] && k + 4 <= size)
+    memcpy(buf + k, "...", 3), k += 3;
+  buf[k] = '\0';
+  return buf;
+}
+
+/* One stderr line: fmt with its single %s replaced by arg, escaped. */
+static void complain(FILE *err, const char *fmt, const char *arg)
+{
+  char buf[4 * GV_ECHO_MAX + 8];
+  fputs("gradverify: ", err);
+  fprintf(err, fmt, echo(arg, buf, sizeof buf));
+  fputc('\n', err);
+}
+
 /* An unsigned decimal: digits only (strtoul would take "-3" and " 7"). */
 static int parse_count(const char *s, unsigned long max, unsigned long *v)
 {
@@ -74,13 +108,14 @@ static int parse_count(const char *s, unsigned long max, unsigned long *v)
   return 0;
 }
 
-/* A tolerance: a finite number >= 0, all of the argument. */
+/* A tolerance: a finite number >= 0, all of the argument. strtod's ERANGE on
+ * underflow (4e-320 is a subnormal, 1e-400 becomes 0) is no error here; an
+ * overflow comes back infinite and is refused as such. */
 static int parse_tolerance(const char *s, double *v)
 {
   char *end;
-  errno = 0;
   double x = strtod(s, &end);
-  if (!s[0] || *end || errno || !isfinite(x) || x < 0.0)
+  if (!s[0] || *end || !isfinite(x) || x < 0.0)
     return -1;
   *v = x;
   return 0;
@@ -125,16 +160,14 @@ static int parse_only(cli_options *o, const char *arg, FILE *err)
   for (char *save = NULL, *id = strtok_r(o->only_buf, ",", &save); id;
        id = strtok_r(NULL, ",", &save)) {
     if (!gv_suite_knows(o->suite, id)) {
-      fprintf(err,
-              "gradverify: --only: unknown formula id or layer '%s' (gradverify --list shows "
-              "them)\n",
-              id);
+      complain(err, "--only: unknown formula id or layer '%s' (gradverify --list shows them)",
+               id);
       return -1;
     }
     o->only[k++] = id;
   }
   if (k == 0) {
-    fprintf(err, "gradverify: --only: '%s' names no formula id\n", arg);
+    complain(err, "--only: '%s' names no formula id", arg);
     return -1;
   }
   o->driver.only = o->only;
@@ -142,113 +175,90 @@ static int parse_only(cli_options *o, const char *arg, FILE *err)
   return 0;
 }
 
-/* Returns -1 to exit with GV_EXIT_USAGE, 1 to exit 0 (help, version, list), 0 to run. */
-static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
+/* --atol, --rtol, --kerr (c is 'A', 'R' or 'K'). */
+static int take_tolerance(int c, const char *arg, cli_options *o, FILE *err)
 {
-  static const struct option longopts[] = {
-      {"seed", required_argument, NULL, 's'},
-      {"trials", required_argument, NULL, 't'},
-      {"out", required_argument, NULL, 'o'},
-      {"only", required_argument, NULL, 'O'},
-      {"quiet", no_argument, NULL, 'q'},
-      {"method", required_argument, NULL, 'm'},
-      {"list", no_argument, NULL, 'l'},
-      {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},
-      {"atol", required_argument, NULL, 'A'},
-      {"rtol", required_argument, NULL, 'R'},
-      {"kerr", required_argument, NULL, 'K'},
-      {"size", required_argument, NULL, 'S'},
-      {NULL, 0, NULL, 0},
-  };
-  unsigned long v;
-  int c;
-  optind = 0; /* glibc: a full reinitialisation, so that the parser can run again */
-  opterr = 0; /* our own messages, one line each */
-  while ((c = getopt_long(argc, argv, ":s:t:o:m:qlhV", longopts, NULL)) != -1) {
-    switch (c) {
-    case 's':
-      if (parse_count(optarg, (unsigned long)-1, &v)) {
-        fprintf(err, "gradverify: --seed: '%s' is not a non-negative integer\n", optarg);
-        return -1;
-      }
-      o->driver.seed = v;
-      break;
-    case 't':
-      if (parse_count(optarg, MAX_TRIALS, &v) || v == 0) {
-        fprintf(err, "gradverify: --trials: '%s' is not an integer from 1 to %lu\n", optarg,
-                MAX_TRIALS);
-        return -1;
-      }
-      o->driver.trials = v;
-      break;
-    case 'o':
-      if (!optarg[0]) {
-        fprintf(err, "gradverify: --out: the directory name is empty\n");
-        return -1;
-      }
-      o->out_dir = optarg;
-      break;
-    case 'O':
-      if (parse_only(o, optarg, err))
-        return -1;
-      break;
-    case 'q':
-      o->quiet = 1;
-      break;
-    case 'A':
-    case 'R':
-    case 'K':
-      o->tol_set[c == 'A' ? 0 : c == 'R' ? 1 : 2] = 1;
-      if (parse_tolerance(optarg, c == 'A'   ? &o->driver.tol.atol
-                                  : c == 'R' ? &o->driver.tol.rtol
-                                             : &o->driver.tol.kerr)) {
-        fprintf(err, "gradverify: --%s: '%s' is not a finite number >= 0\n",
-                c == 'A'   ? "atol"
-                : c == 'R' ? "rtol"
-                           : "kerr",
-                optarg);
-        return -1;
-      }
-      break;
-    case 'S':
-      if (parse_net_size(optarg, o->driver.net_size)) {
-        fprintf(err, "gradverify: --size: '%s' is not D,H,K (integers, D and H >= 1, K >= 2)\n",
-                optarg);
-        return -1;
-      }
-      break;
-    case 'm':
-      if (gv_method_parse(optarg, &o->driver.method)) {
-        fprintf(err, "gradverify: --method: unknown method '%s' (central, ridders or cstep)\n",
-                optarg);
-        return -1;
-      }
-      break;
-    case 'l':
-      gv_suite_fprint(out, o->suite);
-      return 1;
-    case 'h':
-      fprintf(out, usage_text, GV_DRIVER_DEFAULT_SEED, GV_DRIVER_DEFAULT_TRIALS,
-              GV_TOL_DEFAULT_ATOL, GV_TOL_DEFAULT_RTOL, GV_TOL_DEFAULT_KERR, GV_TOL_ERRBAR_ATOL,
-              GV_TOL_DEFAULT_KERR);
-      return 1;
-    case 'V':
-      fprintf(out, "gradverify %s\n", GV_VERSION);
-      return 1;
-    case ':':
-      fprintf(err, "gradverify: %s needs a value (see gradverify --help)\n", argv[optind - 1]);
-      return -1;
-    default:
-      fprintf(err, "gradverify: unknown option '%s' (see gradverify --help)\n", argv[optind - 1]);
-      return -1;
-    }
-  }
-  if (optind < argc) {
-    fprintf(err, "gradverify: unexpected argument '%s' (see gradverify --help)\n", argv[optind]);
+  static const char *const names[] = {"--atol: '%s' is not a finite number >= 0",
+                                      "--rtol: '%s' is not a finite number >= 0",
+                                      "--kerr: '%s' is not a finite number >= 0"};
+  const int k = c == 'A' ? 0 : c == 'R' ? 1 : 2;
+  double *dst[] = {&o->driver.tol.atol, &o->driver.tol.rtol, &o->driver.tol.kerr};
+  o->tol_set[k] = 1;
+  if (parse_tolerance(arg, dst[k])) {
+    complain(err, names[k], arg);
     return -1;
   }
-  /* The method's own default for what the command line left alone. */
+  return 0;
+}
+
+/* An option that takes a value; -1 after one line on err when it is bad. */
+static int take_value(int c, const char *arg, cli_options *o, FILE *err)
+{
+  unsigned long v;
+  switch (c) {
+  case 's':
+    if (parse_count(arg, (unsigned long)-1, &v)) {
+      complain(err, "--seed: '%s' is not a non-negative integer", arg);
+      return -1;
+    }
+    o->driver.seed = v;
+    return 0;
+  case 't':
+    if (parse_count(arg, MAX_TRIALS, &v) || v == 0) {
+      complain(err, "--trials: '%s' is not an integer from 1 to " MAX_TRIALS_TEXT, arg);
+      return -1;
+    }
+    o->driver.trials = v;
+    return 0;
+  case 'o':
+    o->out_dir = arg;
+    if (!arg[0])
+      fprintf(err, "gradverify: --out: the directory name is empty\n");
+    return arg[0] ? 0 : -1;
+  case 'O':
+    return parse_only(o, arg, err);
+  case 'S':
+    if (parse_net_size(arg, o->driver.net_size)) {
+      complain(err, "--size: '%s' is not D,H,K (integers, D and H >= 1, K >= 2)", arg);
+      return -1;
+    }
+    return 0;
+  case 'm':
+    if (gv_method_parse(arg, &o->driver.method)) {
+      complain(err, "--method: unknown method '%s' (central, ridders or cstep)", arg);
+      return -1;
+    }
+    return 0;
+  default:
+    return take_tolerance(c, arg, o, err);
+  }
+}
+
+/* The option getopt stopped at, as the user wrote it: "-x" for a short
+ * option (also inside a cluster such as -xq), the argument for a long one. */
+static void bad_option(const char *fmt, char **argv, FILE *err)
+{
+  char shortopt[3] = {'-', (char)optopt, '\0'};
+  const char *arg = argv[optind - 1];
+  complain(err, fmt, strncmp(arg, "--", 2) == 0 || !optopt ? arg : shortopt);
+}
+
+/* -l, -h, -V: print to out. */
+static void act(int c, const cli_options *o, FILE *out)
+{
+  if (c == 'l')
+    gv_suite_fprint(out, o->suite);
+  else if (c == 'h')
+    fprintf(out, usage_text, GV_DRIVER_DEFAULT_SEED, GV_DRIVER_DEFAULT_TRIALS,
+            GV_TOL_DEFAULT_ATOL, GV_TOL_DEFAULT_RTOL, GV_TOL_DEFAULT_KERR, GV_TOL_ERRBAR_ATOL,
+            GV_TOL_DEFAULT_KERR);
+  else
+    fprintf(out, "gradverify %s\n", GV_VERSION);
+}
+
+/* The method's own default for each tolerance the command line left alone. */
+static void method_defaults(cli_options *o)
+{
   gv_tol def;
   gv_driver_default_tol(o->driver.method, &def);
   if (!o->tol_set[0])
@@ -257,17 +267,51 @@ static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
     o->driver.tol.rtol = def.rtol;
   if (!o->tol_set[2])
     o->driver.tol.kerr = def.kerr;
+}
+
+/* Returns -1 to exit with GV_EXIT_USAGE, 1 to exit 0 (help, version, list), 0 to run. */
+static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
+{
+  static const struct option longopts[] = {
+      {"seed", required_argument, NULL, 's'},   {"trials", required_argument, NULL, 't'},
+      {"out", required_argument, NULL, 'o'},    {"only", required_argument, NULL, 'O'},
+      {"quiet", no_argument, NULL, 'q'},        {"method", required_argument, NULL, 'm'},
+      {"list", no_argument, NULL, 'l'},         {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},      {"atol", required_argument, NULL, 'A'},
+      {"rtol", required_argument, NULL, 'R'},   {"kerr", required_argument, NULL, 'K'},
+      {"size", required_argument, NULL, 'S'},   {NULL, 0, NULL, 0},
+  };
+  int c;
+  optind = 0; /* glibc: a full reinitialisation, so that the parser can run again */
+  opterr = 0; /* our own messages, one line each */
+  while ((c = getopt_long(argc, argv, ":s:t:o:m:qlhV", longopts, NULL)) != -1) {
+    if (c == 'q') {
+      o->quiet = 1;
+    } else if (c == 'l' || c == 'h' || c == 'V') {
+      act(c, o, out);
+      return 1;
+    } else if (c == ':') {
+      bad_option("%s needs a value (see gradverify --help)", argv, err);
+      return -1;
+    } else if (c == '?') {
+      bad_option("unknown option '%s' (see gradverify --help)", argv, err);
+      return -1;
+    } else if (take_value(c, optarg, o, err)) {
+      return -1;
+    }
+  }
+  if (optind < argc) {
+    complain(err, "unexpected argument '%s' (see gradverify --help)", argv[optind]);
+    return -1;
+  }
+  method_defaults(o);
   return 0;
 }
 
 static void print_summary(FILE *out, const gv_run *run, const char *dir, int quiet)
 {
   char buf[64];
-  size_t passed = 0, caught = 0;
-  for (size_t i = 0; i < run->n_formulas; i++)
-    passed += run->formulas[i].pass;
-  for (size_t i = 0; i < run->n_controls; i++)
-    caught += run->controls[i].caught;
+  const gv_run_totals n = gv_run_count(run);
   if (!quiet) {
     fprintf(out, "gradverify %s: seed %lu, %zu trials per formula\n", GV_VERSION, run->seed,
             run->trials);
@@ -291,27 +335,32 @@ static void print_summary(FILE *out, const gv_run *run, const char *dir, int qui
             GV_REPORT_JUNIT);
   }
   fprintf(out, "%s: %zu of %zu formulas pass, %zu of %zu controls caught (seed %lu)\n",
-          run->pass ? "PASS" : "FAIL", passed, run->n_formulas, caught, run->n_controls, run->seed);
+          run->pass ? "PASS" : "FAIL", n.passed, run->n_formulas, n.caught, run->n_controls, run->seed);
 }
 
-/* Writes every report into dir; one line on err and -1 on failure. */
+/* Writes the report set into dir as one (gv_report_set.h); one line on err
+ * and -1 on failure, with dir as it was. */
 static int write_reports(const gv_run *run, const char *dir, FILE *err)
 {
-  int plots_skipped = 0, err_no = 0;
+  static const char *const names[] = {GV_REPORT_JSON, GV_REPORT_MD, GV_REPORT_JUNIT,
+                                      GV_REPORT_HTML};
+  char buf[4 * GV_ECHO_MAX + 8];
   const char *failed = NULL;
-  int status = gv_report_write_set(run, dir, &plots_skipped, &err_no, &failed);
-  if (status && failed == dir) {
-    fprintf(err, "gradverify: --out: cannot create directory '%s': %s\n", dir, strerror(err_no));
-    return -1;
-  }
-  if (status) {
-    fprintf(err, "gradverify: --out: cannot write %s in '%s': %s\n", failed ? failed : "reports",
-            dir, err_no ? strerror(err_no) : "out of memory");
+  int err_no = 0, plots_skipped = 0, is_file = 0;
+  if (gv_report_write_set(run, dir, &plots_skipped, &err_no, &failed)) {
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+      is_file |= strcmp(failed, names[i]) == 0;
+    fprintf(err, is_file ? "gradverify: --out: cannot write %s in '%s': %s\n"
+                         : "gradverify: --out: cannot %s '%s': %s\n",
+            failed, echo(dir, buf, sizeof buf), err_no ? strerror(err_no) : "out of memory");
     return -1;
   }
   if (plots_skipped == 1)
     fprintf(err, "gradverify: plots skipped: gnuplot is not installed "
                  "(apt-get install gnuplot-nox)\n");
+  else if (plots_skipped == 2)
+    fprintf(err, "gradverify: some plots failed: gnuplot is installed but did not run "
+                 "(the page marks where they would be)\n");
   return 0;
 }
 
@@ -321,11 +370,11 @@ static int explain_one(const gv_suite *suite, const char *id, unsigned long seed
 {
   const gv_formula *f = gv_suite_find(suite, id);
   if (!f) {
-    fprintf(err, "gradverify: explain: unknown formula id '%s' (gradverify explain --list)\n", id);
+    complain(err, "explain: unknown formula id '%s' (gradverify explain --list)", id);
     return GV_EXIT_USAGE;
   }
   if (f->layer ? gv_explain_layer(out, f, seed) : gv_explain_print(out, id, seed)) {
-    fprintf(err, "gradverify: explain: the example for '%s' could not be computed\n", id);
+    complain(err, "explain: the example for '%s' could not be computed", id);
     return GV_EXIT_USAGE;
   }
   return GV_EXIT_PASS;
@@ -342,14 +391,13 @@ static int explain_main(const gv_suite *suite, int argc, char **argv, FILE *out,
       return GV_EXIT_PASS;
     } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
       if (parse_count(argv[++i], (unsigned long)-1, &seed)) {
-        fprintf(err, "gradverify: explain --seed: '%s' is not a non-negative integer\n", argv[i]);
+        complain(err, "explain --seed: '%s' is not a non-negative integer", argv[i]);
         return GV_EXIT_USAGE;
       }
     } else if (!id && argv[i][0] != '-') {
       id = argv[i];
     } else {
-      fprintf(err, "gradverify: explain: unexpected argument '%s' (see gradverify --help)\n",
-              argv[i]);
+      complain(err, "explain: unexpected argument '%s' (see gradverify --help)", argv[i]);
       return GV_EXIT_USAGE;
     }
   }
@@ -360,21 +408,9 @@ static int explain_main(const gv_suite *suite, int argc, char **argv, FILE *out,
   return explain_one(suite, id, seed, out, err);
 }
 
-int gv_cli_main(int argc, char **argv, FILE *out, FILE *err)
+/* The run: parse, drive, write the report set, summarize. */
+static int run_main(const gv_suite *suite, int argc, char **argv, FILE *out, FILE *err)
 {
-  if (argc > 1 && strcmp(argv[1], "grade") == 0)
-    return gv_cli_grade_main(argc - 1, argv + 1, out, err);
-  gv_suite *suite = gv_suite_alloc_default();
-  if (!suite) {
-    fprintf(err, "gradverify: out of memory\n");
-    return GV_EXIT_USAGE;
-  }
-  if (argc > 1 && strcmp(argv[1], "explain") == 0) {
-    int code = explain_main(suite, argc, argv, out, err);
-    gv_suite_free(suite);
-    return code;
-  }
-
   cli_options o = {.out_dir = "reports", .suite = suite};
   gv_driver_options_init(&o.driver);
   o.driver.suite = suite;
@@ -406,6 +442,51 @@ out:
   gv_run_free(&run);
   free(o.only);
   free(o.only_buf);
+  return code;
+}
+
+/* explain or a run (argument checks only when check_only), with the suite. */
+static int suite_main(int argc, char **argv, FILE *out, FILE *err, int check_only)
+{
+  gv_suite *suite = gv_suite_alloc_default();
+  if (!suite) {
+    fprintf(err, "gradverify: out of memory\n");
+    return GV_EXIT_USAGE;
+  }
+  int code;
+  if (argc > 1 && strcmp(argv[1], "explain") == 0) {
+    code = explain_main(suite, argc, argv, out, err);
+  } else if (check_only) {
+    cli_options o = {.out_dir = "reports", .suite = suite};
+    gv_driver_options_init(&o.driver);
+    int p = parse(argc, argv, &o, out, err);
+    free(o.only);
+    free(o.only_buf);
+    code = p < 0 ? GV_EXIT_USAGE : p > 0 ? GV_EXIT_PASS : -1;
+  } else {
+    code = run_main(suite, argc, argv, out, err);
+  }
   gv_suite_free(suite);
+  return code;
+}
+
+int gv_cli_check_args(int argc, char **argv, FILE *out, FILE *err)
+{
+  return suite_main(argc, argv, out, err, 1);
+}
+
+int gv_cli_main(int argc, char **argv, FILE *out, FILE *err)
+{
+  int code = argc > 1 && strcmp(argv[1], "grade") == 0
+                 ? gv_cli_grade_main(argc - 1, argv + 1, out, err)
+                 : suite_main(argc, argv, out, err, 0);
+  /* What went to out must have arrived (a full disk, a closed pipe or
+   * descriptor): as coreutils' close_stdout, a lost output is an error. */
+  errno = 0;
+  if (fflush(out) != 0 || ferror(out)) {
+    int e = errno;
+    fprintf(err, "gradverify: cannot write the output%s%s\n", e ? ": " : "", e ? strerror(e) : "");
+    code = GV_EXIT_USAGE;
+  }
   return code;
 }

@@ -255,3 +255,15 @@ void gv_run_free(gv_run *run)
   run->controls = NULL;
   run->n_formulas = run->n_controls = 0;
 }
+
+gv_run_totals gv_run_count(const gv_run *run)
+{
+  gv_run_totals t = {0};
+  for (size_t i = 0; i < run->n_formulas; i++) {
+    t.passed += run->formulas[i].pass != 0;
+    t.redraws += run->formulas[i].redraws;
+  }
+  for (size_t i = 0; i < run->n_controls; i++)
+    t.caught += run->controls[i].caught != 0;
+  return t;
+}

@@ -109,6 +109,14 @@ unsigned long gv_driver_formula_seed(unsigned long seed, const char *id);
  * trial that could not be completed. */
 int gv_driver_run(const gv_driver_options *o, gv_run *run);
 
+/* What the reports and the summary count: formulas that passed, controls
+ * caught, inputs redrawn at a ReLU kink over all formulas. */
+typedef struct {
+  size_t passed, caught, redraws;
+} gv_run_totals;
+
+gv_run_totals gv_run_count(const gv_run *run);
+
 /* Releases the arrays of a run; safe on a zeroed or already freed run. */
 void gv_run_free(gv_run *run);
 

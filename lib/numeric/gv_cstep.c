@@ -6,6 +6,12 @@
 
 #include <gsl/gsl_errno.h>
 
+/* glibc's <complex.h> defines CMPLX for GCC only; clang (the fuzz build) has
+ * the same builtin. */
+#ifndef CMPLX
+#define CMPLX(x, y) __builtin_complex((double)(x), (double)(y))
+#endif
+
 static int bad_step(double h)
 {
   return !isfinite(h) || h < 0.0;

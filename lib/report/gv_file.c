@@ -29,8 +29,11 @@ int gv_file_write_atomic(const char *path, int (*write)(FILE *stream, void *ctx)
     free(tmp);
     return GSL_EFAILED;
   }
-  /* mkstemp makes the file private (0600); a report is for everyone to read. */
-  fchmod(fd, 0644);
+  /* mkstemp makes the file private (0600); a report gets the mode any new
+   * file would, 0666 less the umask. */
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask);
   FILE *f = fdopen(fd, "w");
   if (!f) {
     *err_no = errno;

@@ -1,20 +1,20 @@
 /* gv_plot.c: running gnuplot in a private directory and reading back its SVG. */
+#define _GNU_SOURCE /* prctl's PR_SET_PDEATHSIG, pipe2 */
 #include "gv_plot.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gsl/gsl_errno.h>
-
-extern char **environ;
 
 struct gv_plot {
   char *dir;
@@ -38,11 +38,10 @@ static char *join(const char *dir, const char *name)
   return s;
 }
 
-gv_plot *gv_plot_alloc(int *err_no)
+gv_plot *gv_plot_alloc(const char *parent, int *err_no)
 {
-  /* The directory's name goes into gnuplot scripts between single quotes. */
-  const char *tmp = getenv("TMPDIR");
-  if (!tmp || !*tmp || tmp[0] != '/' || strchr(tmp, '\''))
+  const char *tmp = parent ? parent : getenv("TMPDIR");
+  if (!tmp || !*tmp)
     tmp = "/tmp";
   gv_plot *p = calloc(1, sizeof *p);
   if (p)
@@ -106,48 +105,77 @@ int gv_plot_data_open(gv_plot *p, const char *name, FILE **f, int *err_no)
   return *f ? GSL_SUCCESS : GSL_EFAILED;
 }
 
-/* Runs gnuplot with argv, stdin and stdout on /dev/null, stderr appended to
- * log (or /dev/null when log is NULL). *status receives the wait status. */
-static int spawn_gnuplot(char *const argv[], const char *log, int *status, int *err_no)
+/* In the child: stdin and stdout on /dev/null, stderr appended to log (or
+ * /dev/null), the work directory dir as cwd, killed should gradverify die
+ * first; then exec. Any failure is written as an errno value to fd and ends
+ * the child. */
+static void exec_gnuplot(char *const argv[], const char *dir, const char *log, pid_t parent, int fd)
 {
-  posix_spawn_file_actions_t fa;
-  pid_t pid;
-  int rc = posix_spawn_file_actions_init(&fa);
-  if (rc != 0) {
-    *err_no = rc;
-    return GSL_ENOMEM;
+  int e = 0;
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+    _exit(127); /* the parent is already gone: nothing to draw for */
+  int in = open("/dev/null", O_RDONLY), out = open("/dev/null", O_WRONLY),
+      er = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0600);
+  if (in < 0 || out < 0 || er < 0 || dup2(in, STDIN_FILENO) < 0 ||
+      dup2(out, STDOUT_FILENO) < 0 || dup2(er, STDERR_FILENO) < 0 || (dir && chdir(dir) != 0))
+    e = errno;
+  else
+    execvp(argv[0], argv);
+  e = e ? e : errno;
+  if (write(fd, &e, sizeof e) < 0)
+    _exit(126);
+  _exit(127);
+}
+
+/* The gnuplot child being waited for, 0 when none. */
+static volatile pid_t gnuplot_pid;
+
+/* Runs gnuplot with argv in dir (NULL: the current directory), stderr
+ * appended to log (or /dev/null when log is NULL). *status receives the wait
+ * status. GSL_EUNIMPL when the program is not in PATH, GSL_EFAILED when it
+ * could not be started for another reason (the cause in *err_no). */
+static int spawn_gnuplot(char *const argv[], const char *dir, const char *log, int *status,
+                         int *err_no)
+{
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    *err_no = errno;
+    return GSL_EFAILED;
   }
-  rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  if (rc == 0)
-    rc = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  if (rc == 0)
-    rc = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log ? log : "/dev/null",
-                                          O_WRONLY | O_CREAT | O_APPEND, 0600);
-  if (rc == 0)
-    rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    *err_no = rc;
-    /* glibc reports a program missing from PATH here, as ENOENT. */
-    return rc == ENOENT ? GSL_EUNIMPL : GSL_EFAILED;
+  pid_t parent = getpid(), pid = fork();
+  if (pid == 0)
+    exec_gnuplot(argv, dir, log, parent, fds[1]);
+  close(fds[1]);
+  int e = pid < 0 ? errno : 0;
+  if (pid > 0) {
+    gnuplot_pid = pid;
+    /* The pipe closes on a successful exec (O_CLOEXEC) and brings an errno otherwise. */
+    while (read(fds[0], &e, sizeof e) < 0 && errno == EINTR)
+      ;
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+      ;
+    gnuplot_pid = 0;
   }
-  while (waitpid(pid, status, 0) < 0) {
-    if (errno != EINTR) {
-      *err_no = errno;
-      return GSL_EFAILED;
-    }
+  close(fds[0]);
+  if (e) {
+    *err_no = e;
+    return e == ENOENT ? GSL_EUNIMPL : GSL_EFAILED;
   }
-  /* A shell-style "command not found", should exec fail in the child. */
-  if (WIFEXITED(*status) && WEXITSTATUS(*status) == 127)
-    return GSL_EUNIMPL;
   return GSL_SUCCESS;
+}
+
+void gv_plot_kill_child(void)
+{
+  pid_t pid = gnuplot_pid;
+  if (pid > 0)
+    kill(pid, SIGKILL);
 }
 
 int gv_plot_available(void)
 {
   char *argv[] = {"gnuplot", "--version", NULL};
   int status = 0, err_no = 0;
-  int rc = spawn_gnuplot(argv, NULL, &status, &err_no);
+  int rc = spawn_gnuplot(argv, NULL, NULL, &status, &err_no);
   if (rc != GSL_SUCCESS)
     return rc;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? GSL_SUCCESS : GSL_EFAILED;
@@ -245,9 +273,9 @@ int gv_plot_render(gv_plot *p, const char *script, unsigned width, unsigned heig
     rc = GSL_EFAILED;
     goto done;
   }
-  /* gnuplot's cd makes the data files' plain names work in the script. */
+  /* gnuplot runs in the work directory: the data files' plain names work in the script. */
   fprintf(f, GV_PLOT_TERMINAL "\n", width, height);
-  fprintf(f, "set encoding utf8\ncd '%s'\nset output '%s'\n", p->dir, SVG_NAME);
+  fprintf(f, "set encoding utf8\nset output '%s'\n", SVG_NAME);
   fputs(script, f);
   fputs("\nunset output\n", f);
   if (ferror(f) | (fclose(f) != 0)) {
@@ -256,9 +284,9 @@ int gv_plot_render(gv_plot *p, const char *script, unsigned width, unsigned heig
     goto done;
   }
 
-  char *argv[] = {"gnuplot", gp, NULL};
+  char *argv[] = {"gnuplot", SCRIPT_NAME, NULL};
   int status = 0;
-  rc = spawn_gnuplot(argv, log, &status, err_no);
+  rc = spawn_gnuplot(argv, p->dir, log, &status, err_no);
   if (rc != GSL_SUCCESS)
     goto done;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

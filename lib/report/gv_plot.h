@@ -2,7 +2,7 @@
  *
  * A gv_plot is a private work directory (mkdtemp) where the caller writes
  * data files; gv_plot_render then writes a gnuplot script there, runs the
- * program "gnuplot" (looked up in PATH) on it and reads back the SVG it drew.
+ * program "gnuplot" (looked up in PATH) in that directory and reads back the SVG it drew.
  * gnuplot's stdout and stdin are /dev/null and its stderr goes to a log file
  * in the work directory: nothing is ever printed. gv_plot_free removes the
  * directory and everything in it.
@@ -11,8 +11,9 @@
  * before <svg is dropped, and every id (and every reference to one) gets a
  * prefix unique to the render, since gnuplot gives each plot the same ids.
  *
- * Errors are GSL status codes: GSL_EUNIMPL when gnuplot is not installed (so
- * that the caller can say plots were skipped and how to install gnuplot),
+ * Errors are GSL status codes: GSL_EUNIMPL when gnuplot is not installed (not
+ * in PATH, so that the caller can say plots were skipped and how to install
+ * gnuplot; one that is there but cannot start is GSL_EFAILED),
  * GSL_EFAILED when it ran and failed or drew nothing (the cause, an errno
  * value or 0, in *err_no where the function takes one), GSL_ENOMEM,
  * GSL_EINVAL for a bad argument. */
@@ -29,9 +30,10 @@ typedef struct gv_plot gv_plot;
 /* What the page should say when gnuplot is missing. */
 #define GV_PLOT_INSTALL_HINT "apt-get install gnuplot-nox"
 
-/* Creates a work directory under $TMPDIR (or /tmp). Returns NULL with the
- * cause in *err_no (ENOMEM, or mkdtemp's errno). */
-gv_plot *gv_plot_alloc(int *err_no);
+/* Creates a work directory gv-plot.XXXXXX in parent, or under $TMPDIR (or
+ * /tmp) when parent is NULL. Returns NULL with the cause in *err_no (ENOMEM,
+ * or mkdtemp's errno). */
+gv_plot *gv_plot_alloc(const char *parent, int *err_no);
 
 /* Removes the work directory and its files; NULL is a no-op. */
 void gv_plot_free(gv_plot *p);
@@ -56,5 +58,10 @@ int gv_plot_render(gv_plot *p, const char *script, unsigned width, unsigned heig
 /* Whether gnuplot can be run at all: GSL_SUCCESS, GSL_EUNIMPL when it is
  * not installed, GSL_EFAILED when it is but `gnuplot --version` fails. */
 int gv_plot_available(void);
+
+/* Kills the gnuplot process a render is waiting for, if any: for a signal
+ * handler (async-signal-safe). gnuplot also dies with the process that
+ * started it (PR_SET_PDEATHSIG), whatever kills that. */
+void gv_plot_kill_child(void);
 
 #endif

@@ -1,7 +1,6 @@
 /* gv_report_html.c: the report for people, one self-contained HTML page with
  * plots drawn by gnuplot. Every plot is drawn first, then the page is written
  * in one go, atomically. */
-#include "gv_report_html.h"
 
 #include <errno.h>
 #include <float.h>
@@ -492,17 +491,12 @@ static const char css[] =
     "summary{cursor:pointer}summary h3{display:inline}\n"
     "tr.group th{background:#eaeef2;font-size:.85rem}\n";
 
+static void put_settings(FILE *f, const page *pg);
+
 static void put_header(FILE *f, const page *pg)
 {
   const gv_run *run = pg->run;
-  const gv_tol *t = &run->tol;
-  size_t passed = 0, caught = 0, redraws = 0;
-  for (size_t i = 0; i < run->n_formulas; i++) {
-    passed += run->formulas[i].pass;
-    redraws += run->formulas[i].redraws;
-  }
-  for (size_t i = 0; i < run->n_controls; i++)
-    caught += run->controls[i].caught;
+  const gv_run_totals n = gv_run_count(run);
 
   fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n",
@@ -514,8 +508,21 @@ static void put_header(FILE *f, const page *pg)
   fprintf(f,
           "<p class=\"verdict %s\" id=\"verdict\">Verdict: %s. %zu of %zu formulas verified, "
           "%zu of %zu planted mistakes caught.</p>\n",
-          run->pass ? "ok" : "bad", run->pass ? "PASS" : "FAIL", passed, run->n_formulas, caught,
+          run->pass ? "ok" : "bad", run->pass ? "PASS" : "FAIL", n.passed, run->n_formulas, n.caught,
           run->n_controls);
+  put_settings(f, pg);
+  fputs("<nav><a href=\"#formulas\">Formulas</a><a href=\"#details\">Each formula</a>"
+        "<a href=\"#step\">Step size</a><a href=\"#taylor\">Taylor test</a>"
+        "<a href=\"#controls\">Negative controls</a><a href=\"#reading\">How to read</a></nav>\n"
+        "</header>\n",
+        f);
+}
+
+/* The settings table: seed, trials, tolerance, method, Taylor test, kinks, tool. */
+static void put_settings(FILE *f, const page *pg)
+{
+  const gv_run *run = pg->run;
+  const gv_tol *t = &run->tol;
   fputs("<div class=\"scroll\"><table class=\"settings\">\n", f);
   fprintf(f,
           "<tr><th>seed</th><td><b>%lu</b>: <code>gradverify --seed %lu</code> reproduces every "
@@ -546,7 +553,7 @@ static void put_header(FILE *f, const page *pg)
   fprintf(f,
           "<tr><th>ReLU kinks</th><td>%zu draws had a unit within a step of z = 0 and were "
           "redrawn</td></tr>\n",
-          redraws);
+          gv_run_count(run).redraws);
   fprintf(f, "<tr><th>tool</th><td>gradverify %s; plots ", GV_VERSION);
   if (pg->skipped == 1)
     fputs("<b>skipped: gnuplot is not installed (apt-get install gnuplot-nox)</b>", f);
@@ -555,11 +562,6 @@ static void put_header(FILE *f, const page *pg)
   else
     fputs("drawn by gnuplot", f);
   fputs("; no scripts, nothing fetched</td></tr>\n</table></div>\n", f);
-  fputs("<nav><a href=\"#formulas\">Formulas</a><a href=\"#details\">Each formula</a>"
-        "<a href=\"#step\">Step size</a><a href=\"#taylor\">Taylor test</a>"
-        "<a href=\"#controls\">Negative controls</a><a href=\"#reading\">How to read</a></nav>\n"
-        "</header>\n",
-        f);
 }
 
 /* The Taylor test in a table cell: the slope range, then exact and failing
@@ -768,6 +770,8 @@ static void put_taylor(FILE *f, const page *pg)
   fputs("</section>\n", f);
 }
 
+static void put_control_heat(FILE *f, const page *pg);
+
 static void put_controls(FILE *f, const page *pg)
 {
   const gv_run *run = pg->run;
@@ -803,7 +807,14 @@ static void put_controls(FILE *f, const page *pg)
         "a mistake (a one-hot softmax has a zero Jacobian whatever its sign; a network with every "
         "unit active has nothing for a missing mask to corrupt).</p>\n",
         f);
+  put_control_heat(f, pg);
+  fputs("</section>\n", f);
+}
 
+/* The heat maps of the controls that have one. */
+static void put_control_heat(FILE *f, const page *pg)
+{
+  const gv_run *run = pg->run;
   int any = 0;
   for (size_t i = 0; i < run->n_controls; i++)
     any |= has_heat_map(run->controls[i].heat);
@@ -829,7 +840,6 @@ static void put_controls(FILE *f, const page *pg)
   }
   if (any)
     fputs("</div>\n", f);
-  fputs("</section>\n", f);
 }
 
 static void put_reading(FILE *f, const page *pg)
@@ -868,6 +878,28 @@ static void plot_release(plot *pl, size_t n)
   free(pl);
 }
 
+/* Every plot of the page, until one fails fatally (pg->fatal). */
+static void draw_plots(page *pg)
+{
+  const gv_run *run = pg->run;
+  for (size_t i = 0; i < run->n_formulas && !pg->fatal; i++) {
+    plot_hist(pg, i);
+    const gv_formula_result *fr = &run->formulas[i];
+    if (has_heat_map(fr->heat))
+      plot_heat(pg, &pg->fheat[i], fr->formula->id, fr->formula->id, fr->heat, fr->heat_trial, i);
+  }
+  if (!pg->fatal)
+    plot_step(pg);
+  if (!pg->fatal)
+    plot_taylor(pg);
+  for (size_t i = 0; i < run->n_controls && !pg->fatal; i++) {
+    const gv_control_result *cr = &run->controls[i];
+    if (has_heat_map(cr->heat))
+      plot_heat(pg, &pg->cheat[i], cr->control->id, cr->control->formula_id, cr->heat,
+                cr->heat_trial, run->n_formulas + i);
+  }
+}
+
 int gv_report_write_html(const gv_run *run, const char *path, int *plots_skipped, int *err_no)
 {
   page pg = {.run = run};
@@ -892,30 +924,22 @@ int gv_report_write_html(const gv_run *run, const char *path, int *plots_skipped
     pg.skipped = 1;
   } else {
     /* gnuplot present (or present but odd: each plot will then say it failed) */
-    pg.gp = gv_plot_alloc(err_no);
+    /* The work directory beside the page: a report set being staged holds
+     * everything the run makes, and goes away with it. */
+    char *parent = strdup(path);
+    char *slash = parent ? strrchr(parent, '/') : NULL;
+    if (slash)
+      *slash = '\0';
+    pg.gp = parent ? gv_plot_alloc(slash ? parent : ".", err_no) : NULL;
+    if (!parent)
+      *err_no = ENOMEM;
+    free(parent);
     if (!pg.gp) {
       rc = *err_no == ENOMEM ? GSL_ENOMEM : GSL_EFAILED;
       goto done;
     }
   }
-  rc = GSL_SUCCESS;
-
-  for (size_t i = 0; i < run->n_formulas && !pg.fatal; i++) {
-    plot_hist(&pg, i);
-    const gv_formula_result *fr = &run->formulas[i];
-    if (has_heat_map(fr->heat))
-      plot_heat(&pg, &pg.fheat[i], fr->formula->id, fr->formula->id, fr->heat, fr->heat_trial, i);
-  }
-  if (!pg.fatal)
-    plot_step(&pg);
-  if (!pg.fatal)
-    plot_taylor(&pg);
-  for (size_t i = 0; i < run->n_controls && !pg.fatal; i++) {
-    const gv_control_result *cr = &run->controls[i];
-    if (has_heat_map(cr->heat))
-      plot_heat(&pg, &pg.cheat[i], cr->control->id, cr->control->formula_id, cr->heat,
-                cr->heat_trial, run->n_formulas + i);
-  }
+  draw_plots(&pg);
   gv_plot_free(pg.gp);
   pg.gp = NULL;
   if (pg.fatal) {

@@ -98,15 +98,12 @@ static json_t *control(const gv_control_result *cr)
 json_t *gv_report_json(const gv_run *run)
 {
   json_t *fs = json_array(), *cs = json_array();
-  size_t passed = 0, caught = 0, redraws = 0;
+  const gv_run_totals n = gv_run_count(run);
   for (size_t i = 0; fs && i < run->n_formulas; i++) {
-    passed += run->formulas[i].pass;
-    redraws += run->formulas[i].redraws;
     if (json_array_append_new(fs, formula(&run->formulas[i], &run->tol)))
       goto fail;
   }
   for (size_t i = 0; cs && i < run->n_controls; i++) {
-    caught += run->controls[i].caught;
     if (json_array_append_new(cs, control(&run->controls[i])))
       goto fail;
   }
@@ -120,8 +117,8 @@ json_t *gv_report_json(const gv_run *run)
                    "tolerance", tolerance(&run->tol), "method", gv_method_name(run->method),
                    "step_rule", gv_report_method_text(run->method), "taylor", run->taylor,
                    "summary", "formulas", (json_int_t)run->n_formulas, "formulas_passed",
-                   (json_int_t)passed, "controls", (json_int_t)run->n_controls, "controls_caught",
-                   (json_int_t)caught, "kink_redraws", (json_int_t)redraws, "formulas", fs,
+                   (json_int_t)n.passed, "controls", (json_int_t)run->n_controls, "controls_caught",
+                   (json_int_t)n.caught, "kink_redraws", (json_int_t)n.redraws, "formulas", fs,
                    "controls", cs);
 fail:
   json_decref(fs);

@@ -1,12 +1,13 @@
 /* gv_report_junit.c: the report for CI, JUnit XML. Written with stdio: the
  * format needs five escapes and nothing else of an XML library. */
+#include "gv_report.h"
+
 #include <stdio.h>
 
 #include <gsl/gsl_errno.h>
 
 #include "gv_file.h"
 #include "gv_xml.h"
-#include "gv_report_junit.h"
 
 static const char *or_unknown(const char *s)
 {
@@ -94,11 +95,8 @@ static void write_control(FILE *f, const gv_control_result *r)
 static int write_junit(FILE *f, void *ctx)
 {
   const gv_run *run = ctx;
-  size_t failed = 0, missed = 0;
-  for (size_t i = 0; i < run->n_formulas; i++)
-    failed += !run->formulas[i].pass;
-  for (size_t i = 0; i < run->n_controls; i++)
-    missed += !run->controls[i].caught;
+  const gv_run_totals n = gv_run_count(run);
+  const size_t failed = run->n_formulas - n.passed, missed = run->n_controls - n.caught;
 
   fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
   fprintf(f,

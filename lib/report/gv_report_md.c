@@ -20,22 +20,15 @@ static void print_worst(FILE *f, const gv_cmp *c)
           c->worst_ratio, gv_decided_name(c->worst_term));
 }
 
-static int write_md(FILE *f, void *ctx)
+static void put_header(FILE *f, const gv_run *run)
 {
-  const gv_run *run = ctx;
   const gv_tol *t = &run->tol;
-  size_t passed = 0, caught = 0, redraws = 0;
-  for (size_t i = 0; i < run->n_formulas; i++) {
-    passed += run->formulas[i].pass;
-    redraws += run->formulas[i].redraws;
-  }
-  for (size_t i = 0; i < run->n_controls; i++)
-    caught += run->controls[i].caught;
+  const gv_run_totals n = gv_run_count(run);
 
   fprintf(f, "# Gradient report\n\n");
   fprintf(f,
           "**Verdict: %s.** %zu of %zu formulas verified, %zu of %zu planted mistakes caught.\n\n",
-          run->pass ? "PASS" : "FAIL", passed, run->n_formulas, caught, run->n_controls);
+          run->pass ? "PASS" : "FAIL", n.passed, run->n_formulas, n.caught, run->n_controls);
   fprintf(f, "- gradverify %s, seed **%lu** (`gradverify --seed %lu` reproduces every number)\n",
           GV_VERSION, run->seed, run->seed);
   fprintf(f, "- %zu random trials per formula and per control\n", run->trials);
@@ -52,8 +45,12 @@ static int write_md(FILE *f, void *ctx)
                "(slope 1) for a wrong one; *exact* means the remainder stays at rounding level (f "
                "linear along v, or a ReLU kink cuts the curve off): no verdict either way\n");
   fprintf(f, "- ReLU kinks: %zu draws had a unit within a step of z = 0 and were redrawn\n\n",
-          redraws);
+          n.redraws);
+}
 
+static void put_formulas(FILE *f, const gv_run *run)
+{
+  const gv_tol *t = &run->tol;
   fprintf(f, "## Formulas\n\n");
   fprintf(f, "Denominator layout, as in the seed: a derivative is shaped like its variable.\n\n");
   fprintf(f, "| id | formula | method | trials | entries per trial | max abs error | "
@@ -71,7 +68,10 @@ static int write_md(FILE *f, void *ctx)
             fr->cmp.worst_errbar, t->atol, t->rtol, t->kerr,
             gv_taylor_stats_str(&fr->taylor, tay, sizeof tay), fr->pass ? "✅ pass" : "❌ **FAIL**");
   }
+}
 
+static void put_reasons(FILE *f, const gv_run *run)
+{
   fprintf(f, "\n### Why each holds, and what was drawn\n\n");
   for (size_t i = 0; i < run->n_formulas; i++) {
     const gv_formula_result *fr = &run->formulas[i];
@@ -90,7 +90,10 @@ static int write_md(FILE *f, void *ctx)
       fprintf(f, " **%zu entries were NaN or infinite.**", fr->cmp.nonfinite);
     fputc('\n', f);
   }
+}
 
+static void put_controls(FILE *f, const gv_run *run)
+{
   fprintf(f, "\n## Negative controls\n\n");
   fprintf(f, "Each control is a classic mistake run through the same driver, on the same random "
              "inputs as the formula it imitates. A control must be caught: one that passes would "
@@ -107,7 +110,15 @@ static int write_md(FILE *f, void *ctx)
     fprintf(f, " | %s | %s |\n", gv_taylor_stats_str(&cr->taylor, tay, sizeof tay),
             cr->caught ? "✅ caught" : "❌ **MISSED**");
   }
+}
 
+static int write_md(FILE *f, void *ctx)
+{
+  const gv_run *run = ctx;
+  put_header(f, run);
+  put_formulas(f, run);
+  put_reasons(f, run);
+  put_controls(f, run);
   fprintf(f, "\n## How to read this report\n\n");
   fprintf(f, "- *max rel error* is |analytic − numeric| / max(|analytic|, |numeric|) over the "
              "entries the finite difference resolves; *worst / tolerance* is the largest error "
