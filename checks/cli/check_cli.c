@@ -87,7 +87,7 @@ static size_t count_entries(const char *dir)
 
 /* Bad usage: exit 2, nothing on stdout, one line on stderr naming the input. */
 static const struct {
-  const char *args[4];
+  const char *args[6]; /* NULL-terminated */
   const char *names;
 } bad_usage[] = {
     {{"--trials", "-3"}, "-3"},
@@ -102,7 +102,7 @@ static const struct {
     {{"--trials"}, "--trials"},
     {{"extra"}, "extra"},
     {{"--out", ""}, "--out"},
-    {{"--out", "/proc/no/such/dir"}, "/proc/no/such/dir"},
+    {{"--only", "grad_b2", "--out", "/proc/no/such/dir"}, "/proc/no/such/dir"},
     {{"--method", "fast"}, "fast"},
     {{"--rtol", "-1"}, "-1"},
     {{"--atol", "1e-9x"}, "1e-9x"},
