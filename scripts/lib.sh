@@ -2,7 +2,7 @@
 # Installs what is missing (as root) or says how, then configures and builds build/.
 
 # Debian packages the build and the tests need (gnuplot draws the HTML report's plots).
-GV_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libgsl-dev check libjansson-dev gnuplot-nox libseccomp-dev"
+GV_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libgsl-dev check libjansson-dev gnuplot-nox libxml2-dev libseccomp-dev"
 
 gv_top=$(cd "$(dirname "$0")/.." && pwd)
 

@@ -1,6 +1,6 @@
 /* check_html.c: the HTML report on a real driver run. The page must be
- * well-formed XML-compatible markup (checked by a small stack-based tag
- * matcher here, no new dependency), name every formula and control, hold one
+ * well-formed XML-compatible markup (libxml2's parser, xml_check.h), name
+ * every formula and control, hold one
  * SVG for every plot it places (or say plainly that plots were skipped),
  * fetch nothing and run no script. Also the pieces: gv_plot (gnuplot in a
  * private directory) and gv_plot_data (the step-size and Taylor curves). */
@@ -22,237 +22,7 @@
 #include "gv_plot.h"
 #include "gv_plot_data.h"
 #include "gv_report.h"
-
-/* --- a small XML well-formedness checker ----------------------------------- */
-
-#define MAX_DEPTH 256
-#define MAX_IDS 4096
-
-typedef struct {
-  char *ids[MAX_IDS]; /* every id attribute */
-  size_t n_ids;
-  char *hrefs[MAX_IDS]; /* every in-page reference href="#..." */
-  size_t n_hrefs;
-  char *figures[MAX_IDS];   /* ids of <figure class="plot"> */
-  int figure_svgs[MAX_IDS]; /* <svg> elements inside each */
-  int figure_skips[MAX_IDS];
-  size_t n_figures;
-  size_t n_svg, n_skip, n_script;
-  char error[256];
-} html_doc;
-
-static void doc_free(html_doc *d)
-{
-  for (size_t i = 0; i < d->n_ids; i++)
-    free(d->ids[i]);
-  for (size_t i = 0; i < d->n_hrefs; i++)
-    free(d->hrefs[i]);
-  for (size_t i = 0; i < d->n_figures; i++)
-    free(d->figures[i]);
-}
-
-static int parse_error(html_doc *d, const char *at, const char *what)
-{
-  snprintf(d->error, sizeof d->error, "%s at \"%.40s\"", what, at);
-  return 0;
-}
-
-static int name_char(char c)
-{
-  return isalnum((unsigned char)c) || c == '-' || c == '_' || c == ':' || c == '.';
-}
-
-/* Checks an entity reference at s ('&'); returns its length or 0. */
-static size_t entity(const char *s)
-{
-  size_t n = 1;
-  if (s[n] == '#') {
-    n++;
-    int hex = s[n] == 'x';
-    n += hex;
-    size_t start = n;
-    while (hex ? isxdigit((unsigned char)s[n]) : isdigit((unsigned char)s[n]))
-      n++;
-    if (n == start)
-      return 0;
-  } else {
-    static const char *const known[] = {"amp", "lt", "gt", "quot", "apos"};
-    size_t k = 0;
-    for (; k < 5; k++)
-      if (strncmp(s + 1, known[k], strlen(known[k])) == 0) {
-        n += strlen(known[k]);
-        break;
-      }
-    if (k == 5)
-      return 0; /* XML knows only the five */
-  }
-  return s[n] == ';' ? n + 1 : 0;
-}
-
-/* Text between tags: no bare '&'. */
-static int check_text(html_doc *d, const char *s, const char *end)
-{
-  for (; s < end; s++)
-    if (*s == '&' && entity(s) == 0)
-      return parse_error(d, s, "bad entity");
-  return 1;
-}
-
-/* Parses the whole document: every element closed in order, attributes
- * quoted, entities known. Records ids, in-page hrefs and plot figures. */
-static int parse_html(const char *s, html_doc *d)
-{
-  memset(d, 0, sizeof *d);
-  char stack[MAX_DEPTH][32];
-  size_t depth = 0;
-  long figure = -1; /* index of the open plot figure */
-  size_t figure_depth = 0;
-  while (*s) {
-    const char *lt = strchr(s, '<');
-    if (!lt)
-      return check_text(d, s, s + strlen(s)) &&
-             (depth == 0 || parse_error(d, s, "unclosed element"));
-    if (!check_text(d, s, lt))
-      return 0;
-    s = lt;
-    if (strncmp(s, "<!--", 4) == 0) {
-      const char *e = strstr(s, "-->");
-      if (!e)
-        return parse_error(d, s, "unclosed comment");
-      s = e + 3;
-      continue;
-    }
-    if (strncmp(s, "<![CDATA[", 9) == 0) {
-      const char *e = strstr(s, "]]>");
-      if (!e)
-        return parse_error(d, s, "unclosed CDATA");
-      s = e + 3;
-      continue;
-    }
-    if (strncmp(s, "<!DOCTYPE", 9) == 0 || strncmp(s, "<?", 2) == 0) {
-      const char *e = strchr(s, '>');
-      if (!e)
-        return parse_error(d, s, "unclosed declaration");
-      s = e + 1;
-      continue;
-    }
-    int closing = s[1] == '/';
-    const char *p = s + 1 + closing;
-    size_t nl = 0;
-    while (name_char(p[nl]))
-      nl++;
-    if (nl == 0 || nl >= sizeof stack[0])
-      return parse_error(d, s, "bad tag name");
-    char name[32];
-    memcpy(name, p, nl);
-    name[nl] = '\0';
-    p += nl;
-    if (closing) {
-      while (isspace((unsigned char)*p))
-        p++;
-      if (*p != '>')
-        return parse_error(d, s, "bad end tag");
-      if (depth == 0 || strcmp(stack[depth - 1], name) != 0)
-        return parse_error(d, s, depth ? "end tag does not match" : "end tag without start");
-      depth--;
-      if (figure >= 0 && depth == figure_depth && strcmp(name, "figure") == 0)
-        figure = -1;
-      s = p + 1;
-      continue;
-    }
-    /* attributes */
-    char id[128] = "", cls[64] = "";
-    for (;;) {
-      while (isspace((unsigned char)*p))
-        p++;
-      if (*p == '>' || (p[0] == '/' && p[1] == '>'))
-        break;
-      size_t an = 0;
-      while (name_char(p[an]))
-        an++;
-      if (an == 0)
-        return parse_error(d, p, "bad attribute");
-      const char *aname = p;
-      p += an;
-      while (isspace((unsigned char)*p))
-        p++;
-      if (*p != '=')
-        return parse_error(d, p, "attribute without value");
-      p++;
-      while (isspace((unsigned char)*p))
-        p++;
-      char q = *p;
-      if (q != '"' && q != '\'')
-        return parse_error(d, p, "unquoted attribute");
-      const char *v = p + 1, *ve = strchr(v, q);
-      if (!ve)
-        return parse_error(d, p, "unclosed attribute");
-      if (memchr(v, '<', (size_t)(ve - v)))
-        return parse_error(d, v, "'<' in attribute");
-      if (!check_text(d, v, ve))
-        return 0;
-      size_t vl = (size_t)(ve - v);
-      if (an == 2 && strncmp(aname, "id", 2) == 0) {
-        if (d->n_ids == MAX_IDS || vl >= sizeof id)
-          return parse_error(d, v, "too many or too long ids");
-        memcpy(id, v, vl);
-        id[vl] = '\0';
-        d->ids[d->n_ids++] = strdup(id);
-      } else if (an == 5 && strncmp(aname, "class", 5) == 0 && vl < sizeof cls) {
-        memcpy(cls, v, vl);
-        cls[vl] = '\0';
-      } else if (an == 4 && strncmp(aname, "href", 4) == 0 && *v == '#' && strcmp(name, "a") == 0) {
-        if (d->n_hrefs == MAX_IDS)
-          return parse_error(d, v, "too many hrefs");
-        d->hrefs[d->n_hrefs++] = strndup(v + 1, vl - 1);
-      }
-      p = ve + 1;
-    }
-    int empty = *p == '/';
-    if (strcmp(name, "script") == 0)
-      d->n_script++;
-    if (strcmp(name, "svg") == 0) {
-      d->n_svg++;
-      if (figure >= 0)
-        d->figure_svgs[figure]++;
-    }
-    if (strcmp(name, "p") == 0 && strcmp(cls, "skip") == 0) {
-      d->n_skip++;
-      if (figure >= 0)
-        d->figure_skips[figure]++;
-    }
-    if (strcmp(name, "figure") == 0 && strcmp(cls, "plot") == 0 && !empty) {
-      if (d->n_figures == MAX_IDS)
-        return parse_error(d, s, "too many figures");
-      figure = (long)d->n_figures;
-      figure_depth = depth;
-      d->figures[d->n_figures++] = strdup(id);
-    }
-    if (!empty) {
-      if (depth == MAX_DEPTH)
-        return parse_error(d, s, "too deep");
-      strcpy(stack[depth++], name);
-    }
-    s = p + (empty ? 2 : 1);
-  }
-  return depth == 0 || parse_error(d, s, "unclosed element");
-}
-
-static int has_id(const html_doc *d, const char *id)
-{
-  for (size_t i = 0; i < d->n_ids; i++)
-    if (strcmp(d->ids[i], id) == 0)
-      return 1;
-  return 0;
-}
-
-static long figure_index(const html_doc *d, const char *id)
-{
-  for (size_t i = 0; i < d->n_figures; i++)
-    if (strcmp(d->figures[i], id) == 0)
-      return (long)i;
-  return -1;
-}
+#include "xml_check.h"
 
 /* --- fixtures ----------------------------------------------------------------- */
 
@@ -339,28 +109,28 @@ static void assert_no_fetch(const char *s)
 }
 
 /* Ids, controls and links: what every page must have, plots or not. */
-static void assert_structure(const char *s, html_doc *d)
+static void assert_structure(const char *s, xml_doc *d)
 {
-  ck_assert_msg(parse_html(s, d), "not well-formed: %s", d->error);
+  ck_assert_msg(xml_doc_read(s, d), "not well-formed: %s", d->error);
   ck_assert_uint_eq(d->n_script, 0);
   assert_no_fetch(s);
   char id[160];
   for (size_t i = 0; i < run.n_formulas; i++) {
     snprintf(id, sizeof id, "f-%s", run.formulas[i].formula->id);
-    ck_assert_msg(has_id(d, id), "no section %s", id);
+    ck_assert_msg(xml_doc_has_id(d, id), "no section %s", id);
     snprintf(id, sizeof id, "plot-hist-%s", run.formulas[i].formula->id);
-    ck_assert_msg(figure_index(d, id) >= 0, "no plot %s", id);
+    ck_assert_msg(xml_doc_figure(d, id) >= 0, "no plot %s", id);
   }
   for (size_t i = 0; i < run.n_controls; i++) {
     snprintf(id, sizeof id, "c-%s", run.controls[i].control->id);
-    ck_assert_msg(has_id(d, id), "no control %s", id);
+    ck_assert_msg(xml_doc_has_id(d, id), "no control %s", id);
   }
-  ck_assert(figure_index(d, "plot-step") >= 0);
-  ck_assert(figure_index(d, "plot-taylor") >= 0);
-  ck_assert(figure_index(d, "plot-heat-grad_W_nomask") >= 0);
-  ck_assert(figure_index(d, "plot-heat-grad_V_order") >= 0);
+  ck_assert(xml_doc_figure(d, "plot-step") >= 0);
+  ck_assert(xml_doc_figure(d, "plot-taylor") >= 0);
+  ck_assert(xml_doc_figure(d, "plot-heat-grad_W_nomask") >= 0);
+  ck_assert(xml_doc_figure(d, "plot-heat-grad_V_order") >= 0);
   for (size_t i = 0; i < d->n_hrefs; i++)
-    ck_assert_msg(has_id(d, d->hrefs[i]), "link to #%s, which is not on the page", d->hrefs[i]);
+    ck_assert_msg(xml_doc_has_id(d, d->hrefs[i]), "link to #%s, which is not on the page", d->hrefs[i]);
   ck_assert_ptr_nonnull(strstr(s, run.pass ? "Verdict: PASS" : "Verdict: FAIL"));
 }
 
@@ -372,7 +142,7 @@ START_TEST(page_with_plots)
   int skipped = -1;
   char *s = write_page("with-plots.html", &skipped);
   ck_assert_int_eq(skipped, 0);
-  html_doc d;
+  xml_doc d;
   assert_structure(s, &d);
   /* every plot placed is drawn: one SVG per figure, none elsewhere */
   ck_assert_uint_ge(d.n_figures, run.n_formulas + 4);
@@ -390,7 +160,7 @@ START_TEST(page_with_plots)
   for (size_t i = 0; i < d.n_ids; i++)
     for (size_t j = i + 1; j < d.n_ids; j++)
       ck_assert_msg(strcmp(d.ids[i], d.ids[j]) != 0, "duplicate id %s", d.ids[i]);
-  doc_free(&d);
+  xml_doc_free(&d);
   free(s);
 }
 END_TEST
@@ -408,14 +178,14 @@ START_TEST(page_without_gnuplot)
     setenv("PATH", old, 1);
   free(old);
   ck_assert_int_eq(skipped, 1);
-  html_doc d;
+  xml_doc d;
   assert_structure(s, &d);
   ck_assert_uint_eq(d.n_svg, 0);
   ck_assert_uint_eq(d.n_skip, d.n_figures);
   for (size_t i = 0; i < d.n_figures; i++)
     ck_assert_int_eq(d.figure_skips[i], 1);
   ck_assert_ptr_nonnull(strstr(s, GV_REPORT_HTML_SKIPPED));
-  doc_free(&d);
+  xml_doc_free(&d);
   free(s);
 }
 END_TEST
@@ -447,15 +217,15 @@ START_TEST(page_escapes_text)
   snprintf(path, sizeof path, "%s/escapes.html", tmpdir);
   ck_assert_int_eq(gv_report_write_html(&hand, path, &skipped, &err_no), GSL_SUCCESS);
   char *s = slurp(path);
-  html_doc d;
-  ck_assert_msg(parse_html(s, &d), "not well-formed: %s", d.error);
+  xml_doc d;
+  ck_assert_msg(xml_doc_read(s, &d), "not well-formed: %s", d.error);
   ck_assert_ptr_nonnull(strstr(s, "a &lt; b &amp;&amp; c &gt; &quot;d&quot; &#39;e&#39;"));
   ck_assert_ptr_nonnull(strstr(s, "&lt;i&gt;planted&lt;/i&gt; &amp; co"));
   ck_assert_ptr_nonnull(strstr(s, "Verdict: FAIL"));
   ck_assert_ptr_nonnull(strstr(s, "NaN")); /* the non-finite worst entry, named */
-  ck_assert(has_id(&d, "f-odd_id"));
-  ck_assert(has_id(&d, "c-odd_control"));
-  doc_free(&d);
+  ck_assert(xml_doc_has_id(&d, "f-odd_id"));
+  ck_assert(xml_doc_has_id(&d, "c-odd_control"));
+  xml_doc_free(&d);
   free(s);
 }
 END_TEST

@@ -11,6 +11,7 @@
 
 #include "check_main.h"
 #include "gv_report.h"
+#include "xml_check.h"
 #include "gv_driver.h"
 
 #define DIR_TEMPLATE "/tmp/check_junit.XXXXXX"
@@ -56,96 +57,15 @@ static size_t count(const char *s, const char *needle)
   return k;
 }
 
-/* Well-formed enough for any XML parser: tags nest and match, attribute
- * values are quoted and hold no '<', and every '&' starts one of the five
- * entities, or the character reference &#39;. Returns NULL, or what is wrong. */
-static const char *check_xml(const char *s)
-{
-  static const char *entities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#39;"};
-  const size_t n_entities = sizeof entities / sizeof entities[0];
-  const char *stack[64];
-  size_t depth = 0, roots = 0;
-  for (const char *p = s; *p; p++) {
-    if (*p == '&') {
-      size_t i = 0;
-      while (i < n_entities && strncmp(p, entities[i], strlen(entities[i])) != 0)
-        i++;
-      if (i == n_entities)
-        return "bare &";
-      continue;
-    }
-    if (*p == '>')
-      return "bare > in text";
-    if (*p != '<')
-      continue;
-    if (p[1] == '?') { /* the declaration */
-      p = strstr(p, "?>");
-      if (!p)
-        return "unterminated declaration";
-      p++;
-      continue;
-    }
-    int closing = p[1] == '/';
-    const char *name = p + 1 + closing;
-    size_t len = strcspn(name, " \t\n/>");
-    if (len == 0)
-      return "empty tag name";
-    const char *q = name + len;
-    /* Attributes: name="value" pairs. */
-    for (;;) {
-      q += strspn(q, " \t\n");
-      if (*q == '>' || (q[0] == '/' && q[1] == '>'))
-        break;
-      if (closing)
-        return "attribute on a closing tag";
-      size_t an = strcspn(q, "=\" \t\n<>");
-      if (an == 0 || q[an] != '=' || q[an + 1] != '"')
-        return "malformed attribute";
-      q += an + 2;
-      size_t vn = strcspn(q, "\"<>");
-      if (q[vn] != '"')
-        return "unescaped character in an attribute value";
-      for (const char *v = q; v < q + vn; v++)
-        if (*v == '&') {
-          size_t i = 0;
-          while (i < n_entities && strncmp(v, entities[i], strlen(entities[i])) != 0)
-            i++;
-          if (i == n_entities)
-            return "bare & in an attribute value";
-        }
-      q += vn + 1;
-    }
-    int empty = *q == '/';
-    if (closing) {
-      if (depth == 0 || strncmp(stack[depth - 1], name, len) != 0 ||
-          strcspn(stack[depth - 1], " \t\n/>") != len)
-        return "closing tag does not match";
-      depth--;
-    } else if (!empty) {
-      if (depth == 0)
-        roots++;
-      if (depth == 64)
-        return "too deep";
-      stack[depth++] = name;
-    } else if (depth == 0) {
-      roots++;
-    }
-    p = q + empty;
-  }
-  if (depth != 0)
-    return "unclosed tag";
-  return roots == 1 ? NULL : "not exactly one root element";
-}
-
 START_TEST(matcher_rejects_bad_xml)
 {
-  ck_assert_ptr_null(check_xml("<a x=\"1\"><b/><c>t &amp; u</c></a>\n"));
-  ck_assert_ptr_nonnull(check_xml("<a><b></a></b>"));
-  ck_assert_ptr_nonnull(check_xml("<a>x & y</a>"));
-  ck_assert_ptr_nonnull(check_xml("<a x=\"<\"></a>"));
-  ck_assert_ptr_nonnull(check_xml("<a x=\"1\" y=\"2\" z=\"a\"b\"></a>"));
-  ck_assert_ptr_nonnull(check_xml("<a>"));
-  ck_assert_ptr_nonnull(check_xml("<a/><b/>"));
+  ck_assert_ptr_null(xml_check("<a x=\"1\"><b/><c>t &amp; u</c></a>\n"));
+  ck_assert_ptr_nonnull(xml_check("<a><b></a></b>"));
+  ck_assert_ptr_nonnull(xml_check("<a>x & y</a>"));
+  ck_assert_ptr_nonnull(xml_check("<a x=\"<\"></a>"));
+  ck_assert_ptr_nonnull(xml_check("<a x=\"1\" y=\"2\" z=\"a\"b\"></a>"));
+  ck_assert_ptr_nonnull(xml_check("<a>"));
+  ck_assert_ptr_nonnull(xml_check("<a/><b/>"));
 }
 END_TEST
 
@@ -190,7 +110,7 @@ START_TEST(hand_made_run)
   int err_no = -1;
   ck_assert_int_eq(gv_report_write_junit(&run, path, &err_no), GSL_SUCCESS);
   char *xml = slurp(path);
-  const char *bad = check_xml(xml);
+  const char *bad = xml_check(xml);
   ck_assert_msg(bad == NULL, "%s in\n%s", bad, xml);
   ck_assert_uint_eq(count(xml, "<testsuites "), 1);
   ck_assert_uint_eq(count(xml, "<testsuite "), 2);
@@ -227,7 +147,7 @@ START_TEST(driver_run_has_no_failures)
   int err_no = -1;
   ck_assert_int_eq(gv_report_write_junit(&run, path, &err_no), GSL_SUCCESS);
   char *xml = slurp(path);
-  const char *bad = check_xml(xml);
+  const char *bad = xml_check(xml);
   ck_assert_msg(bad == NULL, "%s", bad);
   char head[128];
   snprintf(head, sizeof head, "<testsuites name=\"gradverify\" tests=\"%zu\" failures=\"0\"",
