@@ -566,6 +566,41 @@ END_TEST
 
 /* ---- Errors: sizes ---- */
 
+/* gv_fd_eval_vector checks every output, the first and the last included. */
+static int nan_at(void *params, gsl_vector *fx)
+{
+  gsl_vector_set_all(fx, 1.0);
+  gsl_vector_set(fx, *(const size_t *)params, NAN);
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_eval_vector_every_output)
+{
+  gsl_vector *fx = gsl_vector_alloc(3);
+  for (size_t k = 0; k < 3; k++) {
+    gv_fd_vector fn = {nan_at, &k, 3};
+    ck_assert_int_eq(gv_fd_eval_vector(&fn, fx), GSL_EBADFUNC);
+  }
+  gsl_vector_free(fx);
+}
+END_TEST
+
+/* The one-sided error bars of a flat f are their round-off alone:
+ * r(s) = GV_FD_ROUNDOFF_ULPS eps (|f(x0 + s)| + |f0|) / s, and
+ * err = 2 r(h/2) + r(h) = 5 r(h) (gv_fd.h), with exact abscissae. */
+START_TEST(test_sided_roundoff)
+{
+  const double f = 1e8, h = ldexp(1.0, -10), fv[4] = {f, f, f, f};
+  gv_fd_sided d;
+  gv_fd_sided_from_values(0.0, h, f, fv, &d);
+  const double r = GV_FD_ROUNDOFF_ULPS * DBL_EPSILON * 2.0 * f / h;
+  ck_assert_double_eq(d.right, 0.0);
+  ck_assert_double_eq(d.left, 0.0);
+  ck_assert_double_eq_tol(d.right_err, 5.0 * r, 1e-12 * r);
+  ck_assert_double_eq_tol(d.left_err, 5.0 * r, 1e-12 * r);
+}
+END_TEST
+
 START_TEST(test_badlen)
 {
   gsl_vector *x = gsl_vector_calloc(3), *v2 = gsl_vector_calloc(2), *v4 = gsl_vector_calloc(4),
@@ -641,6 +676,8 @@ Suite *gv_test_suite(void)
   tcase_add_loop_test(fail, test_fail_jacobian, 0, NROWS(fail_rows));
   tcase_add_test(fail, test_no_err_counts);
   tcase_add_test(fail, test_badlen);
+  tcase_add_test(fail, test_eval_vector_every_output);
+  tcase_add_test(fail, test_sided_roundoff);
   suite_add_tcase(s, fail);
 
   return s;
