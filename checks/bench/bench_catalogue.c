@@ -95,7 +95,8 @@ static void print_rows(const gv_suite *s, size_t i, const formula_stats *fs,
          fs[i].max_rel[0], fs[i].passed[0], nseeds, fs[i].max_rel[1], fs[i].passed[1], nseeds,
          fs[i].max_rel[2], fs[i].passed[2], nseeds);
   for (size_t c = 0; c < s->n_controls; c++) {
-    if (!cs[c].trials[0] || strcmp(s->controls[c].formula_id, s->formulas[i].id) != 0)
+    if (!(cs[c].trials[0] + cs[c].trials[1] + cs[c].trials[2]) ||
+        strcmp(s->controls[c].formula_id, s->formulas[i].id) != 0)
       continue;
     printf("| control `%s` |", s->controls[c].id);
     for (size_t m = 0; m < N_METHODS; m++)
