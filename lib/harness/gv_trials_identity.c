@@ -156,117 +156,177 @@ static int id_cstep(id_kind kind, id_case *c, gsl_vector *var, size_t m, gsl_mat
   return status;
 }
 
+/* Per-kind allocation and draws. Each returns GSL_ENOMEM if an allocation
+ * fails (the caller frees whatever was allocated). The draws happen here, in
+ * this order, so a seed gives the same numbers as before the table existed. */
+static int setup_x_a(gsl_rng *r, id_case *c, gv_trial_pair *t, size_t n, size_t m, double s)
+{
+  (void)r, (void)m, (void)s;
+  c->x = gsl_vector_alloc(n);
+  c->a = gsl_vector_alloc(n);
+  return !c->x || !c->a || gv_trial_pair_alloc(t, n, 1) ? GSL_ENOMEM : GSL_SUCCESS;
+}
+
+static int setup_Ax(gsl_rng *r, id_case *c, gv_trial_pair *t, size_t n, size_t m, double s)
+{
+  (void)s;
+  c->x = gsl_vector_alloc(n);
+  c->A = gsl_matrix_alloc(m, n);
+  if (!c->x || !c->A || gv_trial_pair_alloc(t, n, m))
+    return GSL_ENOMEM;
+  gv_random_matrix(r, c->A, draw_scale(r));
+  return GSL_SUCCESS;
+}
+
+static int setup_aTXb(gsl_rng *r, id_case *c, gv_trial_pair *t, size_t n, size_t m, double s)
+{
+  c->a = gsl_vector_alloc(m);
+  c->b = gsl_vector_alloc(n);
+  c->u = gsl_vector_alloc(m);
+  c->X = gsl_matrix_alloc(m, n);
+  if (!c->a || !c->b || !c->u || !c->X || gv_trial_pair_alloc(t, m, n))
+    return GSL_ENOMEM;
+  gv_random_vector(r, c->b, draw_scale(r));
+  gv_random_matrix(r, c->X, s);
+  return GSL_SUCCESS;
+}
+
+static int setup_xTAx(gsl_rng *r, id_case *c, gv_trial_pair *t, size_t n, size_t m, double s)
+{
+  (void)m, (void)s;
+  c->x = gsl_vector_alloc(n);
+  c->u = gsl_vector_alloc(n);
+  c->A = gsl_matrix_alloc(n, n);
+  if (!c->x || !c->u || !c->A || gv_trial_pair_alloc(t, n, 1))
+    return GSL_ENOMEM;
+  /* Uniform entries: A is symmetric with probability 0 for n > 1. */
+  gv_random_matrix(r, c->A, draw_scale(r));
+  return GSL_SUCCESS;
+}
+
+static int setup_chain(gsl_rng *r, id_case *c, gv_trial_pair *t, size_t n, size_t m, double s)
+{
+  c->x = gsl_vector_alloc(m);
+  c->u = gsl_vector_alloc(n);
+  c->a = gsl_vector_alloc(n);    /* the shift c of g */
+  c->b = gsl_vector_alloc(n);    /* workspace for df/dg */
+  c->X = gsl_matrix_alloc(n, m); /* B */
+  c->A = gsl_matrix_alloc(m, n); /* workspace for dg/dx */
+  if (!c->x || !c->u || !c->a || !c->b || !c->X || !c->A || gv_trial_pair_alloc(t, m, 1))
+    return GSL_ENOMEM;
+  gv_random_matrix(r, c->X, 1.0 / s);
+  gv_random_vector(r, c->a, 1.0);
+  c->chain = (gv_chain){.B = c->X, .c = c->a};
+  return GSL_SUCCESS;
+}
+
+/* Per-kind analytic side: the identity's formula (or the planted mistake)
+ * into t->analytic; ga is its first column, for the scalar kinds. */
+static int an_xTa(id_case *c, gv_variant v, gv_trial_pair *t, gsl_vector *ga)
+{
+  (void)v, (void)t;
+  return gv_identity_xTa(c->a, ga);
+}
+
+static int an_sqnorm(id_case *c, gv_variant v, gv_trial_pair *t, gsl_vector *ga)
+{
+  (void)v, (void)t;
+  return gv_identity_sqnorm(c->x, ga);
+}
+
+static int an_Ax(id_case *c, gv_variant v, gv_trial_pair *t, gsl_vector *ga)
+{
+  (void)v, (void)ga;
+  return gv_identity_Ax(c->A, t->analytic);
+}
+
+static int an_aTXb(id_case *c, gv_variant v, gv_trial_pair *t, gsl_vector *ga)
+{
+  (void)v, (void)ga;
+  return gv_identity_aTXb(c->a, c->b, t->analytic);
+}
+
+static int an_xTAx(id_case *c, gv_variant v, gv_trial_pair *t, gsl_vector *ga)
+{
+  (void)t;
+  return v == GV_MISTAKE_XTAX_SYMMETRIC ? gv_mistake_xTAx(c->A, c->x, ga)
+                                        : gv_identity_xTAx(c->A, c->x, ga);
+}
+
+static int an_chain(id_case *c, gv_variant v, gv_trial_pair *t, gsl_vector *ga)
+{
+  (void)v, (void)t;
+  return gv_chain_grad(&c->chain, c->x, c->A, c->u, c->b, ga);
+}
+
+/* One row per kind, indexed by id_kind: replaces the two switches that had
+ * to agree. f is the scalar function the differences sample (NULL for Ax,
+ * the one vector-valued kind, which uses f_Ax). */
+typedef struct {
+  int (*setup)(gsl_rng *r, id_case *c, gv_trial_pair *t, size_t n, size_t m, double s);
+  int (*analytic)(id_case *c, gv_variant v, gv_trial_pair *t, gsl_vector *ga);
+  int (*f)(void *params, double *fx);
+} id_ops;
+
+static const id_ops ID_OPS[] = {
+    [ID_XTA] = {.setup = setup_x_a, .analytic = an_xTa, .f = f_xTa},
+    [ID_AX] = {.setup = setup_Ax, .analytic = an_Ax, .f = NULL},
+    [ID_ATXB] = {.setup = setup_aTXb, .analytic = an_aTXb, .f = f_aTXb},
+    [ID_XTAX] = {.setup = setup_xTAx, .analytic = an_xTAx, .f = f_xTAx},
+    [ID_SQNORM] = {.setup = setup_x_a, .analytic = an_sqnorm, .f = f_sqnorm},
+    [ID_CHAIN] = {.setup = setup_chain, .analytic = an_chain, .f = f_chain},
+};
+
+/* The numeric side, its Taylor check and the comparison. aTXb's variable is
+ * X, read in its memory order; every other kind's is x. */
+static int id_numeric(id_kind kind, id_case *c, gv_trial_pair *t, size_t m, const gv_tol *tol,
+                      gv_cmp *cmp, gv_trial_info *info)
+{
+  gsl_vector_view gn = gv_trial_col(t->numeric), ge = gv_trial_col(t->err);
+  gv_fd_scalar fn = {.f = ID_OPS[kind].f, .params = c};
+  gv_fd_vector fv = {.f = f_Ax, .params = c, .m = m};
+  gsl_vector_view xv = kind == ID_ATXB ? gsl_vector_view_array(c->X->data, c->X->size1 * c->X->size2)
+                                       : gsl_vector_subvector(c->x, 0, c->x->size);
+  int status;
+  if (info->method == GV_METHOD_CSTEP)
+    status = id_cstep(kind, c, &xv.vector, m, t->numeric, t->err, info);
+  else if (kind == ID_AX)
+    status = gv_trial_jacobian(info, &fv, c->x, t->numeric, t->err);
+  else if (kind == ID_ATXB)
+    status = gv_trial_gradient_matrix(info, &fn, c->X, t->numeric, t->err);
+  else
+    status = gv_trial_gradient(info, &fn, c->x, &gn.vector, &ge.vector);
+  if (!status)
+    status = kind == ID_AX ? gv_trial_taylor(info, NULL, &fv, c->x, t->analytic)
+                           : gv_trial_taylor(info, &fn, NULL, &xv.vector, t->analytic);
+  if (!status)
+    status = gv_trial_pair_compare(t, tol, cmp, info);
+  return status;
+}
+
 static int id_trial(gsl_rng *r, id_kind kind, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
                     gv_trial_info *info)
 {
   size_t n = gv_random_size(r, 1, 50), m = gv_random_size(r, 1, 50);
   id_case c = {0};
   gv_trial_pair t = {0};
-  int status = GSL_ENOMEM;
   double s = draw_scale(r);
   info->redraws = 0;
 
-  switch (kind) {
-  case ID_XTA:
-  case ID_SQNORM:
-    c.x = gsl_vector_alloc(n);
-    c.a = gsl_vector_alloc(n);
-    if (!c.x || !c.a || gv_trial_pair_alloc(&t, n, 1))
-      goto out;
-    break;
-  case ID_AX:
-    c.x = gsl_vector_alloc(n);
-    c.A = gsl_matrix_alloc(m, n);
-    if (!c.x || !c.A || gv_trial_pair_alloc(&t, n, m))
-      goto out;
-    gv_random_matrix(r, c.A, draw_scale(r));
-    break;
-  case ID_ATXB:
-    c.a = gsl_vector_alloc(m);
-    c.b = gsl_vector_alloc(n);
-    c.u = gsl_vector_alloc(m);
-    c.X = gsl_matrix_alloc(m, n);
-    if (!c.a || !c.b || !c.u || !c.X || gv_trial_pair_alloc(&t, m, n))
-      goto out;
-    gv_random_vector(r, c.b, draw_scale(r));
-    gv_random_matrix(r, c.X, s);
-    break;
-  case ID_XTAX:
-    c.x = gsl_vector_alloc(n);
-    c.u = gsl_vector_alloc(n);
-    c.A = gsl_matrix_alloc(n, n);
-    if (!c.x || !c.u || !c.A || gv_trial_pair_alloc(&t, n, 1))
-      goto out;
-    /* Uniform entries: A is symmetric with probability 0 for n > 1. */
-    gv_random_matrix(r, c.A, draw_scale(r));
-    break;
-  case ID_CHAIN:
-    c.x = gsl_vector_alloc(m);
-    c.u = gsl_vector_alloc(n);
-    c.a = gsl_vector_alloc(n);    /* the shift c of g */
-    c.b = gsl_vector_alloc(n);    /* workspace for df/dg */
-    c.X = gsl_matrix_alloc(n, m); /* B */
-    c.A = gsl_matrix_alloc(m, n); /* workspace for dg/dx */
-    if (!c.x || !c.u || !c.a || !c.b || !c.X || !c.A || gv_trial_pair_alloc(&t, m, 1))
-      goto out;
-    gv_random_matrix(r, c.X, 1.0 / s);
-    gv_random_vector(r, c.a, 1.0);
-    c.chain = (gv_chain){c.X, c.a};
-    break;
-  }
+  int status = ID_OPS[kind].setup(r, &c, &t, n, m, s);
+  if (status)
+    goto out;
+  /* The draws every kind shares, after the kind's own (the chain's a is its
+   * shift, drawn in setup_chain). */
   if (c.x)
     gv_random_vector(r, c.x, s);
   if (c.a && kind != ID_CHAIN)
     gv_random_vector(r, c.a, draw_scale(r));
 
-  gsl_vector_view ga = gv_trial_col(t.analytic), gn = gv_trial_col(t.numeric),
-                  ge = gv_trial_col(t.err);
-  gv_fd_scalar fn = {NULL, &c};
-  switch (kind) {
-  case ID_XTA:
-    status = gv_identity_xTa(c.a, &ga.vector);
-    fn.f = f_xTa;
-    break;
-  case ID_SQNORM:
-    status = gv_identity_sqnorm(c.x, &ga.vector);
-    fn.f = f_sqnorm;
-    break;
-  case ID_AX:
-    status = gv_identity_Ax(c.A, t.analytic);
-    break;
-  case ID_ATXB:
-    status = gv_identity_aTXb(c.a, c.b, t.analytic);
-    fn.f = f_aTXb;
-    break;
-  case ID_XTAX:
-    status = v == GV_MISTAKE_XTAX_SYMMETRIC ? gv_mistake_xTAx(c.A, c.x, &ga.vector)
-                                            : gv_identity_xTAx(c.A, c.x, &ga.vector);
-    fn.f = f_xTAx;
-    break;
-  case ID_CHAIN:
-    status = gv_chain_grad(&c.chain, c.x, c.A, c.u, c.b, &ga.vector);
-    fn.f = f_chain;
-    break;
-  }
-  if (status)
-    goto out;
-
-  gsl_vector_view xv = kind == ID_ATXB ? gsl_vector_view_array(c.X->data, c.X->size1 * c.X->size2)
-                                       : gsl_vector_subvector(c.x, 0, c.x->size);
-  gv_fd_vector fv = {f_Ax, &c, m};
-  if (info->method == GV_METHOD_CSTEP)
-    status = id_cstep(kind, &c, &xv.vector, m, t.numeric, t.err, info);
-  else if (kind == ID_AX)
-    status = gv_trial_jacobian(info, &fv, c.x, t.numeric, t.err);
-  else if (kind == ID_ATXB)
-    status = gv_trial_gradient_matrix(info, &fn, c.X, t.numeric, t.err);
-  else
-    status = gv_trial_gradient(info, &fn, c.x, &gn.vector, &ge.vector);
+  gsl_vector_view ga = gv_trial_col(t.analytic);
+  status = ID_OPS[kind].analytic(&c, v, &t, &ga.vector);
   if (!status)
-    status = kind == ID_AX ? gv_trial_taylor(info, NULL, &fv, c.x, t.analytic)
-                           : gv_trial_taylor(info, &fn, NULL, &xv.vector, t.analytic);
-  if (!status)
-    status = gv_trial_pair_compare(&t, tol, cmp, info);
+    status = id_numeric(kind, &c, &t, m, tol, cmp, info);
 out:
   gv_trial_pair_free(&t);
   id_case_free(&c);
