@@ -155,52 +155,35 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, const gv_
   return GSL_SUCCESS;
 }
 
-int gv_driver_run(const gv_driver_options *o, gv_run *run)
+/* The options gv_driver_run refuses with GSL_EINVAL, before anything is
+ * allocated. Fixed network sizes: all three, at least one input, hidden unit
+ * and two classes. */
+static int options_valid(const gv_driver_options *o)
 {
-  *run = (gv_run){.seed = o->seed,
-                  .trials = o->trials,
-                  .tol = o->tol,
-                  .method = o->method,
-                  .taylor = o->taylor,
-                  .net_size = {o->net_size[0], o->net_size[1], o->net_size[2]}};
   if (o->trials == 0 || !(o->tol.atol >= 0.0) || !(o->tol.rtol >= 0.0) || !(o->tol.kerr >= 0.0))
-    return GSL_EINVAL;
-  /* Fixed network sizes: all three, at least one input, hidden unit and two classes. */
+    return 0;
   int sized = o->net_size[0] || o->net_size[1] || o->net_size[2];
-  if (sized && (!o->net_size[0] || !o->net_size[1] || o->net_size[2] < 2))
-    return GSL_EINVAL;
-  const gv_suite *suite = o->suite;
-  if (!suite && !(suite = run->owned_suite = gv_suite_alloc_default()))
-    return GSL_ENOMEM;
-  for (size_t i = 0; o->only && i < o->n_only; i++)
-    if (!gv_suite_knows(suite, o->only[i])) {
-      gv_run_free(run);
-      return GSL_EINVAL;
-    }
+  return !(sized && (!o->net_size[0] || !o->net_size[1] || o->net_size[2] < 2));
+}
 
-  size_t nf = suite->n_formulas, nc = suite->n_controls;
-  const gv_formula *formulas = suite->formulas;
-  const gv_control *controls = suite->controls;
-  run->formulas = calloc(nf ? nf : 1, sizeof *run->formulas);
-  run->controls = calloc(nc ? nc : 1, sizeof *run->controls);
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937), *rt = gsl_rng_alloc(gsl_rng_mt19937);
-  int status = GSL_ENOMEM;
-  if (!run->formulas || !run->controls || !r || !rt)
-    goto fail;
-
-  run->pass = 1;
-  for (size_t i = 0; i < nf; i++) {
-    if (!selected(o, &formulas[i]))
+/* Runs every selected formula into run->formulas (allocated by the caller,
+ * one slot per formula). A failing trial's heat map is kept in its result so
+ * that gv_run_free frees it. */
+static int run_formulas(const gv_driver_options *o, const gv_suite *suite, gsl_rng *r,
+                        gsl_rng *rt, gv_run *run)
+{
+  for (size_t i = 0; i < suite->n_formulas; i++) {
+    if (!selected(o, &suite->formulas[i]))
       continue;
     gv_formula_result *fr = &run->formulas[run->n_formulas++];
-    fr->formula = &formulas[i];
+    fr->formula = &suite->formulas[i];
     fr->trials = o->trials;
     totals t;
-    status = run_trials(o, fr->formula, NULL, r, rt, &fr->cmp, &t);
+    int status = run_trials(o, fr->formula, NULL, r, rt, &fr->cmp, &t);
     fr->heat = t.heat;
     fr->heat_trial = t.heat_trial;
     if (status)
-      goto fail;
+      return status;
     fr->method = t.used;
     fr->taylor = t.taylor;
     fr->failed_trials = t.failed;
@@ -213,31 +196,73 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
     fr->pass = fr->cmp.nfail == 0;
     run->pass &= fr->pass;
   }
-  for (size_t i = 0; i < nc; i++) {
-    const gv_formula *f = gv_suite_find(suite, controls[i].formula_id);
+  return GSL_SUCCESS;
+}
+
+/* Runs every control whose formula is selected into run->controls; a control
+ * passes when its planted mistake is caught. */
+static int run_controls(const gv_driver_options *o, const gv_suite *suite, gsl_rng *r,
+                        gsl_rng *rt, gv_run *run)
+{
+  for (size_t i = 0; i < suite->n_controls; i++) {
+    const gv_control *ctl = &suite->controls[i];
+    const gv_formula *f = gv_suite_find(suite, ctl->formula_id);
     if (!f || !selected(o, f))
       continue;
     gv_control_result *cr = &run->controls[run->n_controls++];
     totals t;
-    cr->control = &controls[i];
+    cr->control = ctl;
     cr->trials = o->trials;
-    status = run_trials(o, f, &controls[i], r, rt, &cr->cmp, &t);
+    int status = run_trials(o, f, ctl, r, rt, &cr->cmp, &t);
     cr->heat = t.heat;
     cr->heat_trial = t.heat_trial;
     if (status)
-      goto fail;
+      return status;
     cr->caught_trials = t.failed;
     cr->taylor = t.taylor;
     cr->caught = cr->cmp.nfail > 0;
     run->pass &= cr->caught;
   }
-  gsl_rng_free(r);
-  gsl_rng_free(rt);
   return GSL_SUCCESS;
-fail:
+}
+
+int gv_driver_run(const gv_driver_options *o, gv_run *run)
+{
+  *run = (gv_run){.seed = o->seed,
+                  .trials = o->trials,
+                  .tol = o->tol,
+                  .method = o->method,
+                  .taylor = o->taylor,
+                  .net_size = {o->net_size[0], o->net_size[1], o->net_size[2]}};
+  if (!options_valid(o))
+    return GSL_EINVAL;
+  const gv_suite *suite = o->suite;
+  if (!suite && !(suite = run->owned_suite = gv_suite_alloc_default()))
+    return GSL_ENOMEM;
+  for (size_t i = 0; o->only && i < o->n_only; i++)
+    if (!gv_suite_knows(suite, o->only[i])) {
+      gv_run_free(run);
+      return GSL_EINVAL;
+    }
+
+  size_t nf = suite->n_formulas, nc = suite->n_controls;
+  run->formulas = calloc(nf ? nf : 1, sizeof *run->formulas);
+  run->controls = calloc(nc ? nc : 1, sizeof *run->controls);
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937), *rt = gsl_rng_alloc(gsl_rng_mt19937);
+  int status = GSL_ENOMEM;
+  if (!run->formulas || !run->controls || !r || !rt)
+    goto out;
+
+  run->pass = 1;
+  status = run_formulas(o, suite, r, rt, run);
+  if (!status)
+    status = run_controls(o, suite, r, rt, run);
+out:
   gsl_rng_free(r);
   gsl_rng_free(rt);
-  gv_run_free(run);
+  /* A failed run hands back nothing: the caller need not free it. */
+  if (status)
+    gv_run_free(run);
   return status;
 }
 
