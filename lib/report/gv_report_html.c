@@ -334,15 +334,11 @@ static void heat_axes(const char *formula_id, const char **rows, const char **co
 
 #define HEAT_MAX_SIDE 64
 
-static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id,
-                      const gsl_matrix *heat, size_t trial, size_t index)
+/* The colour range of a map: log10(error / bound), so 0 is the tolerance; a
+ * symmetric range puts it at white, passing entries blue, failing ones red.
+ * At least 1, at most 16 decades, whole decades. */
+static double heat_range(const gsl_matrix *heat)
 {
-  if (!plot_begin(pg, pl))
-    return;
-  char name[32];
-  snprintf(name, sizeof name, "heat%zu.dat", index);
-  /* log10(error / bound): 0 is the tolerance; a symmetric colour range puts
-   * it at white, passing entries blue, failing ones red. */
   double range = 1.0;
   for (size_t i = 0; i < heat->size1; i++)
     for (size_t j = 0; j < heat->size2; j++) {
@@ -350,36 +346,30 @@ static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id
       if (isfinite(v))
         range = fmax(range, fabs(v));
     }
-  range = fmin(ceil(range), 16.0);
-  FILE *f = data_file(pg, pl, name);
-  if (!f)
-    return;
-  /* A map of more than HEAT_MAX_SIDE rows or columns (gradverify --size)
-   * shows blocks of bh x bw entries, each block its worst entry, so that the
-   * picture stays small and every failing entry still shows; the axes keep
-   * entry indices. */
-  size_t bh = (heat->size1 + HEAT_MAX_SIDE - 1) / HEAT_MAX_SIDE;
-  size_t bw = (heat->size2 + HEAT_MAX_SIDE - 1) / HEAT_MAX_SIDE;
-  for (size_t i = 0; i < heat->size1; i += bh) {
-    for (size_t j = 0; j < heat->size2; j += bw) {
-      double worst = -range;
-      for (size_t ii = i; ii < i + bh && ii < heat->size1; ii++)
-        for (size_t jj = j; jj < j + bw && jj < heat->size2; jj++) {
-          double v = log10(gsl_matrix_get(heat, ii, jj));
-          worst = fmax(worst, isnan(v) ? range : fmax(-range, fmin(range, v)));
-        }
-      fprintf(f, "%s%.6g", j ? " " : "", worst);
+  return fmin(ceil(range), 16.0);
+}
+
+/* The worst entry of the bh x bw block at (i, j), clipped to the range; a
+ * NaN (no bound to compare with) shows as the worst colour. */
+static double heat_block_worst(const gsl_matrix *heat, size_t i, size_t j, size_t bh, size_t bw,
+                               double range)
+{
+  double worst = -range;
+  for (size_t ii = i; ii < i + bh && ii < heat->size1; ii++)
+    for (size_t jj = j; jj < j + bw && jj < heat->size2; jj++) {
+      double v = log10(gsl_matrix_get(heat, ii, jj));
+      worst = fmax(worst, isnan(v) ? range : fmax(-range, fmin(range, v)));
     }
-    fputc('\n', f);
-  }
-  if (data_close(pg, pl, f))
-    return;
+  return worst;
+}
+
+/* The gnuplot lines that draw the map in name; the axes keep entry indices
+ * however the entries were blocked. */
+static void heat_script(FILE *m, const char *id, const char *formula_id, const gsl_matrix *heat,
+                        size_t trial, const char *name, double range, size_t bh, size_t bw)
+{
   const char *rows, *cols;
   heat_axes(formula_id, &rows, &cols);
-  script sc;
-  if (script_open(pg, &sc))
-    return;
-  FILE *m = sc.f;
   fprintf(m,
           "set title '%s, trial %zu (the first that failed): log10(error / bound) per entry' "
           "noenhanced\n",
@@ -397,6 +387,35 @@ static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id
         m);
   fprintf(m, "plot '%s' matrix using ($1*%zu+%g):($2*%zu+%g):3 with image pixels\n", name, bw,
           0.5 * (double)(bw - 1), bh, 0.5 * (double)(bh - 1));
+}
+
+static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id,
+                      const gsl_matrix *heat, size_t trial, size_t index)
+{
+  if (!plot_begin(pg, pl))
+    return;
+  char name[32];
+  snprintf(name, sizeof name, "heat%zu.dat", index);
+  double range = heat_range(heat);
+  FILE *f = data_file(pg, pl, name);
+  if (!f)
+    return;
+  /* A map of more than HEAT_MAX_SIDE rows or columns (gradverify --size)
+   * shows blocks of bh x bw entries, each block its worst entry, so that the
+   * picture stays small and every failing entry still shows. */
+  size_t bh = (heat->size1 + HEAT_MAX_SIDE - 1) / HEAT_MAX_SIDE;
+  size_t bw = (heat->size2 + HEAT_MAX_SIDE - 1) / HEAT_MAX_SIDE;
+  for (size_t i = 0; i < heat->size1; i += bh) {
+    for (size_t j = 0; j < heat->size2; j += bw)
+      fprintf(f, "%s%.6g", j ? " " : "", heat_block_worst(heat, i, j, bh, bw, range));
+    fputc('\n', f);
+  }
+  if (data_close(pg, pl, f))
+    return;
+  script sc;
+  if (script_open(pg, &sc))
+    return;
+  heat_script(sc.f, id, formula_id, heat, trial, name, range, bh, bw);
   script_draw(pg, pl, &sc, 620, 440);
 }
 
