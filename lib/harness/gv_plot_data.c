@@ -220,6 +220,31 @@ static double fit_slope(const double *eps, const double *r, double floor)
   return (n * sxy - sx * sy) / (n * sxx - sx * sx);
 }
 
+/* A Gaussian direction over every parameter, scaled to the fixed norm. The
+ * draws interleave, row i giving (W_ij, V_ij) pairs then (b1_i, b2_i): keep
+ * that order, or a seed's Taylor picture changes. */
+static void draw_direction(gsl_rng *r, gv_net *v)
+{
+  double norm2 = 0.0;
+  for (size_t i = 0; i < N; i++) {
+    for (size_t j = 0; j < N; j++) {
+      double a = gsl_ran_ugaussian(r), b = gsl_ran_ugaussian(r);
+      gsl_matrix_set(v->W, i, j, a);
+      gsl_matrix_set(v->V, i, j, b);
+      norm2 += a * a + b * b;
+    }
+    double a = gsl_ran_ugaussian(r), b = gsl_ran_ugaussian(r);
+    gsl_vector_set(v->b1, i, a);
+    gsl_vector_set(v->b2, i, b);
+    norm2 += a * a + b * b;
+  }
+  double scale = GV_TAYLOR_DIRECTION_NORM / sqrt(norm2);
+  gsl_matrix_scale(v->W, scale);
+  gsl_matrix_scale(v->V, scale);
+  gsl_vector_scale(v->b1, scale);
+  gsl_vector_scale(v->b2, scale);
+}
+
 int gv_plot_data_taylor(unsigned long seed, gv_taylor_curve *c)
 {
   problem p;
@@ -241,25 +266,7 @@ int gv_plot_data_taylor(unsigned long seed, gv_taylor_curve *c)
     goto done;
   c->loss = p.s->loss;
 
-  /* A Gaussian direction over every parameter, scaled to the fixed norm. */
-  double norm2 = 0.0;
-  for (size_t i = 0; i < N; i++) {
-    for (size_t j = 0; j < N; j++) {
-      double a = gsl_ran_ugaussian(p.r), b = gsl_ran_ugaussian(p.r);
-      gsl_matrix_set(v->W, i, j, a);
-      gsl_matrix_set(v->V, i, j, b);
-      norm2 += a * a + b * b;
-    }
-    double a = gsl_ran_ugaussian(p.r), b = gsl_ran_ugaussian(p.r);
-    gsl_vector_set(v->b1, i, a);
-    gsl_vector_set(v->b2, i, b);
-    norm2 += a * a + b * b;
-  }
-  double scale = GV_TAYLOR_DIRECTION_NORM / sqrt(norm2);
-  gsl_matrix_scale(v->W, scale);
-  gsl_matrix_scale(v->V, scale);
-  gsl_vector_scale(v->b1, scale);
-  gsl_vector_scale(v->b2, scale);
+  draw_direction(p.r, v);
 
   c->gv_right = dot(p.g->dW, p.g->db1, p.g->dV, p.g->db2, v);
   /* The mistake: delta2 = V^T delta1, the mask forgotten, in dW and db1. */
