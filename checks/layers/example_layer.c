@@ -64,9 +64,17 @@ const gv_layer swish = {.name = "swish",
                         .backward = swish_backward,
                         .sample = swish_sample};
 
+/* A GSL error reaching its handler is a bug here (a wrong size, an index out
+ * of range): report it and fail, rather than switch the handler off. */
+static void fail_on_gsl_error(const char *reason, const char *file, int line, int gsl_errno)
+{
+  fprintf(stderr, "GSL error %d at %s:%d: %s\n", gsl_errno, file, line, reason);
+  exit(EXIT_FAILURE);
+}
+
 int main(int argc, char **argv)
 {
-  gsl_set_error_handler_off();
+  gsl_set_error_handler(fail_on_gsl_error);
   /* One point: every entry of dX against the numeric gradient of <G, out>. */
   gsl_matrix *X = gsl_matrix_alloc(2, 3);
   gv_outcome *out = gv_outcome_alloc();

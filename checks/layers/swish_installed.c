@@ -67,7 +67,7 @@ static int check(int cond, const char *what)
 
 int main(int argc, char **argv)
 {
-  gsl_set_error_handler_off();
+  gsl_set_error_handler(fail_on_gsl_error);
   if (argc < 2)
     return 2;
   gv_layer wrong = swish;
