@@ -9,8 +9,8 @@
 
 #include "check_main.h"
 
-static int expect_failure;   /* set by the planted-mistake cases */
-static const char *failed;   /* the message GV_ASSERT_FAIL received */
+static int expect_failure; /* set by the planted-mistake cases */
+static const char *failed; /* the message GV_ASSERT_FAIL received */
 static void assert_failed(const char *msg)
 {
   if (!expect_failure)

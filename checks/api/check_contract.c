@@ -17,14 +17,14 @@
 /* f(x) = sum_j c_j exp(x_j / 3) + x_0 x_1, the defect to plant in params. */
 enum defect {
   NONE = 0,
-  FDF_F,       /* fdf's f off by 1e-9 relative */
-  FDF_G,       /* fdf's gradient entry 2 off by 1e-8 relative: a third copy with a typo */
-  FDF_ORDER,   /* fdf sums in the other order: right, rounding apart */
-  DF_DRIFT,    /* df's entry 1 moves by 1e-13 relative from call to call */
-  DF_UNSET,    /* df leaves entry 3 unset */
-  F_WRITES,    /* f clamps x_0 in place */
-  DF_WRITES,   /* df writes x_2 */
-  FDF_WRITES,  /* fdf writes x_1 */
+  FDF_F,      /* fdf's f off by 1e-9 relative */
+  FDF_G,      /* fdf's gradient entry 2 off by 1e-8 relative: a third copy with a typo */
+  FDF_ORDER,  /* fdf sums in the other order: right, rounding apart */
+  DF_DRIFT,   /* df's entry 1 moves by 1e-13 relative from call to call */
+  DF_UNSET,   /* df leaves entry 3 unset */
+  F_WRITES,   /* f clamps x_0 in place */
+  DF_WRITES,  /* df writes x_2 */
+  FDF_WRITES, /* fdf writes x_1 */
 };
 
 typedef struct {

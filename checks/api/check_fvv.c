@@ -31,8 +31,8 @@ typedef struct {
 #define X(j) gsl_vector_get(x, j)
 #define D(j) gsl_vector_get(d, j)
 #define P ((const fparams *)params)
-#define SET_F(i, val) gsl_vector_set(f, i, P->c * (val))
-#define SET_J(i, j, val) gsl_matrix_set(J, i, j, P->c * (val))
+#define SET_F(i, val) gsl_vector_set(f, i, P->c *(val))
+#define SET_J(i, j, val) gsl_matrix_set(J, i, j, P->c *(val))
 #define IS(m) (P->mistake == (m))
 
 /* Rosenbrock: r0 = 10 (x1 - x0^2), r1 = 1 - x0. */
@@ -86,9 +86,7 @@ static int powell_fvv(const gsl_vector *x, const gsl_vector *d, void *params, gs
   const double a = D(1) - 2.0 * D(2);
   SET_F(0, 0.0);
   SET_F(1, 0.0);
-  SET_F(2, IS(CROSS)     ? 2.0 * (D(1) * D(1) + 4.0 * D(2) * D(2))
-           : IS(FACTOR2) ? a * a
-                         : 2.0 * a * a);
+  SET_F(2, IS(CROSS) ? 2.0 * (D(1) * D(1) + 4.0 * D(2) * D(2)) : IS(FACTOR2) ? a * a : 2.0 * a * a);
   SET_F(3, (IS(SIGN) ? -2.0 : 2.0) * sqrt(10.0) * gsl_pow_2(D(0) - D(3)));
   return GSL_SUCCESS;
 }
@@ -187,7 +185,8 @@ static int bard_fvv(const gsl_vector *x, const gsl_vector *d, void *params, gsl_
     double u, v, w;
     bard_uvw(i, &u, &v, &w);
     double q = v * X(1) + w * X(2);
-    double dq2 = IS(CROSS) ? gsl_pow_2(v * D(1)) + gsl_pow_2(w * D(2)) : gsl_pow_2(v * D(1) + w * D(2));
+    double dq2 =
+        IS(CROSS) ? gsl_pow_2(v * D(1)) + gsl_pow_2(w * D(2)) : gsl_pow_2(v * D(1) + w * D(2));
     double k = IS(FACTOR2) ? -1.0 : IS(SIGN) ? 2.0 : -2.0;
     SET_F(i, k * u * dq2 / (q * q * q));
   }
@@ -238,9 +237,9 @@ static int wood_f(const gsl_vector *x, void *params, gsl_vector *f)
 static int wood_df(const gsl_vector *x, void *params, gsl_matrix *J)
 {
   const double s10 = sqrt(10.0), s90 = sqrt(90.0);
-  const double rows[6][4] = {{-20.0 * X(0), 10.0, 0.0, 0.0},       {-1.0, 0.0, 0.0, 0.0},
-                             {0.0, 0.0, -2.0 * s90 * X(2), s90},    {0.0, 0.0, -1.0, 0.0},
-                             {0.0, s10, 0.0, s10},                  {0.0, 1.0 / s10, 0.0, -1.0 / s10}};
+  const double rows[6][4] = {
+      {-20.0 * X(0), 10.0, 0.0, 0.0}, {-1.0, 0.0, 0.0, 0.0}, {0.0, 0.0, -2.0 * s90 * X(2), s90},
+      {0.0, 0.0, -1.0, 0.0},          {0.0, s10, 0.0, s10},  {0.0, 1.0 / s10, 0.0, -1.0 / s10}};
   for (size_t i = 0; i < 6; i++)
     for (size_t j = 0; j < 4; j++)
       SET_J(i, j, rows[i][j]);
@@ -262,7 +261,10 @@ typedef struct {
   unsigned mistakes;            /* the planted mistakes that apply: 1 << SIGN ... */
 } problem;
 
-#define FDF(pre, n_, p_) {.f = pre##_f, .df = pre##_df, .fvv = pre##_fvv, .n = n_, .p = p_}
+#define FDF(pre, n_, p_)                                                                           \
+  {                                                                                                \
+    .f = pre##_f, .df = pre##_df, .fvv = pre##_fvv, .n = n_, .p = p_                               \
+  }
 #define ALL ((1u << SIGN) | (1u << FACTOR2) | (1u << CROSS))
 static const problem problems[] = {
     {"rosenbrock", FDF(rosen, 2, 2), {-1.2, 1.0}, (1u << SIGN) | (1u << FACTOR2)},
@@ -284,7 +286,8 @@ static void point(const problem *pr, size_t k, gsl_rng *r, gsl_vector *x)
   for (size_t j = 0; j < pr->fdf.p; j++) {
     double s = pr->x0[j];
     if (k == 1)
-      s = s * (1.0 + 0.3 * (2.0 * gsl_rng_uniform(r) - 1.0)) + 0.1 * (2.0 * gsl_rng_uniform(r) - 1.0);
+      s = s * (1.0 + 0.3 * (2.0 * gsl_rng_uniform(r) - 1.0)) +
+          0.1 * (2.0 * gsl_rng_uniform(r) - 1.0);
     gsl_vector_set(x, j, s);
   }
 }

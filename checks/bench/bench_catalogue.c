@@ -21,8 +21,7 @@
 #include "gv_suite.h"
 
 #define N_METHODS 3
-static const gv_method methods[N_METHODS] = {GV_METHOD_CENTRAL, GV_METHOD_RIDDERS,
-                                             GV_METHOD_CSTEP};
+static const gv_method methods[N_METHODS] = {GV_METHOD_CENTRAL, GV_METHOD_RIDDERS, GV_METHOD_CSTEP};
 
 typedef struct {
   double max_rel[N_METHODS];

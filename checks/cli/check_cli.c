@@ -282,8 +282,8 @@ END_TEST
 START_TEST(size_fixes_network)
 {
   make_tmpdir();
-  const char *args[] = {"--only", "grad_W", "--size", "30,20,5", "--trials", "2",
-                        "--out", tmpdir, NULL};
+  const char *args[] = {"--only", "grad_W", "--size", "30,20,5", "--trials",
+                        "2",      "--out",  tmpdir,   NULL};
   cli_result r = run_cli(args);
   ck_assert_int_eq(r.code, GV_EXIT_PASS);
   json_t *root = load_json();

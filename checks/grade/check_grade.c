@@ -61,13 +61,26 @@ START_TEST(wire_refuses_malformed)
   uint32_t huge = 0xffffffffu, zero = 0;
   size_t len = b.len;
   switch (_i) {
-  case 0: len = b.len - 1; break;                       /* truncated data */
-  case 1: len = 10; break;                              /* truncated header */
-  case 2: memcpy(b.data, &zero, 4); break;              /* bad magic */
-  case 3: memcpy(b.data + 12, &huge, 4); break;         /* too many matrices */
-  case 4: memcpy(b.data + 16, &huge, 4); break;         /* rows beyond the limit */
-  case 5: memcpy(b.data + 20, &zero, 4); break;         /* zero columns */
-  default: memcpy(b.data + 16, &(uint32_t){1000}, 4); /* more rows than bytes */
+  case 0:
+    len = b.len - 1;
+    break; /* truncated data */
+  case 1:
+    len = 10;
+    break; /* truncated header */
+  case 2:
+    memcpy(b.data, &zero, 4);
+    break; /* bad magic */
+  case 3:
+    memcpy(b.data + 12, &huge, 4);
+    break; /* too many matrices */
+  case 4:
+    memcpy(b.data + 16, &huge, 4);
+    break; /* rows beyond the limit */
+  case 5:
+    memcpy(b.data + 20, &zero, 4);
+    break; /* zero columns */
+  default:
+    memcpy(b.data + 16, &(uint32_t){1000}, 4); /* more rows than bytes */
   }
   size_t pos = 0;
   gv_wire_record rec;
@@ -149,19 +162,18 @@ END_TEST
 /* ---- submissions ---- */
 
 typedef struct {
-  const char *file;     /* in submissions/ */
-  const char *fn;       /* the function whose verdict is expected */
+  const char *file; /* in submissions/ */
+  const char *fn;   /* the function whose verdict is expected */
   gv_fn_verdict verdict;
-  const char *expect;   /* in its summary, diagnosis or consistency; NULL: none */
-  double points;        /* the student's total */
+  const char *expect; /* in its summary, diagnosis or consistency; NULL: none */
+  double points;      /* the student's total */
 } example;
 
 static const example examples[] = {
     {"relu_mask_from_dout.c", "relu_backward", GV_FN_WRONG, "(relu.dX_mask_dout)", 1},
     {"relu_no_mask.c", "relu_backward", GV_FN_WRONG, "(relu.dX_nomask)", 1},
     {"affine_db_first.c", "affine_backward", GV_FN_WRONG, "(affine.db_first)", 1},
-    {"affine_dx_no_transpose.c", "affine_backward", GV_FN_WRONG,
-     "(affine.dX_no_transpose)", 1},
+    {"affine_dx_no_transpose.c", "affine_backward", GV_FN_WRONG, "(affine.dX_no_transpose)", 1},
     {"sigmoid_input.c", "sigmoid_backward", GV_FN_WRONG, "(sigmoid.dX_input)", 1},
     {"softmax_no_mean.c", "softmax_ce_backward", GV_FN_WRONG, "(softmax_ce.dA_no_mean)", 1},
     {"mse_no_two.c", "mse_backward", GV_FN_WRONG, "(mse.dYhat_no_two)", 1},
@@ -260,7 +272,7 @@ START_TEST(hostile_constructor_is_contained)
   /* Whichever limit comes first stops it: the CPU limit on an idle machine,
    * the wall clock on a loaded one. */
   ck_assert_msg(strstr(s.build_log, "still running after") ||
-                  strstr(s.build_log, "used up its CPU time"),
+                    strstr(s.build_log, "used up its CPU time"),
                 "constructor not reported as stopped by a limit: %s", s.build_log);
   ck_assert_int_eq(s.fn[gv_assign_find("relu_forward")].verdict, GV_FN_NOT_RUN);
   ck_assert_double_eq(s.points, 0);
@@ -277,8 +289,9 @@ START_TEST(shared_library_is_graded)
   close(fd);
   gv_grade_opts o;
   gv_grade_opts_init(&o);
-  snprintf(cmd, sizeof cmd, "'%s' -shared -fPIC -I'%s' '%s/relu_sign.c' -o '%s' -lgsl -lgslcblas -lm",
-           o.cc, o.include, GV_SUBMISSIONS, so);
+  snprintf(cmd, sizeof cmd,
+           "'%s' -shared -fPIC -I'%s' '%s/relu_sign.c' -o '%s' -lgsl -lgslcblas -lm", o.cc,
+           o.include, GV_SUBMISSIONS, so);
   ck_assert_int_eq(system(cmd), 0);
   gv_student s;
   ck_assert_int_eq(gv_grade_student(so, &o, &s), GSL_SUCCESS);
@@ -335,9 +348,9 @@ START_TEST(class_reports_written_and_untouched)
   system("rm -rf " OUT);
   const char *files[] = {"right.c", "writefile.c", "segfault.c", NULL};
   ck_assert_int_eq(run_grade(files, NULL), GV_EXIT_FAIL);
-  static const char *expected[] = {"right.html", "right.md", "right.json", "writefile.json",
-                                   "segfault.html", "gradebook.csv", "gradebook.json",
-                                   "junit.xml"};
+  static const char *expected[] = {"right.html",     "right.md",      "right.json",
+                                   "writefile.json", "segfault.html", "gradebook.csv",
+                                   "gradebook.json", "junit.xml"};
   for (size_t k = 0; k < sizeof expected / sizeof expected[0]; k++) {
     char p[256];
     snprintf(p, sizeof p, OUT "/%s", expected[k]);

@@ -130,7 +130,8 @@ static void assert_structure(const char *s, xml_doc *d)
   ck_assert(xml_doc_figure(d, "plot-heat-grad_W_nomask") >= 0);
   ck_assert(xml_doc_figure(d, "plot-heat-grad_V_order") >= 0);
   for (size_t i = 0; i < d->n_hrefs; i++)
-    ck_assert_msg(xml_doc_has_id(d, d->hrefs[i]), "link to #%s, which is not on the page", d->hrefs[i]);
+    ck_assert_msg(xml_doc_has_id(d, d->hrefs[i]), "link to #%s, which is not on the page",
+                  d->hrefs[i]);
   ck_assert_ptr_nonnull(strstr(s, run.pass ? "Verdict: PASS" : "Verdict: FAIL"));
 }
 
@@ -193,7 +194,8 @@ END_TEST
 START_TEST(page_escapes_text)
 {
   /* a hand-made run whose strings need escaping */
-  static const gv_formula f = {"odd_id", "a < b && c > \"d\" 'e'", "x < y & z", "<none>", .trial = NULL};
+  static const gv_formula f = {"odd_id", "a < b && c > \"d\" 'e'", "x < y & z", "<none>",
+                               .trial = NULL};
   static const gv_control c = {"odd_control", "<i>planted</i> & co", "odd_id", .variant = GV_RIGHT};
   gv_tol tol = {1e-9, 1e-5, 2.0};
   gv_formula_result fr = {.formula = &f, .trials = 2, .min_entries = 3, .max_entries = 3};

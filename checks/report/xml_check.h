@@ -12,16 +12,16 @@ const char *xml_check(const char *text);
 
 /* What the HTML tests read from a page's tree. */
 typedef struct {
-  char **ids;        /* every id attribute, in document order */
+  char **ids; /* every id attribute, in document order */
   size_t n_ids;
-  char **hrefs;      /* every in-page reference href="#X", as X */
+  char **hrefs; /* every in-page reference href="#X", as X */
   size_t n_hrefs;
   char **figures;    /* ids of <figure class="plot"> */
   int *figure_svgs;  /* <svg> elements inside each */
   int *figure_skips; /* <p class="skip"> inside each */
   size_t n_figures;
   size_t n_svg, n_skip, n_script;
-  char error[256];   /* why xml_doc_read failed */
+  char error[256]; /* why xml_doc_read failed */
 } xml_doc;
 
 /* Parses text into d; 0 with d->error set when it is not well-formed. */

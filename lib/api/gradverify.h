@@ -87,8 +87,8 @@
  * 4.8 per variable on smooth functions whose length scale the step rule
  * fits, checks/bench/bench_api.c), about 30 to 40 more per escalated
  * variable (functions of inputs near 1e-6 or 1e6 + x: ~35 per variable), at
- * most 70n + 1; central, 4n + 1, at most 20n + 1 with re-estimation. Memory: O(n) doubles for a gradient, O(n p) for an
- * n-by-p Jacobian (the outcome holds every entry).
+ * most 70n + 1; central, 4n + 1, at most 20n + 1 with re-estimation. Memory: O(n) doubles for a
+ * gradient, O(n p) for an n-by-p Jacobian (the outcome holds every entry).
  *
  * Kinks. Where f is not differentiable in x_j (ReLU or |x| at 0, max with a
  * tie), the left and right one-sided derivatives disagree beyond their error
@@ -268,17 +268,17 @@ int gv_check_fvv(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x, const
 typedef enum { GV_CALLBACK_F = 1, GV_CALLBACK_DF = 2, GV_CALLBACK_FDF = 4 } gv_callback;
 
 typedef struct {
-  int fdf_called;        /* 1 when fdf->fdf was set and compared (gradient only) */
-  double fdf_f_err;      /* |f_fdf - f| */
-  double fdf_f_allowed;  /* its bound */
-  double fdf_g_err;      /* max_j |g_fdf_j - g_j| (inf when only one is NaN) */
-  double fdf_g_allowed;  /* its bound */
-  size_t fdf_g_col;      /* the j of fdf_g_err */
-  size_t df_ndiffer;     /* entries whose two df calls differ */
-  size_t df_row, df_col; /* the first of them */
+  int fdf_called;             /* 1 when fdf->fdf was set and compared (gradient only) */
+  double fdf_f_err;           /* |f_fdf - f| */
+  double fdf_f_allowed;       /* its bound */
+  double fdf_g_err;           /* max_j |g_fdf_j - g_j| (inf when only one is NaN) */
+  double fdf_g_allowed;       /* its bound */
+  size_t fdf_g_col;           /* the j of fdf_g_err */
+  size_t df_ndiffer;          /* entries whose two df calls differ */
+  size_t df_row, df_col;      /* the first of them */
   double df_first, df_second; /* its two values */
-  unsigned x_written;    /* gv_callback bits: callbacks that modified x */
-  int passed;            /* 1 iff fdf agrees, df repeats and no callback wrote x */
+  unsigned x_written;         /* gv_callback bits: callbacks that modified x */
+  int passed;                 /* 1 iff fdf agrees, df repeats and no callback wrote x */
 } gv_contract;
 
 /* Copies the contract findings of the last check into *c. GSL_EFAULT for a

@@ -35,7 +35,7 @@
   } while (0)
 #define GV_ASSERT_FVV(fdf, x, v, opts)                                                             \
   do {                                                                                             \
-    if (!gv_assert_fvv_((fdf), (x), (v), (opts), "fvv check of " #fdf, __FILE__, __LINE__))       \
+    if (!gv_assert_fvv_((fdf), (x), (v), (opts), "fvv check of " #fdf, __FILE__, __LINE__))        \
       GV_ASSERT_FAIL("fvv check of " #fdf " failed (outcome above)");                              \
   } while (0)
 
@@ -43,8 +43,8 @@
 
 /* Prints what went wrong for a status and an outcome (owned, freed here);
  * 1 when the check ran and passed. */
-static inline int gv_assert_finish_(int status, gv_outcome *out, const char *what,
-                                    const char *file, int line)
+static inline int gv_assert_finish_(int status, gv_outcome *out, const char *what, const char *file,
+                                    int line)
 {
   int ok = status == GSL_SUCCESS && gv_outcome_verdict(out) == GV_PASS;
   if (!ok) {
@@ -89,19 +89,19 @@ static inline int gv_assert_fvv_(const gsl_multifit_nlinear_fdf *fdf, const gsl_
 
 #define GV_ASSERT_GRADIENT(fdf, x, opts)                                                           \
   do {                                                                                             \
-    if (!gv_assert_gradient_((fdf), (x), (opts), "gradient check of " #fdf, __FILE__, __LINE__))  \
+    if (!gv_assert_gradient_((fdf), (x), (opts), "gradient check of " #fdf, __FILE__, __LINE__))   \
       GV_ASSERT_FAIL("gradient check of " #fdf " failed (outcome above)");                         \
   } while (0)
 
 #define GV_ASSERT_JACOBIAN(fdf, x, opts)                                                           \
   do {                                                                                             \
-    if (!gv_assert_jacobian_((fdf), (x), (opts), "Jacobian check of " #fdf, __FILE__, __LINE__))  \
+    if (!gv_assert_jacobian_((fdf), (x), (opts), "Jacobian check of " #fdf, __FILE__, __LINE__))   \
       GV_ASSERT_FAIL("Jacobian check of " #fdf " failed (outcome above)");                         \
   } while (0)
 
 #define GV_ASSERT_FVV(fdf, x, v, opts)                                                             \
   do {                                                                                             \
-    if (!gv_assert_fvv_((fdf), (x), (v), (opts), "fvv check of " #fdf, __FILE__, __LINE__))       \
+    if (!gv_assert_fvv_((fdf), (x), (v), (opts), "fvv check of " #fdf, __FILE__, __LINE__))        \
       GV_ASSERT_FAIL("fvv check of " #fdf " failed (outcome above)");                              \
   } while (0)
 

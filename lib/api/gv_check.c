@@ -196,9 +196,9 @@ typedef struct {
   unsigned char *settled;
   gv_ridders_workspace *rw;
   double *rd, *re;
-  gv_entry *prev; /* per row, the estimate at the previous level (Ridders) */
-  double *sigma;  /* m-by-ncols: the noise Ridders measured for each entry, or -1 */
-  double *rstep;  /* ncols: Ridders' step for each column */
+  gv_entry *prev;           /* per row, the estimate at the previous level (Ridders) */
+  double *sigma;            /* m-by-ncols: the noise Ridders measured for each entry, or -1 */
+  double *rstep;            /* ncols: Ridders' step for each column */
   unsigned char *escalated; /* ncols: re-estimated (and Ridders) already */
 } workspace;
 
@@ -216,8 +216,8 @@ static void estimate(const workspace *w, size_t i, double x0, double h, const gs
  * smooth and with error bars below 1e-3 of the entry: then the longer one
  * resolves f (a step beyond f's length scale, or across a kink it takes for
  * smooth, does not agree with one ten times shorter). */
-static int ridders_settles(const gv_outcome *out, size_t k, const gv_entry *cand,
-                           const gv_entry *q, const gv_options *o)
+static int ridders_settles(const gv_outcome *out, size_t k, const gv_entry *cand, const gv_entry *q,
+                           const gv_options *o)
 {
   const double fl = out->floor[k], sc = out->scale[k];
   return cand->smooth && q->smooth && !gv_outcome_doubtful(cand, fl, sc, o) &&
@@ -449,9 +449,8 @@ static int workspace_alloc(workspace *w, size_t m, size_t ncols, int ridders)
 }
 
 /* The first estimates of every entry, at the rule's step, into out->sided. */
-static int first_estimates(gv_outcome *out, const gv_fd_vector *fn, problem *p,
-                           const dirs *V, const gsl_vector *f0, workspace *w,
-                           const gv_options *o)
+static int first_estimates(gv_outcome *out, const gv_fd_vector *fn, problem *p, const dirs *V,
+                           const gsl_vector *f0, workspace *w, const gv_options *o)
 {
   const size_t m = out->rows, ncols = out->cols;
   for (size_t j = 0; j < ncols; j++) {
@@ -571,8 +570,8 @@ static double *flat_column(void *ctx, size_t j, double *hmax)
 /* The common computation: A (m-by-ncols) against differences of p's function
  * along each column's variable. S (m-by-ncols) is the scale of each entry's
  * floor, or NULL for the largest |numeric| of its row. f0 = f(x), m outputs. */
-static int run(gv_outcome *out, problem *p, const dirs *V, const gsl_matrix *A,
-               const gsl_matrix *S, const gsl_vector *f0, const gv_options *o)
+static int run(gv_outcome *out, problem *p, const dirs *V, const gsl_matrix *A, const gsl_matrix *S,
+               const gsl_vector *f0, const gv_options *o)
 {
   const size_t m = A->size1, ncols = A->size2;
   const gv_fd_vector fn = {.f = problem_eval, .params = p, .m = m};
@@ -612,8 +611,10 @@ static void dirs_free(dirs *d)
  * was allocated for dirs_free. */
 static int dirs_alloc(dirs *d, const gsl_vector *x, size_t k, gsl_rng *r, const gv_options *o)
 {
-  *d = (dirs){.seeds = malloc(k * sizeof *d->seeds), .s = gv_vector_alloc(x->size),
-              .v = gv_vector_alloc(x->size), .cur = (size_t)-1,
+  *d = (dirs){.seeds = malloc(k * sizeof *d->seeds),
+              .s = gv_vector_alloc(x->size),
+              .v = gv_vector_alloc(x->size),
+              .cur = (size_t)-1,
               .r = gv_rng_alloc(gsl_rng_mt19937, 1)};
   if (!d->seeds || !d->s || !d->v || !d->r)
     return GSL_ENOMEM;

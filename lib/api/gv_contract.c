@@ -74,8 +74,8 @@ static void compare_fdf(double f0, const gsl_vector *g, double ff, const gsl_vec
 
 static void conclude(gv_contract *c)
 {
-  int fdf_ok = !c->fdf_called ||
-               (c->fdf_f_err <= c->fdf_f_allowed && c->fdf_g_err <= c->fdf_g_allowed);
+  int fdf_ok =
+      !c->fdf_called || (c->fdf_f_err <= c->fdf_f_allowed && c->fdf_g_err <= c->fdf_g_allowed);
   c->passed = fdf_ok && c->df_ndiffer == 0 && c->x_written == 0;
 }
 
@@ -208,9 +208,10 @@ int gv_contract_fprintf(FILE *stream, const gv_contract *c)
               c->fdf_f_err, c->fdf_f_allowed) < 0)
     return -1;
   if (c->fdf_called && c->fdf_g_err > c->fdf_g_allowed &&
-      fprintf(stream,
-              "contract: FAIL: fdf's gradient differs from df's by %.3g at (0, %zu), allowed %.3g\n",
-              c->fdf_g_err, c->fdf_g_col, c->fdf_g_allowed) < 0)
+      fprintf(
+          stream,
+          "contract: FAIL: fdf's gradient differs from df's by %.3g at (0, %zu), allowed %.3g\n",
+          c->fdf_g_err, c->fdf_g_col, c->fdf_g_allowed) < 0)
     return -1;
   return 0;
 }

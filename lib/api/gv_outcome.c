@@ -83,7 +83,8 @@ static void judge_sided(gv_entry *e, double analytic, const gv_fd_sided *d, doub
   e->right = d->right;
   e->step = h;
   /* A kink: the one-sided slopes differ by more than their error bars allow. */
-  e->smooth = !kink && gv_cmp_entry_passes(d->left, d->right, d->left_err + d->right_err, &tol, NULL);
+  e->smooth =
+      !kink && gv_cmp_entry_passes(d->left, d->right, d->left_err + d->right_err, &tol, NULL);
   double ref = d->central, err = d->central_err;
   if (!e->smooth && isfinite(analytic)) {
     /* Any value between the two slopes is a defensible derivative there: the

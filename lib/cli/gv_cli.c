@@ -70,7 +70,11 @@ static const char *echo(const char *s, char *buf, size_t size)
   size_t k = 0, i = 0;
   for (; s[i] && i < GV_ECHO_MAX && k + 5 < size; i++) {
     unsigned char c = (unsigned char)s[i];
-    const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : c == '\\' ? "\\\\" : NULL;
+    const char *named = c == '\n'   ? "\\n"
+                        : c == '\t' ? "\\t"
+                        : c == '\r' ? "\\r"
+                        : c == '\\' ? "\\\\"
+                                    : NULL;
     if (named) {
       memcpy(buf + k, named, 2);
       k += 2;
@@ -160,8 +164,7 @@ static int parse_only(cli_options *o, const char *arg, FILE *err)
   for (char *save = NULL, *id = strtok_r(o->only_buf, ",", &save); id;
        id = strtok_r(NULL, ",", &save)) {
     if (!gv_suite_knows(o->suite, id)) {
-      complain(err, "--only: unknown formula id or layer '%s' (gradverify --list shows them)",
-               id);
+      complain(err, "--only: unknown formula id or layer '%s' (gradverify --list shows them)", id);
       return -1;
     }
     o->only[k++] = id;
@@ -249,9 +252,8 @@ static void act(int c, const cli_options *o, FILE *out)
   if (c == 'l')
     gv_suite_fprint(out, o->suite);
   else if (c == 'h')
-    fprintf(out, usage_text, GV_DRIVER_DEFAULT_SEED, GV_DRIVER_DEFAULT_TRIALS,
-            GV_TOL_DEFAULT_ATOL, GV_TOL_DEFAULT_RTOL, GV_TOL_DEFAULT_KERR, GV_TOL_ERRBAR_ATOL,
-            GV_TOL_DEFAULT_KERR);
+    fprintf(out, usage_text, GV_DRIVER_DEFAULT_SEED, GV_DRIVER_DEFAULT_TRIALS, GV_TOL_DEFAULT_ATOL,
+            GV_TOL_DEFAULT_RTOL, GV_TOL_DEFAULT_KERR, GV_TOL_ERRBAR_ATOL, GV_TOL_DEFAULT_KERR);
   else
     fprintf(out, "gradverify %s\n", GV_VERSION);
 }
@@ -273,13 +275,13 @@ static void method_defaults(cli_options *o)
 static int parse(int argc, char **argv, cli_options *o, FILE *out, FILE *err)
 {
   static const struct option longopts[] = {
-      {"seed", required_argument, NULL, 's'},   {"trials", required_argument, NULL, 't'},
-      {"out", required_argument, NULL, 'o'},    {"only", required_argument, NULL, 'O'},
-      {"quiet", no_argument, NULL, 'q'},        {"method", required_argument, NULL, 'm'},
-      {"list", no_argument, NULL, 'l'},         {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},      {"atol", required_argument, NULL, 'A'},
-      {"rtol", required_argument, NULL, 'R'},   {"kerr", required_argument, NULL, 'K'},
-      {"size", required_argument, NULL, 'S'},   {NULL, 0, NULL, 0},
+      {"seed", required_argument, NULL, 's'}, {"trials", required_argument, NULL, 't'},
+      {"out", required_argument, NULL, 'o'},  {"only", required_argument, NULL, 'O'},
+      {"quiet", no_argument, NULL, 'q'},      {"method", required_argument, NULL, 'm'},
+      {"list", no_argument, NULL, 'l'},       {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},    {"atol", required_argument, NULL, 'A'},
+      {"rtol", required_argument, NULL, 'R'}, {"kerr", required_argument, NULL, 'K'},
+      {"size", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
   };
   int c;
   optind = 0; /* glibc: a full reinitialisation, so that the parser can run again */
@@ -335,7 +337,8 @@ static void print_summary(FILE *out, const gv_run *run, const char *dir, int qui
             GV_REPORT_JUNIT);
   }
   fprintf(out, "%s: %zu of %zu formulas pass, %zu of %zu controls caught (seed %lu)\n",
-          run->pass ? "PASS" : "FAIL", n.passed, run->n_formulas, n.caught, run->n_controls, run->seed);
+          run->pass ? "PASS" : "FAIL", n.passed, run->n_formulas, n.caught, run->n_controls,
+          run->seed);
 }
 
 /* Writes the report set into dir as one (gv_report_set.h); one line on err
@@ -350,8 +353,9 @@ static int write_reports(const gv_run *run, const char *dir, FILE *err)
   if (gv_report_write_set(run, dir, &plots_skipped, &err_no, &failed)) {
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
       is_file |= strcmp(failed, names[i]) == 0;
-    fprintf(err, is_file ? "gradverify: --out: cannot write %s in '%s': %s\n"
-                         : "gradverify: --out: cannot %s '%s': %s\n",
+    fprintf(err,
+            is_file ? "gradverify: --out: cannot write %s in '%s': %s\n"
+                    : "gradverify: --out: cannot %s '%s': %s\n",
             failed, echo(dir, buf, sizeof buf), err_no ? strerror(err_no) : "out of memory");
     return -1;
   }

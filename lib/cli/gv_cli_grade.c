@@ -45,12 +45,10 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
 
 static int parse_grade(int argc, char **argv, grade_options *o, FILE *err)
 {
-  static const struct option longs[] = {{"out", required_argument, NULL, 'o'},
-                                        {"seed", required_argument, NULL, 's'},
-                                        {"points", required_argument, NULL, 'p'},
-                                        {"quiet", no_argument, NULL, 'q'},
-                                        {"help", no_argument, NULL, 'h'},
-                                        {NULL, 0, NULL, 0}};
+  static const struct option longs[] = {
+      {"out", required_argument, NULL, 'o'},    {"seed", required_argument, NULL, 's'},
+      {"points", required_argument, NULL, 'p'}, {"quiet", no_argument, NULL, 'q'},
+      {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
   *o = (grade_options){.jobs = 1, .seed = 1, .out = "grades"};
   optind = 0;
   opterr = 0;
@@ -73,8 +71,10 @@ static int parse_grade(int argc, char **argv, grade_options *o, FILE *err)
     if (c == 'j' || c == 's')
       fprintf(err, "gradverify: grade %s: '%s' is not a valid value\n", argv[optind - 1], optarg);
     else
-      fprintf(err, "gradverify: grade: unknown option or missing value '%s' (see gradverify grade "
-                   "--help)\n", argv[optind - 1]);
+      fprintf(err,
+              "gradverify: grade: unknown option or missing value '%s' (see gradverify grade "
+              "--help)\n",
+              argv[optind - 1]);
     return -1;
   }
   if (optind >= argc) {
@@ -102,8 +102,10 @@ static int load_points(const char *path, double *points, FILE *err)
     int k = gv_assign_find(key);
     int kind = strcmp(key, "forward") == 0 ? 0 : strcmp(key, "backward") == 0 ? 1 : -1;
     if ((k < 0 && kind < 0) || !json_is_number(v) || json_number_value(v) < 0) {
-      fprintf(err, "gradverify: grade --points: '%s': bad entry '%s' (a function name, "
-                   "\"forward\" or \"backward\", with a number >= 0)\n", path, key);
+      fprintf(err,
+              "gradverify: grade --points: '%s': bad entry '%s' (a function name, "
+              "\"forward\" or \"backward\", with a number >= 0)\n",
+              path, key);
       json_decref(root);
       return -1;
     }
@@ -215,7 +217,9 @@ static void summary_line(FILE *out, const char *name, const gv_student *s)
 static int grade_class(const grade_options *go, char **files, size_t n, const gv_grade_opts *opts,
                        FILE *out, FILE *err)
 {
-  work w = {.n = n, .files = files, .opts = opts,
+  work w = {.n = n,
+            .files = files,
+            .opts = opts,
             .progress = !go->quiet && isatty(fileno(err)) ? err : NULL};
   w.students = calloc(n, sizeof *w.students);
   w.status = calloc(n, sizeof *w.status);
@@ -281,8 +285,7 @@ int gv_cli_grade_main(int argc, char **argv, FILE *out, FILE *err)
     return GV_EXIT_USAGE;
   opts.points = points;
   if (!opts.cc || access(opts.runner, X_OK) != 0) {
-    fprintf(err, "gradverify: grade: %s not found\n",
-            opts.cc ? opts.runner : "a C compiler (cc)");
+    fprintf(err, "gradverify: grade: %s not found\n", opts.cc ? opts.runner : "a C compiler (cc)");
     return GV_EXIT_USAGE;
   }
   for (int i = optind; i < argc; i++)

@@ -64,9 +64,9 @@ typedef struct {
   size_t worst_row, worst_col;
   double worst_analytic, worst_numeric, worst_ratio;
   gv_decided worst_term; /* the largest term of the worst entry's bound */
-  double worst_errbar; /* the worst entry's error bar e */
-  size_t trial;        /* current trial label, copied into worst_trial */
-  size_t unresolved;   /* finite entries not resolved to 1% (not in hist_rel) */
+  double worst_errbar;   /* the worst entry's error bar e */
+  size_t trial;          /* current trial label, copied into worst_trial */
+  size_t unresolved;     /* finite entries not resolved to 1% (not in hist_rel) */
   size_t hist_rel[GV_CMP_HIST_BINS];
   size_t hist_ratio[GV_CMP_HIST_BINS];
 } gv_cmp;
@@ -90,8 +90,8 @@ int gv_cmp_entry(gv_cmp *c, size_t row, size_t col, double analytic, double nume
                  const gv_tol *tol);
 
 /* Compares every entry of two matrices of the same shape, with the numeric side's error bars
- * (truncation plus round-off) E of the same shape, or NULL for none (a vector is an n-by-1 matrix; see gv_cmp_vector).
- * GSL_EBADLEN if the shapes differ. */
+ * (truncation plus round-off) E of the same shape, or NULL for none (a vector is an n-by-1 matrix;
+ * see gv_cmp_vector). GSL_EBADLEN if the shapes differ. */
 int gv_cmp_matrix(gv_cmp *c, const gsl_matrix *analytic, const gsl_matrix *numeric,
                   const gsl_matrix *E, const gv_tol *tol);
 int gv_cmp_vector(gv_cmp *c, const gsl_vector *analytic, const gsl_vector *numeric,

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 typedef struct {
-  const char *name; /* the C symbol, e.g. "relu_backward" */
+  const char *name;  /* the C symbol, e.g. "relu_backward" */
   const char *layer; /* the layer it belongs to, e.g. "relu" */
   int backward;      /* 0 forward, 1 backward */
   size_t nin, nout;

@@ -101,8 +101,9 @@ static int compile(const gv_grade_opts *o, const char *src, const char *lib, gv_
 {
   if (!o->cc)
     return GSL_EFAILED;
-  const char *argv[] = {o->cc, "-std=c11", "-shared", "-fPIC", "-O1", "-Wall", "-Wextra", "-I",
-                        o->include, src, "-o", lib, "-lgsl", "-lgslcblas", "-lm", NULL};
+  const char *argv[] = {o->cc,     "-std=c11",   "-shared",  "-fPIC", "-O1", "-Wall",
+                        "-Wextra", "-I",         o->include, src,     "-o",  lib,
+                        "-lgsl",   "-lgslcblas", "-lm",      NULL};
   gv_sandbox_result res;
   int status = gv_sandbox_run(argv, NULL, 0, &o->compile_limits, &res);
   if (status)
@@ -132,7 +133,7 @@ static int init_student(const char *path, const gv_grade_opts *o, gv_student *s)
     g->err = strdup("");
     if (!g->out || !g->err)
       return GSL_ENOMEM;
-    g->max_points = o->points ? o->points[k]
+    g->max_points = o->points                   ? o->points[k]
                     : gv_assign_fns[k].backward ? GV_GRADE_POINTS_BACKWARD
                                                 : GV_GRADE_POINTS_FORWARD;
     s->max_points += g->max_points;
@@ -170,8 +171,7 @@ static int list(const gv_grade_opts *o, const char *lib, gv_student *s, int *has
   return status;
 }
 
-static int grade_forward(const gv_grade_opts *o, const char *lib, gv_judge_draw *d,
-                         gv_fn_grade *g)
+static int grade_forward(const gv_grade_opts *o, const char *lib, gv_judge_draw *d, gv_fn_grade *g)
 {
   gv_buf req;
   gv_buf_init(&req);

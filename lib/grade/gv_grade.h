@@ -56,7 +56,7 @@ typedef struct {
   int out_truncated, err_truncated;
   size_t nworst;
   gv_grade_entry worst[GV_GRADE_WORST]; /* the worst entries, worst first */
-  gsl_matrix *heat;      /* error / tolerance per entry of heat_output, or NULL */
+  gsl_matrix *heat;                     /* error / tolerance per entry of heat_output, or NULL */
   char heat_output[16];
   double points, max_points;
 } gv_fn_grade;
@@ -88,10 +88,10 @@ void gv_grade_opts_init(gv_grade_opts *o);
 void gv_grade_locate(const char **runner, const char **cc, const char **include);
 
 typedef struct {
-  char *path; /* as given */
-  int compiled;      /* 1 when the file was a C file the grader compiled */
-  int load_failed;   /* 1 when it did not compile or load: every function NOT_RUN */
-  char *build_log;   /* the compiler's warnings and errors, or the loader's message ("" if none) */
+  char *path;      /* as given */
+  int compiled;    /* 1 when the file was a C file the grader compiled */
+  int load_failed; /* 1 when it did not compile or load: every function NOT_RUN */
+  char *build_log; /* the compiler's warnings and errors, or the loader's message ("" if none) */
   size_t nfn;
   gv_fn_grade *fn; /* one per gv_assign_fns entry, in that order */
   double points, max_points;

@@ -88,8 +88,8 @@ static json_t *fn_json(const gv_fn_grade *g)
                    g->points, "max_points", g->max_points, "summary", clean_string(g->summary),
                    "diagnosis", clean_string(g->diagnosis), "consistency",
                    clean_string(g->consistency), "stdout", clean_string(g->out), "stderr",
-                   clean_string(g->err), "stdout_truncated", g->out_truncated,
-                   "stderr_truncated", g->err_truncated, "worst_entries", worst);
+                   clean_string(g->err), "stdout_truncated", g->out_truncated, "stderr_truncated",
+                   g->err_truncated, "worst_entries", worst);
 }
 
 static json_t *student_json(const gv_class *c, size_t i)
@@ -145,7 +145,8 @@ static void md_fn(FILE *f, const gv_fn_grade *g)
     fprintf(f, "\n**Against your own forward:** %s.\n", g->consistency);
   if (g->nworst) {
     fputs("\n| output | row | column | yours | expected | error / tolerance |\n"
-          "|---|---:|---:|---:|---:|---:|\n", f);
+          "|---|---:|---:|---:|---:|---:|\n",
+          f);
     for (size_t k = 0; k < g->nworst; k++)
       fprintf(f, "| %s | %zu | %zu | %.10g | %.10g | %.3g |\n", g->worst[k].output, g->worst[k].row,
               g->worst[k].col, g->worst[k].got, g->worst[k].want, g->worst[k].ratio);
@@ -192,7 +193,8 @@ static void html_heat(FILE *f, const gv_fn_grade *g)
 {
   if (!g->heat)
     return;
-  fprintf(f, "<p>Heat map of %s: error / tolerance per entry (red fails).</p>\n<table class=heat>\n",
+  fprintf(f,
+          "<p>Heat map of %s: error / tolerance per entry (red fails).</p>\n<table class=heat>\n",
           g->heat_output);
   for (size_t i = 0; i < g->heat->size1; i++) {
     fputs("<tr>", f);
@@ -228,11 +230,14 @@ static void html_fn(FILE *f, const gv_fn_grade *g)
   }
   if (g->nworst) {
     fputs("<table><tr><th>output</th><th>row</th><th>column</th><th>yours</th><th>expected</th>"
-          "<th>error / tolerance</th></tr>\n", f);
+          "<th>error / tolerance</th></tr>\n",
+          f);
     for (size_t k = 0; k < g->nworst; k++)
-      fprintf(f, "<tr><td>%s</td><td>%zu</td><td>%zu</td><td>%.10g</td><td>%.10g</td>"
-              "<td>%.3g</td></tr>\n", g->worst[k].output, g->worst[k].row, g->worst[k].col,
-              g->worst[k].got, g->worst[k].want, g->worst[k].ratio);
+      fprintf(f,
+              "<tr><td>%s</td><td>%zu</td><td>%zu</td><td>%.10g</td><td>%.10g</td>"
+              "<td>%.3g</td></tr>\n",
+              g->worst[k].output, g->worst[k].row, g->worst[k].col, g->worst[k].got,
+              g->worst[k].want, g->worst[k].ratio);
     fputs("</table>\n", f);
   }
   html_heat(f, g);
@@ -245,13 +250,17 @@ static int write_student_html(FILE *f, void *ctx)
   const one *o = ctx;
   const gv_student *s = &o->c->students[o->i];
   const char *name = o->c->names[o->i];
-  fprintf(f, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>%s: gradverify "
+  fprintf(f,
+          "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>%s: gradverify "
           "grade</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}"
           "table.heat td{width:1.4em;height:1.4em;padding:0}.pass{color:#070}.fail{color:#b00}"
-          "pre{background:#f4f4f4;padding:4px}</style></head><body>\n", name);
-  fprintf(f, "<h1>%s: %g / %g points</h1>\n<p>Seed %lu.</p>\n<table><tr><th>function</th>"
-          "<th>verdict</th><th>points</th></tr>\n", name, s->points, s->max_points, o->c->seed);
+          "pre{background:#f4f4f4;padding:4px}</style></head><body>\n",
+          name);
+  fprintf(f,
+          "<h1>%s: %g / %g points</h1>\n<p>Seed %lu.</p>\n<table><tr><th>function</th>"
+          "<th>verdict</th><th>points</th></tr>\n",
+          name, s->points, s->max_points, o->c->seed);
   for (size_t k = 0; k < s->nfn; k++)
     fprintf(f, "<tr><td><a href=\"#%s\">%s</a></td><td class=\"%s\">%s</td><td>%g / %g</td></tr>\n",
             gv_assign_fns[k].name, gv_assign_fns[k].name,
@@ -309,7 +318,8 @@ static int write_junit(FILE *f, void *ctx)
   for (size_t i = 0; i < c->n; i++)
     for (size_t k = 0; k < c->students[i].nfn; k++)
       failures += c->students[i].fn[k].verdict != GV_FN_PASS;
-  fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite "
+  fprintf(f,
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite "
           "name=\"gradverify.grade\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" "
           "time=\"0\">\n    <properties><property name=\"seed\" value=\"%lu\"/></properties>\n",
           c->n * gv_assign_nfns, failures, c->seed);
@@ -332,8 +342,8 @@ static int write_junit(FILE *f, void *ctx)
   return ferror(f) ? -1 : 0;
 }
 
-static int write_one(const char *dir, const char *name, const char *ext,
-                     int (*w)(FILE *, void *), void *ctx, int *err_no)
+static int write_one(const char *dir, const char *name, const char *ext, int (*w)(FILE *, void *),
+                     void *ctx, int *err_no)
 {
   size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
   char *path = malloc(n);
@@ -352,8 +362,8 @@ int gv_grade_write_reports(const gv_class *c, const char *dir, const char **fail
   static const struct {
     const char *ext;
     int (*w)(FILE *, void *);
-  } per_student[] = {{".json", write_student_json}, {".md", write_student_md},
-                     {".html", write_student_html}};
+  } per_student[] = {
+      {".json", write_student_json}, {".md", write_student_md}, {".html", write_student_html}};
   for (size_t i = 0; i < c->n; i++)
     for (size_t k = 0; k < 3; k++) {
       one o = {.c = c, .i = i};
@@ -366,7 +376,8 @@ int gv_grade_write_reports(const gv_class *c, const char *dir, const char **fail
     const char *name;
     int (*w)(FILE *, void *);
   } class_files[] = {{"gradebook.csv", write_gradebook_csv},
-                     {"gradebook.json", write_gradebook_json}, {"junit.xml", write_junit}};
+                     {"gradebook.json", write_gradebook_json},
+                     {"junit.xml", write_junit}};
   for (size_t k = 0; k < 3; k++)
     if (write_one(dir, class_files[k].name, "", class_files[k].w, (void *)c, err_no)) {
       *failed = class_files[k].name;

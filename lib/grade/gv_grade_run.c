@@ -97,7 +97,8 @@ static void describe_failure(const gv_sandbox_result *res, const gv_grade_opts *
   gv_sandbox_describe(res, &o->call_limits, how, sizeof how);
   if (f->forbidden) {
     char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)f->syscall);
-    crashed(g, "stopped: it made a system call the sandbox forbids (%s); a graded function may "
+    crashed(g,
+            "stopped: it made a system call the sandbox forbids (%s); a graded function may "
             "only compute: no processes, no files written, no signals%s",
             name ? name : "unknown", "");
     free(name);
@@ -105,8 +106,10 @@ static void describe_failure(const gv_sandbox_result *res, const gv_grade_opts *
     crashed(g, "stopped: %s%s", how, " (an endless loop?)");
   } else if (res->end == GV_END_SIGNAL) {
     if (f->crash_oom)
-      snprintf(extra, sizeof extra, ", right after an allocation failed: out of memory (the "
-               "limit is %lu MiB of address space)", (unsigned long)(o->call_limits.address_space >> 20));
+      snprintf(extra, sizeof extra,
+               ", right after an allocation failed: out of memory (the "
+               "limit is %lu MiB of address space)",
+               (unsigned long)(o->call_limits.address_space >> 20));
     crashed(g, "crashed: %s%s", how, extra);
   } else if (f->malformed || res->reply_truncated) {
     crashed(g, "sent back a malformed reply (%s%s)", "did it write to file descriptor 3?", "");
@@ -149,8 +152,8 @@ int gv_grade_run(const gv_grade_opts *o, const char *lib, const char *name, cons
   const char *argv[] = {o->runner, lib, name ? "call" : "list", name, NULL};
   gv_sandbox_result res;
   *r = (gv_replies){.n = 0};
-  int status = gv_sandbox_run(argv, req ? req->data : NULL, req ? req->len : 0, &o->call_limits,
-                              &res);
+  int status =
+      gv_sandbox_run(argv, req ? req->data : NULL, req ? req->len : 0, &o->call_limits, &res);
   if (status || res.end == GV_END_NOEXEC) {
     gv_sandbox_result_free(&res);
     return status ? status : GSL_EFAILED;

@@ -283,8 +283,7 @@ static size_t batch_size(const gv_judge_draw *d)
   return d->in[0]->size1;
 }
 
-int gv_judge_forward(gv_judge_draw *d, const gv_wire_record *replies, size_t ncalls,
-                     gv_fn_grade *g)
+int gv_judge_forward(gv_judge_draw *d, const gv_wire_record *replies, size_t ncalls, gv_fn_grade *g)
 {
   const gsl_matrix *got = replies[0].mat[0];
   size_t nfail = compare(got, d->out, NULL, &forward_tol, "out", g);
@@ -292,8 +291,8 @@ int gv_judge_forward(gv_judge_draw *d, const gv_wire_record *replies, size_t nca
   g->verdict = nfail ? GV_FN_WRONG : GV_FN_PASS;
   d->forward_right = nfail == 0;
   if (nfail) {
-    snprintf(g->summary, sizeof g->summary, "wrong: %zu of %zu entries of out differ from the reference",
-             nfail, n);
+    snprintf(g->summary, sizeof g->summary,
+             "wrong: %zu of %zu entries of out differ from the reference", nfail, n);
     gv_judge_pattern(got, d->out, d->ref->nin == 1 ? d->in[0] : NULL, batch_size(d), "out",
                      g->diagnosis, sizeof g->diagnosis);
   } else {
@@ -356,9 +355,13 @@ static void factor_words(double c, size_t n, char *buf, size_t len)
   const struct {
     double v;
     const char *words;
-  } named[] = {{(double)n, "N, the batch size"}, {1.0 / (double)n, "1/N, with N the batch size"},
-               {2.0, "2"}, {0.5, "1/2"}, {-1.0, "-1 (the sign is wrong)"},
-               {-(double)n, "-N"}, {-2.0, "-2"}};
+  } named[] = {{(double)n, "N, the batch size"},
+               {1.0 / (double)n, "1/N, with N the batch size"},
+               {2.0, "2"},
+               {0.5, "1/2"},
+               {-1.0, "-1 (the sign is wrong)"},
+               {-(double)n, "-N"},
+               {-2.0, "-2"}};
   for (size_t k = 0; k < sizeof named / sizeof named[0]; k++)
     if (fabs(c - named[k].v) <= 1e-6 * fabs(named[k].v)) {
       snprintf(buf, len, "exactly %s", named[k].words);
@@ -408,8 +411,10 @@ static void describe_set(const wrong_set *w, const gsl_matrix *got, int has_x, c
   if (w->nwrong == n)
     snprintf(buf, len, "every entry of %s is wrong, and not by a constant factor", name);
   else if (has_x && w->where_gt0 == 0)
-    snprintf(buf, len, "%s is wrong only where x <= 0 (%zu of %zu entries): look at what happens "
-             "on the inactive side", name, w->nwrong, n);
+    snprintf(buf, len,
+             "%s is wrong only where x <= 0 (%zu of %zu entries): look at what happens "
+             "on the inactive side",
+             name, w->nwrong, n);
   else if (has_x && w->where_le0 == 0)
     snprintf(buf, len, "%s is wrong only where x > 0 (%zu of %zu entries)", name, w->nwrong, n);
   else if (w->rows_full == w->rows_any)
@@ -423,8 +428,8 @@ static void describe_set(const wrong_set *w, const gsl_matrix *got, int has_x, c
              name);
 }
 
-void gv_judge_pattern(const gsl_matrix *got, const gsl_matrix *want, const gsl_matrix *x,
-                      size_t n, const char *name, char *buf, size_t len)
+void gv_judge_pattern(const gsl_matrix *got, const gsl_matrix *want, const gsl_matrix *x, size_t n,
+                      const char *name, char *buf, size_t len)
 {
   size_t fi = 0, fj = 0, nonfinite = count_nonfinite(got, &fi, &fj);
   double c;
@@ -440,8 +445,8 @@ void gv_judge_pattern(const gsl_matrix *got, const gsl_matrix *want, const gsl_m
   } else if (transposed(got, want)) {
     snprintf(buf, len, "%s is the transpose of the right answer", name);
   } else {
-    wrong_set w = wrong_entries(got, want, x && x->size1 == got->size1 && x->size2 == got->size2
-                                               ? x : NULL);
+    wrong_set w =
+        wrong_entries(got, want, x && x->size1 == got->size1 && x->size2 == got->size2 ? x : NULL);
     describe_set(&w, got, x && x->size1 == got->size1 && x->size2 == got->size2, name, buf, len);
   }
 }
@@ -541,7 +546,8 @@ int gv_judge_backward(const gv_judge_draw *d, const gv_wire_record *reply, gv_fn
     grad_name(d, first_bad, name, sizeof name);
     snprintf(g->summary, sizeof g->summary,
              "wrong: %zu of %zu gradient entries differ from central differences of the "
-             "reference forward (first in %s)", nfail, n, name);
+             "reference forward (first in %s)",
+             nfail, n, name);
     diagnose_backward(d, got, first_bad, g);
   } else {
     snprintf(g->summary, sizeof g->summary,

@@ -23,11 +23,12 @@ typedef struct {
   gsl_matrix *in[GV_REF_MAX_IN];
   gsl_matrix *out, *G; /* reference output; upstream gradient, shaped like out */
   size_t ngrad;
-  int input_of[GV_REF_MAX_IN]; /* grad k is the gradient of in[input_of[k]] */
-  gsl_matrix *grad[GV_REF_MAX_IN];      /* reference backward */
-  gsl_matrix *num[GV_REF_MAX_IN], *num_err[GV_REF_MAX_IN]; /* central differences of the reference */
-  int forward_right;                    /* the submission's forward matched the reference */
-  int has_own;                          /* own[] hold the submission forward's differences */
+  int input_of[GV_REF_MAX_IN];     /* grad k is the gradient of in[input_of[k]] */
+  gsl_matrix *grad[GV_REF_MAX_IN]; /* reference backward */
+  gsl_matrix *num[GV_REF_MAX_IN],
+      *num_err[GV_REF_MAX_IN]; /* central differences of the reference */
+  int forward_right;           /* the submission's forward matched the reference */
+  int has_own;                 /* own[] hold the submission forward's differences */
   gsl_matrix *own[GV_REF_MAX_IN], *own_err[GV_REF_MAX_IN];
 } gv_judge_draw;
 
@@ -54,7 +55,7 @@ int gv_judge_backward(const gv_judge_draw *d, const gv_wire_record *reply, gv_fn
  * constant factor (named when it is N or 2), transpose, entries only where
  * x <= 0 (x may be NULL), whole rows or columns, or the count of wrong entries.
  * n is the batch size the factor is compared with. */
-void gv_judge_pattern(const gsl_matrix *got, const gsl_matrix *want, const gsl_matrix *x,
-                      size_t n, const char *name, char *buf, size_t len);
+void gv_judge_pattern(const gsl_matrix *got, const gsl_matrix *want, const gsl_matrix *x, size_t n,
+                      const char *name, char *buf, size_t len);
 
 #endif

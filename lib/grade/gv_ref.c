@@ -149,27 +149,58 @@ static int sample_mse(const gsl_rng *r, gsl_matrix **in, size_t *rows, size_t *c
   return sample_loss(r, in, rows, cols, 0);
 }
 
-
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* in_names and diff must be the catalogue's: gv_ref_find checks. */
 static const gv_ref_layer layers[] = {
-    {.name = "affine", .nin = 3, .in_names = {"X", "W", "b"}, .diff = {1, 1, 1},
-     .sample = sample_affine, .entry = &gv_layers_affine},
-    {.name = "relu", .nin = 1, .in_names = {"X"}, .diff = {1}, .sample = sample_elementwise,
+    {.name = "affine",
+     .nin = 3,
+     .in_names = {"X", "W", "b"},
+     .diff = {1, 1, 1},
+     .sample = sample_affine,
+     .entry = &gv_layers_affine},
+    {.name = "relu",
+     .nin = 1,
+     .in_names = {"X"},
+     .diff = {1},
+     .sample = sample_elementwise,
      .entry = &gv_layers_relu},
-    {.name = "sigmoid", .nin = 1, .in_names = {"X"}, .diff = {1}, .sample = sample_elementwise,
+    {.name = "sigmoid",
+     .nin = 1,
+     .in_names = {"X"},
+     .diff = {1},
+     .sample = sample_elementwise,
      .entry = &gv_layers_sigmoid},
-    {.name = "tanh", .nin = 1, .in_names = {"X"}, .diff = {1}, .sample = sample_elementwise,
+    {.name = "tanh",
+     .nin = 1,
+     .in_names = {"X"},
+     .diff = {1},
+     .sample = sample_elementwise,
      .entry = &gv_layers_tanh},
-    {.name = "softmax_ce", .nin = 2, .in_names = {"A", "Y"}, .diff = {1, 0},
-     .sample = sample_softmax_ce, .entry = &gv_layers_softmax_ce},
-    {.name = "mse", .nin = 2, .in_names = {"Yhat", "Y"}, .diff = {1, 0}, .sample = sample_mse,
+    {.name = "softmax_ce",
+     .nin = 2,
+     .in_names = {"A", "Y"},
+     .diff = {1, 0},
+     .sample = sample_softmax_ce,
+     .entry = &gv_layers_softmax_ce},
+    {.name = "mse",
+     .nin = 2,
+     .in_names = {"Yhat", "Y"},
+     .diff = {1, 0},
+     .sample = sample_mse,
      .entry = &gv_layers_mse},
-    {.name = "svm_hinge", .nin = 2, .in_names = {"S", "Y"}, .diff = {1, 0}, .sample = sample_svm,
+    {.name = "svm_hinge",
+     .nin = 2,
+     .in_names = {"S", "Y"},
+     .diff = {1, 0},
+     .sample = sample_svm,
      .entry = &gv_layers_svm_hinge},
-    {.name = "batchnorm", .nin = 4, .in_names = {"X", "gamma", "beta", "eps"},
-     .diff = {1, 1, 1, 0}, .sample = sample_batchnorm, .entry = &gv_layers_batchnorm},
+    {.name = "batchnorm",
+     .nin = 4,
+     .in_names = {"X", "gamma", "beta", "eps"},
+     .diff = {1, 1, 1, 0},
+     .sample = sample_batchnorm,
+     .entry = &gv_layers_batchnorm},
 };
 
 static int matches_catalogue(const gv_ref_layer *l)
@@ -236,8 +267,8 @@ const char *gv_ref_mistake_words(const gv_ref_layer *l, size_t m)
   return e->mistakes[m].description;
 }
 
-int gv_ref_mistake(const gv_ref_layer *l, size_t m, gsl_matrix *const *in,
-                   const gsl_matrix *dout, gsl_matrix *const *grad)
+int gv_ref_mistake(const gv_ref_layer *l, size_t m, gsl_matrix *const *in, const gsl_matrix *dout,
+                   gsl_matrix *const *grad)
 {
   const gv_layers_entry *e = l->entry;
   return catalogue_backward(l, e->mistakes[m].backward, in, dout, grad);

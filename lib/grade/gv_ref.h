@@ -3,8 +3,8 @@
  * and the planted mistakes a student is likely to make, in words.
  *
  * This is the grader's only view of the layers. The forward, backward and
- * planted mistakes are the layer catalogue's (lib/layers, gv_layers.h). The draws are the grader's own (gv_ref.c): fixed
- * regimes chosen so that a mistake can be told from another (a square W, so
+ * planted mistakes are the layer catalogue's (lib/layers, gv_layers.h). The draws are the grader's
+ * own (gv_ref.c): fixed regimes chosen so that a mistake can be told from another (a square W, so
  * that a forgotten transpose runs and can be named; N > 1 and N != D; no entry
  * near ReLU's kink), the same for every student.
  *
@@ -21,7 +21,6 @@
 #include <gsl/gsl_rng.h>
 
 #define GV_REF_MAX_IN 4
-
 
 typedef struct {
   const char *name; /* the assignment's layer, e.g. "relu" */
@@ -50,7 +49,7 @@ int gv_ref_backward(const gv_ref_layer *l, gsl_matrix *const *in, const gsl_matr
 size_t gv_ref_nmistakes(const gv_ref_layer *l);
 const char *gv_ref_mistake_id(const gv_ref_layer *l, size_t m);
 const char *gv_ref_mistake_words(const gv_ref_layer *l, size_t m);
-int gv_ref_mistake(const gv_ref_layer *l, size_t m, gsl_matrix *const *in,
-                   const gsl_matrix *dout, gsl_matrix *const *grad);
+int gv_ref_mistake(const gv_ref_layer *l, size_t m, gsl_matrix *const *in, const gsl_matrix *dout,
+                   gsl_matrix *const *grad);
 
 #endif

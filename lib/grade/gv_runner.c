@@ -64,8 +64,8 @@ static int write_all(int fd, const void *p, size_t n)
 static void on_sigsys(int sig, siginfo_t *info, void *uc)
 {
   (void)sig, (void)uc;
-  uint32_t rec[4] = {GV_WIRE_MAGIC, (uint32_t)GV_WIRE_STATUS_FORBIDDEN,
-                     (uint32_t)info->si_syscall, 0};
+  uint32_t rec[4] = {GV_WIRE_MAGIC, (uint32_t)GV_WIRE_STATUS_FORBIDDEN, (uint32_t)info->si_syscall,
+                     0};
   write_all(REPLY_FD, rec, sizeof rec);
   _exit(14);
 }
@@ -75,8 +75,8 @@ static void on_sigsys(int sig, siginfo_t *info, void *uc)
 static void on_crash(int sig)
 {
   int oom = errno == ENOMEM;
-  uint32_t rec[4] = {GV_WIRE_MAGIC, (uint32_t)GV_WIRE_STATUS_CRASH,
-                     oom ? GV_WIRE_FLAG_ENOMEM : 0, 0};
+  uint32_t rec[4] = {GV_WIRE_MAGIC, (uint32_t)GV_WIRE_STATUS_CRASH, oom ? GV_WIRE_FLAG_ENOMEM : 0,
+                     0};
   write_all(REPLY_FD, rec, sizeof rec);
   signal(sig, SIG_DFL);
   raise(sig);
@@ -109,25 +109,55 @@ static int deny_open_flags(scmp_filter_ctx ctx, int call, unsigned arg)
   static const int flags[] = {O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND};
   int rc = 0;
   for (size_t k = 0; k < sizeof flags / sizeof flags[0] && !rc; k++)
-    rc = seccomp_rule_add(ctx, SCMP_ACT_TRAP, call, 1,
-                          SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, (scmp_datum_t)flags[k],
-                                   (scmp_datum_t)flags[k]));
+    rc = seccomp_rule_add(
+        ctx, SCMP_ACT_TRAP, call, 1,
+        SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, (scmp_datum_t)flags[k], (scmp_datum_t)flags[k]));
   return rc;
 }
 
 static int install_filter(void)
 {
   static const int denied[] = {
-      SCMP_SYS(fork), SCMP_SYS(vfork), SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(execve),
-      SCMP_SYS(execveat), SCMP_SYS(kill), SCMP_SYS(tkill), SCMP_SYS(ptrace),
-      SCMP_SYS(process_vm_writev), SCMP_SYS(process_vm_readv), SCMP_SYS(setsid),
-      SCMP_SYS(setpgid), SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(creat),
-      SCMP_SYS(openat2), SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rename),
-      SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(mkdir), SCMP_SYS(mkdirat),
-      SCMP_SYS(rmdir), SCMP_SYS(link), SCMP_SYS(linkat), SCMP_SYS(symlink),
-      SCMP_SYS(symlinkat), SCMP_SYS(chmod), SCMP_SYS(fchmodat), SCMP_SYS(chown),
-      SCMP_SYS(fchownat), SCMP_SYS(truncate), SCMP_SYS(mknod), SCMP_SYS(mknodat),
-      SCMP_SYS(io_uring_setup), SCMP_SYS(chdir), SCMP_SYS(chroot), SCMP_SYS(mount),
+      SCMP_SYS(fork),
+      SCMP_SYS(vfork),
+      SCMP_SYS(clone),
+      SCMP_SYS(clone3),
+      SCMP_SYS(execve),
+      SCMP_SYS(execveat),
+      SCMP_SYS(kill),
+      SCMP_SYS(tkill),
+      SCMP_SYS(ptrace),
+      SCMP_SYS(process_vm_writev),
+      SCMP_SYS(process_vm_readv),
+      SCMP_SYS(setsid),
+      SCMP_SYS(setpgid),
+      SCMP_SYS(socket),
+      SCMP_SYS(socketpair),
+      SCMP_SYS(creat),
+      SCMP_SYS(openat2),
+      SCMP_SYS(unlink),
+      SCMP_SYS(unlinkat),
+      SCMP_SYS(rename),
+      SCMP_SYS(renameat),
+      SCMP_SYS(renameat2),
+      SCMP_SYS(mkdir),
+      SCMP_SYS(mkdirat),
+      SCMP_SYS(rmdir),
+      SCMP_SYS(link),
+      SCMP_SYS(linkat),
+      SCMP_SYS(symlink),
+      SCMP_SYS(symlinkat),
+      SCMP_SYS(chmod),
+      SCMP_SYS(fchmodat),
+      SCMP_SYS(chown),
+      SCMP_SYS(fchownat),
+      SCMP_SYS(truncate),
+      SCMP_SYS(mknod),
+      SCMP_SYS(mknodat),
+      SCMP_SYS(io_uring_setup),
+      SCMP_SYS(chdir),
+      SCMP_SYS(chroot),
+      SCMP_SYS(mount),
   };
   struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
   sigemptyset(&sa.sa_mask);
@@ -191,8 +221,7 @@ static int call(void *sym, const gv_assign_fn *fn, gsl_matrix *const *m)
   return GSL_EUNIMPL;
 }
 
-static int reply(gv_buf *b, int32_t status, uint32_t flags, size_t nmat,
-                 const gsl_matrix *const *m)
+static int reply(gv_buf *b, int32_t status, uint32_t flags, size_t nmat, const gsl_matrix *const *m)
 {
   b->len = 0;
   if (gv_wire_put(b, status, flags, nmat, m))
@@ -242,8 +271,8 @@ static int calls(void *sym, const gv_assign_fn *fn, const gv_buf *in, gv_buf *ou
     gsl_error_seen = 0;
     errno = 0;
     int status = call(sym, fn, rec.mat);
-    uint32_t flags = (gsl_error_seen ? GV_WIRE_FLAG_GSL_ERROR : 0) |
-                     (errno == ENOMEM ? GV_WIRE_FLAG_ENOMEM : 0);
+    uint32_t flags =
+        (gsl_error_seen ? GV_WIRE_FLAG_GSL_ERROR : 0) | (errno == ENOMEM ? GV_WIRE_FLAG_ENOMEM : 0);
     int rc = reply(out, status, flags, fn->nout, (const gsl_matrix *const *)rec.mat + fn->nin);
     gv_wire_record_clear(&rec);
     if (rc)

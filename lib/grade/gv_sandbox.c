@@ -60,7 +60,7 @@ static void close_fd(int *fd)
 
 static void close_channels(channels *c)
 {
-  int *all[] = {&c->in[0], &c->in[1], &c->out[0], &c->out[1],
+  int *all[] = {&c->in[0],  &c->in[1],  &c->out[0], &c->out[1],
                 &c->err[0], &c->err[1], &c->rep[0], &c->rep[1]};
   for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
     close_fd(all[k]);
@@ -84,8 +84,8 @@ static void set_limit(int resource, rlim_t soft, rlim_t hard)
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
-static void child(const channels *c, const char *dir, const char *const argv[],
-                  char *const envp[], const gv_sandbox_limits *lim)
+static void child(const channels *c, const char *dir, const char *const argv[], char *const envp[],
+                  const gv_sandbox_limits *lim)
 {
   setpgid(0, 0);
   if (dup2(c->in[1], 0) < 0 || dup2(c->out[1], 1) < 0 || dup2(c->err[1], 2) < 0 ||
@@ -140,8 +140,8 @@ typedef struct {
 static int send_some(int fd, feed *f)
 {
   size_t rest = f->input_len - f->sent;
-  ssize_t n = send(fd, f->input + f->sent, rest < 65536 ? rest : 65536,
-                   MSG_NOSIGNAL | MSG_DONTWAIT);
+  ssize_t n =
+      send(fd, f->input + f->sent, rest < 65536 ? rest : 65536, MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n < 0)
     return errno == EAGAIN || errno == EINTR;
   f->sent += (size_t)n;
@@ -209,7 +209,8 @@ static void classify(gv_sandbox_result *res, int wstatus, int timed_out,
   } else if (WIFSIGNALED(wstatus)) {
     res->code = WTERMSIG(wstatus);
     /* The kernel sends SIGXCPU at the soft CPU limit and SIGKILL at the hard one. */
-    int cpu = res->code == SIGXCPU || (res->code == SIGKILL && res->wall >= (double)lim->cpu_seconds);
+    int cpu =
+        res->code == SIGXCPU || (res->code == SIGKILL && res->wall >= (double)lim->cpu_seconds);
     res->end = cpu ? GV_END_CPU : GV_END_SIGNAL;
   }
 }

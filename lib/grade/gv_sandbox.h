@@ -50,7 +50,7 @@ typedef enum {
 typedef struct {
   gv_sandbox_end end;
   int code;
-  double wall; /* seconds the run took */
+  double wall;             /* seconds the run took */
   char *out, *err;         /* captured stdout / stderr, NUL-terminated (never NULL after a run) */
   size_t out_len, err_len; /* bytes kept */
   int out_truncated, err_truncated;

@@ -55,8 +55,7 @@ static int put_matrix(gv_buf *b, const gsl_matrix *m)
   return status;
 }
 
-int gv_wire_put(gv_buf *b, int32_t status, uint32_t flags, size_t nmat,
-                const gsl_matrix *const *m)
+int gv_wire_put(gv_buf *b, int32_t status, uint32_t flags, size_t nmat, const gsl_matrix *const *m)
 {
   if (nmat > GV_WIRE_MAX_MATS)
     return GSL_EINVAL;

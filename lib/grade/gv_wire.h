@@ -58,8 +58,7 @@ int gv_buf_append(gv_buf *b, const void *p, size_t n);
 
 /* Appends one record with the nmat matrices m (GSL_EINVAL if nmat exceeds
  * GV_WIRE_MAX_MATS or a matrix GV_WIRE_MAX_ENTRIES). */
-int gv_wire_put(gv_buf *b, int32_t status, uint32_t flags, size_t nmat,
-                const gsl_matrix *const *m);
+int gv_wire_put(gv_buf *b, int32_t status, uint32_t flags, size_t nmat, const gsl_matrix *const *m);
 
 /* One decoded record; its matrices are owned by it. */
 typedef struct {

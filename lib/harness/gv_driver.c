@@ -84,7 +84,7 @@ const char *gv_taylor_stats_str(const gv_taylor_stats *t, char *buf, size_t size
 typedef struct {
   size_t failed, corrupted, redraws, min_entries, max_entries;
   double step_min, step_max; /* central steps chosen, relative to max(1, |x|) */
-  gsl_matrix *heat; /* of the first failing trial; the caller owns it */
+  gsl_matrix *heat;          /* of the first failing trial; the caller owns it */
   size_t heat_trial;
   gv_method used;
   gv_taylor_stats taylor;
@@ -130,8 +130,8 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, const gv_
                           .method = o->method,
                           .taylor = o->taylor ? rt : NULL,
                           .net_size = {o->net_size[0], o->net_size[1], o->net_size[2]}};
-    int status = trial(r, f, c ? c->variant : GV_RIGHT, c ? c->backward : NULL, &o->tol, &one,
-                       &info);
+    int status =
+        trial(r, f, c ? c->variant : GV_RIGHT, c ? c->backward : NULL, &o->tol, &one, &info);
     if (info.heat) {
       t->heat = info.heat;
       t->heat_trial = k;
@@ -169,8 +169,8 @@ static int options_valid(const gv_driver_options *o)
 /* Runs every selected formula into run->formulas (allocated by the caller,
  * one slot per formula). A failing trial's heat map is kept in its result so
  * that gv_run_free frees it. */
-static int run_formulas(const gv_driver_options *o, const gv_suite *suite, gsl_rng *r,
-                        gsl_rng *rt, gv_run *run)
+static int run_formulas(const gv_driver_options *o, const gv_suite *suite, gsl_rng *r, gsl_rng *rt,
+                        gv_run *run)
 {
   for (size_t i = 0; i < suite->n_formulas; i++) {
     if (!selected(o, &suite->formulas[i]))
@@ -201,8 +201,8 @@ static int run_formulas(const gv_driver_options *o, const gv_suite *suite, gsl_r
 
 /* Runs every control whose formula is selected into run->controls; a control
  * passes when its planted mistake is caught. */
-static int run_controls(const gv_driver_options *o, const gv_suite *suite, gsl_rng *r,
-                        gsl_rng *rt, gv_run *run)
+static int run_controls(const gv_driver_options *o, const gv_suite *suite, gsl_rng *r, gsl_rng *rt,
+                        gv_run *run)
 {
   for (size_t i = 0; i < suite->n_controls; i++) {
     const gv_control *ctl = &suite->controls[i];

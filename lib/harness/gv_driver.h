@@ -26,12 +26,12 @@ typedef struct {
   gv_tol tol;
   const gv_suite *suite; /* what to run; NULL: the seed's formulas and the
                            catalogue (gv_suite_alloc_default) */
-  const char **only; /* ids or layer names to run; NULL runs all */
+  const char **only;     /* ids or layer names to run; NULL runs all */
   size_t n_only;
-  gv_method method; /* how the numeric side is computed (default central) */
-  int taylor;       /* run the Taylor test in every trial (default 1) */
-  double corrupt;   /* relative corruption of each trial's largest analytic
-                       entry (0: none); for measuring what the check catches */
+  gv_method method;   /* how the numeric side is computed (default central) */
+  int taylor;         /* run the Taylor test in every trial (default 1) */
+  double corrupt;     /* relative corruption of each trial's largest analytic
+                         entry (0: none); for measuring what the check catches */
   size_t net_size[3]; /* D, H, K of the network formulas (gradverify --size);
                          0, 0, 0 draws them per trial (default) */
 } gv_driver_options;
@@ -80,7 +80,7 @@ typedef struct {
   size_t n_formulas, n_controls;
   gv_formula_result *formulas;
   gv_control_result *controls;
-  int pass; /* every formula passed and every control was caught */
+  int pass;              /* every formula passed and every control was caught */
   gv_suite *owned_suite; /* the default suite when options named none */
 } gv_run;
 

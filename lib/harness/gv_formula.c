@@ -7,7 +7,8 @@
 
 static const gv_formula formulas[] = {
     {"softmax_jacobian", "∂p/∂a = diag(p) − ppᵀ", "∂pᵢ/∂aⱼ = pᵢ(δᵢⱼ − pⱼ) by the quotient rule",
-     "n ∈ [1, 50]; a uniform in [−s, s], s log-uniform in [0.1, 500]", .trial = gv_trial_softmax_jacobian},
+     "n ∈ [1, 50]; a uniform in [−s, s], s log-uniform in [0.1, 500]",
+     .trial = gv_trial_softmax_jacobian},
     {"ce_grad_p", "∂L/∂p = −diag(p)⁻¹y", "∂(−Σ yᵢ log pᵢ)/∂pᵢ = −yᵢ/pᵢ",
      "n ∈ [1, 50]; p uniform in [0.05, 1); y one-hot or soft labels", .trial = gv_trial_ce_grad_p},
     {"ce_grad_logits", "δ₁ = ∂L/∂a = p − y",
@@ -29,7 +30,8 @@ static const gv_formula formulas[] = {
     {"grad_b1", "∂L/∂b₁ = δ₂", "∂z/∂b₁ = I", "network D, H ∈ [1, 20], K ∈ [2, 10]",
      .trial = gv_trial_grad_b1},
     {"identity_xTa", "∂xᵀa/∂x = ∂aᵀx/∂x = a", "xᵀa = Σ xᵢaᵢ is linear in x",
-     "n ∈ [1, 50]; entries uniform in [−s, s], s log-uniform in [0.1, 10]", .trial = gv_trial_identity_xTa},
+     "n ∈ [1, 50]; entries uniform in [−s, s], s log-uniform in [0.1, 10]",
+     .trial = gv_trial_identity_xTa},
     {"identity_Ax", "∂Ax/∂x = Aᵀ", "∂(Ax)ⱼ/∂xᵢ = Aⱼᵢ, and the layout puts i first",
      "A m×n with m, n ∈ [1, 50]", .trial = gv_trial_identity_Ax},
     {"identity_aTXb", "∂aᵀXb/∂X = abᵀ", "aᵀXb = Σ aᵢXᵢⱼbⱼ", "X m×n with m, n ∈ [1, 50]",

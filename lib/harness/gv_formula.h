@@ -57,21 +57,21 @@ typedef struct {
    * caller (gsl_matrix_free); NULL otherwise. */
   int want_heat;
   gsl_matrix *heat;
-  gv_method method;     /* in: how to compute the numeric side */
-  gv_method used;       /* out: how it was computed */
-  gsl_rng *taylor;      /* in: when not NULL, run the Taylor test of the analytic
-                           side along a direction drawn from this generator */
-  double taylor_eps0;   /* in: the Taylor test's largest step, 0 for its default
-                           (a trial whose function has a domain sets it) */
-  double taylor_fscale; /* in: the scale of the values the function computes
-                           on its way, 0 for none (gv_taylor_options.fscale) */
-  int taylor_verdict;   /* out: GV_TAYLOR_PASS, _FAIL or _EXACT, when run */
-  double taylor_slope;  /* out: its fitted slope (NaN without a window) */
-  size_t entries;       /* out: entries compared */
-  size_t redraws;       /* out: inputs redrawn because a ReLU sat within a step of its kink */
+  gv_method method;          /* in: how to compute the numeric side */
+  gv_method used;            /* out: how it was computed */
+  gsl_rng *taylor;           /* in: when not NULL, run the Taylor test of the analytic
+                                side along a direction drawn from this generator */
+  double taylor_eps0;        /* in: the Taylor test's largest step, 0 for its default
+                                (a trial whose function has a domain sets it) */
+  double taylor_fscale;      /* in: the scale of the values the function computes
+                                on its way, 0 for none (gv_taylor_options.fscale) */
+  int taylor_verdict;        /* out: GV_TAYLOR_PASS, _FAIL or _EXACT, when run */
+  double taylor_slope;       /* out: its fitted slope (NaN without a window) */
+  size_t entries;            /* out: entries compared */
+  size_t redraws;            /* out: inputs redrawn because a ReLU sat within a step of its kink */
   double step_min, step_max; /* in/out: the central steps chosen (gv_trial.h), relative to
                                 max(1, |x|), folded in; start them NaN */
-  size_t net_size[3];   /* in: D, H, K of the network formulas; 0, 0, 0 draws them */
+  size_t net_size[3];        /* in: D, H, K of the network formulas; 0, 0, 0 draws them */
 } gv_trial_info;
 
 /* Draws one random instance from r, compares analytic against numeric into
@@ -95,9 +95,9 @@ typedef struct {
 
 typedef struct {
   const char *id;
-  const char *description; /* the mistake, as a student would write it */
-  const char *formula_id;  /* the formula it pretends to be */
-  gv_variant variant;      /* the seed's mistakes */
+  const char *description;       /* the mistake, as a student would write it */
+  const char *formula_id;        /* the formula it pretends to be */
+  gv_variant variant;            /* the seed's mistakes */
   gv_layer_backward_fn backward; /* a layer's mistake: its wrong backward */
 } gv_control;
 

@@ -21,12 +21,12 @@
  * much per unit change of its value. */
 typedef struct {
   const gv_net_base *b;
-  gsl_vector *a;   /* K: the perturbed logits (work) */
-  int moves_z;     /* 1: moves z_unit; 0: moves the logit a_unit */
-  size_t unit;     /* i of z_i, or k of a_k */
-  double mult;     /* change of z_i or a_k per unit change of the entry */
-  double t0, t;    /* the entry's value, and the copy the engines perturb */
-  double noise;    /* S of gv_net_shortcut.h: the extra rounding, in units of eps */
+  gsl_vector *a; /* K: the perturbed logits (work) */
+  int moves_z;   /* 1: moves z_unit; 0: moves the logit a_unit */
+  size_t unit;   /* i of z_i, or k of a_k */
+  double mult;   /* change of z_i or a_k per unit change of the entry */
+  double t0, t;  /* the entry's value, and the copy the engines perturb */
+  double noise;  /* S of gv_net_shortcut.h: the extra rounding, in units of eps */
 } entry_ctx;
 
 static double max_abs(const gsl_vector *v)
@@ -49,14 +49,27 @@ static int entry_init(entry_ctx *c, char what, size_t r, size_t col)
   const gv_net_state *s = c->b->s;
   c->moves_z = what == 'W' || what == 'b' || what == 'z';
   c->unit = r;
-  c->mult = what == 'W' ? gsl_vector_get(c->b->x, col) : what == 'V' ? gsl_vector_get(s->h, col) : 1.0;
+  c->mult = what == 'W'   ? gsl_vector_get(c->b->x, col)
+            : what == 'V' ? gsl_vector_get(s->h, col)
+                          : 1.0;
   switch (what) {
-  case 'W': c->t0 = gsl_matrix_get(net->W, r, col); break;
-  case 'b': c->t0 = gsl_vector_get(net->b1, r); break;
-  case 'z': c->t0 = gsl_vector_get(s->z, r); break;
-  case 'V': c->t0 = gsl_matrix_get(net->V, r, col); break;
-  case 'c': c->t0 = gsl_vector_get(net->b2, r); break;
-  default: return GSL_EINVAL;
+  case 'W':
+    c->t0 = gsl_matrix_get(net->W, r, col);
+    break;
+  case 'b':
+    c->t0 = gsl_vector_get(net->b1, r);
+    break;
+  case 'z':
+    c->t0 = gsl_vector_get(s->z, r);
+    break;
+  case 'V':
+    c->t0 = gsl_matrix_get(net->V, r, col);
+    break;
+  case 'c':
+    c->t0 = gsl_vector_get(net->b2, r);
+    break;
+  default:
+    return GSL_EINVAL;
   }
   c->t = c->t0;
   c->noise = 2.0 * max_abs(s->a);
@@ -145,8 +158,8 @@ int gv_net_shortcut_gradient(const gv_net_base *b, char what, gv_method method, 
     for (size_t col = 0; col < cols && !status; col++) {
       status = entry_init(&c, what, r, col);
       if (!status)
-        status = entry_derivative(&c, method, ca, gsl_matrix_ptr(N, r, col),
-                                  gsl_matrix_ptr(E, r, col));
+        status =
+            entry_derivative(&c, method, ca, gsl_matrix_ptr(N, r, col), gsl_matrix_ptr(E, r, col));
     }
   if (!status && method == GV_METHOD_CSTEP)
     gv_trial_cstep_errbar(N, E);

@@ -43,11 +43,11 @@ int gv_plot_data_step_curve(unsigned long seed, gv_step_curve *c);
 #define GV_PLOT_TAYLOR_POINTS 31
 
 typedef struct {
-  double loss;                    /* L(theta) */
+  double loss;                         /* L(theta) */
   double eps[GV_PLOT_TAYLOR_POINTS];   /* 2^-k */
   double right[GV_PLOT_TAYLOR_POINTS]; /* |L(theta + eps v) - L(theta) - eps g.v|, g right */
   double wrong[GV_PLOT_TAYLOR_POINTS]; /* the same with the planted mistake's gradient */
-  double gv_right, gv_wrong;      /* the directional derivatives g.v */
+  double gv_right, gv_wrong;           /* the directional derivatives g.v */
   /* Least-squares slopes of log r against log eps, over the points where r is
    * well above round-off (r > 1e4 DBL_EPSILON |L|) and eps <= 1/4; NAN when
    * fewer than 3 points qualify. */

@@ -24,8 +24,8 @@ typedef struct {
 
 /* What a suite holds. */
 typedef struct {
-  int seed;                  /* the seed's formulas and controls */
-  int catalogue;             /* every layer of gv_layers.h, with its mistakes */
+  int seed;                      /* the seed's formulas and controls */
+  int catalogue;                 /* every layer of gv_layers.h, with its mistakes */
   const gv_layer *const *layers; /* user layers (formulas only), or NULL */
   size_t n_layers;
 } gv_suite_spec;

@@ -285,8 +285,9 @@ static int id_numeric(id_kind kind, id_case *c, gv_trial_pair *t, size_t m, cons
   gsl_vector_view gn = gv_trial_col(t->numeric), ge = gv_trial_col(t->err);
   gv_fd_scalar fn = {.f = ID_OPS[kind].f, .params = c};
   gv_fd_vector fv = {.f = f_Ax, .params = c, .m = m};
-  gsl_vector_view xv = kind == ID_ATXB ? gsl_vector_view_array(c->X->data, c->X->size1 * c->X->size2)
-                                       : gsl_vector_subvector(c->x, 0, c->x->size);
+  gsl_vector_view xv = kind == ID_ATXB
+                           ? gsl_vector_view_array(c->X->data, c->X->size1 * c->X->size2)
+                           : gsl_vector_subvector(c->x, 0, c->x->size);
   int status;
   if (info->method == GV_METHOD_CSTEP)
     status = id_cstep(kind, c, &xv.vector, m, t->numeric, t->err, info);

@@ -56,8 +56,8 @@ typedef struct {
 #define GV_LAYER_KINK_MARGIN 1e-4
 
 typedef struct {
-  const char *name;   /* "X", "W", "b", "y": unique within the layer */
-  int differentiable; /* 1: its gradient is checked; 0: never perturbed */
+  const char *name;    /* "X", "W", "b", "y": unique within the layer */
+  int differentiable;  /* 1: its gradient is checked; 0: never perturbed */
   const char *formula; /* optional: its gradient as the layer computes it, e.g.
                           "dW = Xᵀ dout"; NULL when not differentiable */
 } gv_layer_input;
@@ -84,8 +84,7 @@ typedef int (*gv_layer_shape_fn)(const gsl_matrix *const in[], void *params, siz
 /* Allocates and fills in[k] for every input (in[] comes all NULL; the caller
  * frees every non-NULL in[k] with gsl_matrix_free, also after an error), from
  * r alone: the same generator state gives the same inputs. Sets *draw. */
-typedef int (*gv_layer_sample_fn)(gsl_rng *r, void *params, gsl_matrix *in[],
-                                  gv_layer_draw *draw);
+typedef int (*gv_layer_sample_fn)(gsl_rng *r, void *params, gsl_matrix *in[], gv_layer_draw *draw);
 
 /* The forward pass in complex arithmetic, for the complex step: z[k] holds
  * input k row-major (in[k]->size1 * in[k]->size2 values; non-differentiable
@@ -98,10 +97,10 @@ typedef int (*gv_layer_forward_complex_fn)(const gsl_matrix *const in[],
                                            gv_layer_complex *out);
 
 typedef struct {
-  const char *name; /* "affine", "swish": the ids of its gradients are
-                       name.dINPUT ("affine.dW") */
+  const char *name;    /* "affine", "swish": the ids of its gradients are
+                          name.dINPUT ("affine.dW") */
   const char *formula; /* optional: the forward pass, e.g. "out = XW + 1bᵀ" */
-  size_t n_inputs;  /* 1 to GV_LAYER_MAX_INPUTS */
+  size_t n_inputs;     /* 1 to GV_LAYER_MAX_INPUTS */
   const gv_layer_input *inputs;
   gv_layer_forward_fn forward;                 /* required */
   gv_layer_backward_fn backward;               /* required */

@@ -94,8 +94,7 @@ static int backward_dX_no_transpose(const gsl_matrix *const in[], const gsl_matr
   if (!Wm)
     return GSL_ENOMEM;
   for (size_t k = 0; k < W->size1 * W->size2; k++)
-    gsl_matrix_set(Wm, k / W->size1, k % W->size1,
-                   gsl_matrix_get(W, k / W->size2, k % W->size2));
+    gsl_matrix_set(Wm, k / W->size1, k % W->size1, gsl_matrix_get(W, k / W->size2, k % W->size2));
   status = gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, dout, Wm, 0.0, grad[X_]);
   gsl_matrix_free(Wm);
   return status;

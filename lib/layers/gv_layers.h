@@ -52,29 +52,29 @@ typedef struct {
 
 /* The catalogue, in report order: one X(NAME) per layer, each defined in
  * gv_layer_NAME.c as gv_layers_NAME. */
-#define GV_LAYERS_TABLE \
-  X(affine) \
-  X(relu) \
-  X(leaky_relu) \
-  X(sigmoid) \
-  X(tanh) \
-  X(softplus) \
-  X(elu) \
-  X(gelu) \
-  X(softmax_ce) \
-  X(svm_hinge) \
-  X(mse) \
-  X(bce_logits) \
-  X(l2) \
-  X(dropout) \
-  X(embedding) \
-  X(batchnorm) \
-  X(layernorm) \
-  X(rnn_step) \
-  X(mlp) \
-  X(avgpool) \
-  X(maxpool) \
-  X(conv2d) \
+#define GV_LAYERS_TABLE                                                                            \
+  X(affine)                                                                                        \
+  X(relu)                                                                                          \
+  X(leaky_relu)                                                                                    \
+  X(sigmoid)                                                                                       \
+  X(tanh)                                                                                          \
+  X(softplus)                                                                                      \
+  X(elu)                                                                                           \
+  X(gelu)                                                                                          \
+  X(softmax_ce)                                                                                    \
+  X(svm_hinge)                                                                                     \
+  X(mse)                                                                                           \
+  X(bce_logits)                                                                                    \
+  X(l2)                                                                                            \
+  X(dropout)                                                                                       \
+  X(embedding)                                                                                     \
+  X(batchnorm)                                                                                     \
+  X(layernorm)                                                                                     \
+  X(rnn_step)                                                                                      \
+  X(mlp)                                                                                           \
+  X(avgpool)                                                                                       \
+  X(maxpool)                                                                                       \
+  X(conv2d)                                                                                        \
   X(lstm_step)
 
 #define X(name) extern const gv_layers_entry gv_layers_##name;
@@ -94,7 +94,7 @@ size_t gv_layers_input_index(const gv_layer *layer, const char *name);
 void gv_layers_inputs_free(const gv_layer *layer, gsl_matrix *in[]);
 
 /* Draw helpers for samplers, all from r. */
-size_t gv_layers_draw_size(gsl_rng *r, size_t lo, size_t hi); /* uniform in [lo, hi] */
+size_t gv_layers_draw_size(gsl_rng *r, size_t lo, size_t hi);  /* uniform in [lo, hi] */
 double gv_layers_draw_scale(gsl_rng *r, double lo, double hi); /* log-uniform in [lo, hi] */
 /* A new n1-by-n2 matrix with entries uniform in [-s, s]; NULL if out of memory. */
 gsl_matrix *gv_layers_draw_matrix(gsl_rng *r, size_t n1, size_t n2, double s);

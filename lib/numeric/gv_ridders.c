@@ -124,9 +124,9 @@ typedef struct {
   double *fp, *fm;      /* m each: f(x0 + h), f(x0 - h) of the last row */
   double *gap;          /* m: R+ - R- of the last pair of rows (KINK_TAB) */
   unsigned char *done;
-  unsigned char *start; /* m: the row each output's tableau starts from */
+  unsigned char *start;      /* m: the row each output's tableau starts from */
   unsigned char *unresolved; /* m: not resolved at the shortest step x0 allows */
-  double h;             /* the step of row 0, once the probe is over */
+  double h;                  /* the step of row 0, once the probe is over */
 } work;
 
 /* The doubles and bytes a workspace for m outputs takes. */
@@ -464,11 +464,9 @@ static int row_kinked(entry *s, size_t k, int i, const row_steps *rs, double fp,
   work *w = s->w;
   const double f0 = w->f0[k];
   double rplus = (rs->cp * ((fp - f0) / rs->hp) - (w->fp[k] - f0) / s->hp_prev) / (rs->cp - 1.0);
-  double rminus =
-      (rs->cm * ((f0 - fm) / rs->hm) - (f0 - w->fm[k]) / s->hm_prev) / (rs->cm - 1.0);
+  double rminus = (rs->cm * ((f0 - fm) / rs->hm) - (f0 - w->fm[k]) / s->hm_prev) / (rs->cm - 1.0);
   double noise = sided_noise(w, k, f0, fp, w->fp[k], rs->cp, rs->hp, s->hp_prev) +
-                 sided_noise(w, k, f0, fm, w->fm[k], rs->cm, rs->hm, s->hm_prev) +
-                 KINK_TAB * rsum;
+                 sided_noise(w, k, f0, fm, w->fm[k], rs->cm, rs->hm, s->hm_prev) + KINK_TAB * rsum;
   w->fp[k] = fp;
   w->fm[k] = fm;
   /* A kink moves R+ - R- by more than KINK_TAB changes of D, and keeps it
@@ -572,7 +570,7 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, dou
        i++)
     status = tableau_row(&s, i, d, &all_done);
   for (size_t k = 0; k < w->m && !status; k++)
-    w->err[k] = w->unresolved[k]        ? INFINITY
+    w->err[k] = w->unresolved[k]       ? INFINITY
                 : w->err[k] == DBL_MAX ? fmax(w->err0[k], SAFE_NOISE * w->rbest[k])
                                        : fmax(SAFE_TRUNC * w->err[k], SAFE_NOISE * w->rbest[k]);
   *xi = s.x0; /* restored exactly, whatever happened */

@@ -116,8 +116,8 @@ static void exec_gnuplot(char *const argv[], const char *dir, const char *log, p
     _exit(127); /* the parent is already gone: nothing to draw for */
   int in = open("/dev/null", O_RDONLY), out = open("/dev/null", O_WRONLY),
       er = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0600);
-  if (in < 0 || out < 0 || er < 0 || dup2(in, STDIN_FILENO) < 0 ||
-      dup2(out, STDOUT_FILENO) < 0 || dup2(er, STDERR_FILENO) < 0 || (dir && chdir(dir) != 0))
+  if (in < 0 || out < 0 || er < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+      dup2(er, STDERR_FILENO) < 0 || (dir && chdir(dir) != 0))
     e = errno;
   else
     execvp(argv[0], argv);

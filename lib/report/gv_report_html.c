@@ -299,8 +299,8 @@ static void plot_taylor(page *pg)
         "set xlabel 'ε'\nset ylabel '|L(θ + εv) − L(θ) − ε g^Tv|'\n"
         "set grid xtics ytics lc rgb '#dddddd'\nset key bottom right box\n",
         m);
-  fprintf(m, "set xrange [%g:%g]\nset yrange [%g:%g]\n", c->eps[GV_PLOT_TAYLOR_POINTS - 1] / 1.5, 1.5,
-          ymin / 10, ymax * 10);
+  fprintf(m, "set xrange [%g:%g]\nset yrange [%g:%g]\n", c->eps[GV_PLOT_TAYLOR_POINTS - 1] / 1.5,
+          1.5, ymin / 10, ymax * 10);
   fprintf(m, "a2 = %.17g\na1 = %.17g\n", a2, a1);
   fprintf(m,
           "plot a2*x**2 with lines dt 4 lw 1.5 lc rgb '#2ca02c' title 'slope 2', \\\n"
@@ -527,8 +527,8 @@ static void put_header(FILE *f, const page *pg)
   fprintf(f,
           "<p class=\"verdict %s\" id=\"verdict\">Verdict: %s. %zu of %zu formulas verified, "
           "%zu of %zu planted mistakes caught.</p>\n",
-          run->pass ? "ok" : "bad", run->pass ? "PASS" : "FAIL", n.passed, run->n_formulas, n.caught,
-          run->n_controls);
+          run->pass ? "ok" : "bad", run->pass ? "PASS" : "FAIL", n.passed, run->n_formulas,
+          n.caught, run->n_controls);
   put_settings(f, pg);
   fputs("<nav><a href=\"#formulas\">Formulas</a><a href=\"#details\">Each formula</a>"
         "<a href=\"#step\">Step size</a><a href=\"#taylor\">Taylor test</a>"
@@ -550,7 +550,8 @@ static void put_settings(FILE *f, const page *pg)
   fprintf(f, "<tr><th>trials</th><td>%zu random trials per formula and per control</td></tr>\n",
           run->trials);
   if (run->net_size[0])
-    fprintf(f, "<tr><th>network</th><td>sizes fixed (--size): D = %zu, H = %zu, K = %zu</td></tr>\n",
+    fprintf(f,
+            "<tr><th>network</th><td>sizes fixed (--size): D = %zu, H = %zu, K = %zu</td></tr>\n",
             run->net_size[0], run->net_size[1], run->net_size[2]);
   fprintf(f,
           "<tr><th>tolerances</th><td>atol = %g, rtol = %g, kerr = %g</td></tr>\n"
@@ -625,8 +626,7 @@ static void put_group_row(FILE *f, const gv_run *run, size_t i)
   gv_xml_puts(f, g->layer ? (g->layer->formula ? g->layer->formula : g->layer->name)
                           : "the seed's network, softmax, cross-entropy and identities");
   fprintf(f, "</span> — %s%zu of %zu pass%s</th></tr>\n",
-          passed == n ? "<span class=\"pass\">" : "<span class=\"fail\">", passed, n,
-          "</span>");
+          passed == n ? "<span class=\"pass\">" : "<span class=\"fail\">", passed, n, "</span>");
 }
 
 static void put_formula_table(FILE *f, const page *pg)

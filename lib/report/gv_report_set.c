@@ -164,8 +164,8 @@ int gv_report_set_begin(const char *dir, gv_report_set **set, int *err_no, const
   *err_no = 0;
   *what = "stage";
   if (s)
-    *s = (gv_report_set){.dir_fd = -1, .set_fd = -1, .lock_fd = -1,
-                         .stage = malloc(strlen(dir) + sizeof tail)};
+    *s = (gv_report_set){
+        .dir_fd = -1, .set_fd = -1, .lock_fd = -1, .stage = malloc(strlen(dir) + sizeof tail)};
   if (!s || !s->stage) {
     if (s)
       release(s);

@@ -39,9 +39,9 @@ typedef enum { GV_TAYLOR_PASS = 0, GV_TAYLOR_FAIL = 1, GV_TAYLOR_EXACT = 2 } gv_
 /* A Taylor test's result. */
 typedef struct {
   gv_taylor_verdict verdict;
-  double slope;                       /* the fitted slope of log r against log eps; NaN without a window */
-  size_t npoints;                     /* steps taken: eps_k = eps_0 2^-k */
-  size_t nused;                       /* points in the fit */
+  double slope;   /* the fitted slope of log r against log eps; NaN without a window */
+  size_t npoints; /* steps taken: eps_k = eps_0 2^-k */
+  size_t nused;   /* points in the fit */
   double eps[GV_TAYLOR_MAX_POINTS];   /* eps_k */
   double rem[GV_TAYLOR_MAX_POINTS];   /* r(eps_k) */
   double floor[GV_TAYLOR_MAX_POINTS]; /* the rounding floor at eps_k */

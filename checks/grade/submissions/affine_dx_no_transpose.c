@@ -1,4 +1,5 @@
-/* affine_dx_no_transpose.c: affine_backward computes dX = dout W, the transpose forgotten (a planted mistake). */
+/* affine_dx_no_transpose.c: affine_backward computes dX = dout W, the transpose forgotten (a
+ * planted mistake). */
 #include <gsl/gsl_blas.h>
 #include <gradverify/assignment.h>
 
@@ -14,8 +15,7 @@ int affine_backward(const gsl_matrix *X, const gsl_matrix *W, const gsl_matrix *
                     const gsl_matrix *dout, gsl_matrix *dX, gsl_matrix *dW, gsl_matrix *db)
 {
   (void)b;
-  for (size_t j = 0; j < dout->size2; j++)
-  {
+  for (size_t j = 0; j < dout->size2; j++) {
     double s = 0.0;
     for (size_t i = 0; i < dout->size1; i++)
       s += gsl_matrix_get(dout, i, j);

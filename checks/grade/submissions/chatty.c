@@ -1,4 +1,5 @@
-/* chatty.c: relu_backward is right and prints 1 MB to stdout and a line to stderr (kept bounded). */
+/* chatty.c: relu_backward is right and prints 1 MB to stdout and a line to stderr (kept bounded).
+ */
 #include <math.h>
 #include <stdio.h>
 #include <gradverify/assignment.h>

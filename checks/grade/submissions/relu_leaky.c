@@ -1,4 +1,5 @@
-/* relu_leaky.c: relu_backward lets 0.1 dout through where x <= 0 (a pattern: wrong only where x <= 0). */
+/* relu_leaky.c: relu_backward lets 0.1 dout through where x <= 0 (a pattern: wrong only where x <=
+ * 0). */
 #include <math.h>
 
 #include <gradverify/assignment.h>
@@ -15,6 +16,7 @@ int relu_backward(const gsl_matrix *X, const gsl_matrix *dout, gsl_matrix *dX)
 {
   for (size_t i = 0; i < X->size1; i++)
     for (size_t j = 0; j < X->size2; j++)
-      gsl_matrix_set(dX, i, j, (gsl_matrix_get(X, i, j) > 0 ? 1.0 : 0.1) * gsl_matrix_get(dout, i, j));
+      gsl_matrix_set(dX, i, j,
+                     (gsl_matrix_get(X, i, j) > 0 ? 1.0 : 0.1) * gsl_matrix_get(dout, i, j));
   return 0;
 }

@@ -204,8 +204,9 @@ int batchnorm_forward(const gsl_matrix *X, const gsl_matrix *gamma, const gsl_ma
     double mu, inv;
     column_stats(X, j, gsl_matrix_get(eps, 0, 0), &mu, &inv);
     for (size_t i = 0; i < X->size1; i++)
-      gsl_matrix_set(out, i, j, gsl_matrix_get(gamma, j, 0) * (gsl_matrix_get(X, i, j) - mu) * inv +
-                                    gsl_matrix_get(beta, j, 0));
+      gsl_matrix_set(out, i, j,
+                     gsl_matrix_get(gamma, j, 0) * (gsl_matrix_get(X, i, j) - mu) * inv +
+                         gsl_matrix_get(beta, j, 0));
   }
   return 0;
 }

@@ -41,4 +41,3 @@ int svm_hinge_backward(const gsl_matrix *S, const gsl_matrix *Y, const gsl_matri
   }
   return 0;
 }
-

@@ -1,4 +1,5 @@
-/* writefile.c: hostile: relu_backward tries to write a passing report into the report folder the tests use. */
+/* writefile.c: hostile: relu_backward tries to write a passing report into the report folder the
+ * tests use. */
 #include <math.h>
 #include <stdio.h>
 #include <gradverify/assignment.h>

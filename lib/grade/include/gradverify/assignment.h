@@ -38,7 +38,8 @@ int affine_backward(const gsl_matrix *X, const gsl_matrix *W, const gsl_matrix *
 int relu_forward(const gsl_matrix *X, gsl_matrix *out);
 int relu_backward(const gsl_matrix *X, const gsl_matrix *dout, gsl_matrix *dX);
 
-/* sigmoid: out = 1 / (1 + exp(-X)) entrywise (N x D). backward: dX = dout s (1 - s), s = sigmoid(X). */
+/* sigmoid: out = 1 / (1 + exp(-X)) entrywise (N x D). backward: dX = dout s (1 - s), s =
+ * sigmoid(X). */
 int sigmoid_forward(const gsl_matrix *X, gsl_matrix *out);
 int sigmoid_backward(const gsl_matrix *X, const gsl_matrix *dout, gsl_matrix *dX);
 
