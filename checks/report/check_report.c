@@ -1,11 +1,19 @@
 /* check_report.c: the report writers on hand-made results: a failing formula,
  * a missed control and a NaN must all show, and files are written whole or
  * not at all. */
+#define _GNU_SOURCE /* syscall: umask without the C library's umask, which this file replaces */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <gsl/gsl_errno.h>
@@ -13,6 +21,28 @@
 #include "check_main.h"
 #include "gv_file.h"
 #include "gv_report.h"
+#include "gv_report_set.h"
+
+/* The report writers must never touch process-wide state that another
+ * thread relies on: umask() (read by a set-and-restore, it leaves the
+ * process with umask 0 for a moment) and sigprocmask() (unspecified with
+ * threads). These definitions stand in for the C library's in this program
+ * (the library is linked in statically) and count the calls. */
+static atomic_ulong umask_calls, sigprocmask_calls;
+
+mode_t umask(mode_t mask)
+{
+  atomic_fetch_add(&umask_calls, 1);
+  return (mode_t)syscall(SYS_umask, mask);
+}
+
+int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+  atomic_fetch_add(&sigprocmask_calls, 1);
+  int rc = pthread_sigmask(how, set, old);
+  errno = rc;
+  return rc ? -1 : 0;
+}
 
 static gv_formula_result formulas[2];
 static gv_control_result controls[1];
@@ -206,6 +236,114 @@ START_TEST(json_file_reproducible)
 }
 END_TEST
 
+enum { SET_THREADS = 4, SETS_PER_THREAD = 25 };
+static const char *const set_names[] = {"a.txt", "b.txt"};
+static char set_dirs[2][64];
+static atomic_int probing, bad_modes;
+
+/* Writes SETS_PER_THREAD sets into set_dirs[t % 2], both files of a set
+ * with the same text; the number of failures is the thread's result. */
+static void *write_sets(void *arg)
+{
+  size_t t = (size_t)arg, failures = 0;
+  for (int k = 0; k < SETS_PER_THREAD; k++) {
+    char text[64], path[256];
+    snprintf(text, sizeof text, "thread %zu set %d\n", t, k);
+    gv_report_set *set;
+    int err_no;
+    const char *what;
+    if (gv_report_set_begin(set_dirs[t % 2], &set, &err_no, &what) != GSL_SUCCESS) {
+      failures++;
+      continue;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < 2; i++) {
+      snprintf(path, sizeof path, "%s/%s", gv_report_set_stage(set), set_names[i]);
+      rc |= gv_file_write_atomic(path, write_text, text, &err_no);
+    }
+    if (rc)
+      gv_report_set_abort(set);
+    failures += rc || gv_report_set_commit(set, set_names, 2, &err_no, &what) != GSL_SUCCESS;
+  }
+  return (void *)failures;
+}
+
+/* Meanwhile: every new file must get 0666 less the umask the test set. */
+static void *probe_modes(void *arg)
+{
+  const char *probe = arg;
+  while (atomic_load(&probing)) {
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || (st.st_mode & 0777) != 0640)
+      atomic_fetch_add(&bad_modes, 1);
+    if (fd >= 0)
+      close(fd);
+    unlink(probe);
+  }
+  return NULL;
+}
+
+static mode_t mode_of(const char *path)
+{
+  struct stat st;
+  ck_assert_int_eq(stat(path, &st), 0);
+  return st.st_mode & 0777;
+}
+
+/* Four threads write 25 sets each, two threads per directory, while a fifth
+ * creates files: every write succeeds, each directory ends with one
+ * complete set (both files from one thread's one set), files and the set
+ * directory get the umask's modes, the prober never sees another umask,
+ * and the writers never called umask() or sigprocmask(). */
+START_TEST(sets_from_threads)
+{
+  mode_t saved = (mode_t)syscall(SYS_umask, 027);
+  char probe[96];
+  for (int d = 0; d < 2; d++) {
+    strcpy(set_dirs[d], "/tmp/gv-sets-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(set_dirs[d]));
+  }
+  snprintf(probe, sizeof probe, "%s/probe", set_dirs[0]);
+  atomic_store(&umask_calls, 0);
+  atomic_store(&sigprocmask_calls, 0);
+  atomic_store(&bad_modes, 0);
+  atomic_store(&probing, 1);
+  pthread_t writers[SET_THREADS], prober;
+  ck_assert_int_eq(pthread_create(&prober, NULL, probe_modes, probe), 0);
+  for (size_t t = 0; t < SET_THREADS; t++)
+    ck_assert_int_eq(pthread_create(&writers[t], NULL, write_sets, (void *)t), 0);
+  for (size_t t = 0; t < SET_THREADS; t++) {
+    void *failures;
+    pthread_join(writers[t], &failures);
+    ck_assert_ptr_null(failures);
+  }
+  atomic_store(&probing, 0);
+  pthread_join(prober, NULL);
+  syscall(SYS_umask, saved);
+  unsigned long umasks = atomic_load(&umask_calls), sigmasks = atomic_load(&sigprocmask_calls);
+  int bad = atomic_load(&bad_modes);
+  ck_assert_uint_eq(umasks, 0);
+  ck_assert_uint_eq(sigmasks, 0);
+  ck_assert_int_eq(bad, 0);
+  for (int d = 0; d < 2; d++) {
+    char a[160], b[160], current[160];
+    snprintf(a, sizeof a, "%s/a.txt", set_dirs[d]);
+    snprintf(b, sizeof b, "%s/b.txt", set_dirs[d]);
+    snprintf(current, sizeof current, "%s/.gradverify/current/", set_dirs[d]);
+    char *text = slurp(a);
+    ck_assert_ptr_nonnull(strstr(text, "set 24\n"));
+    assert_file_is(b, text);
+    free(text);
+    ck_assert_uint_eq(mode_of(a), 0640);
+    ck_assert_uint_eq(mode_of(current), 0750);
+    char cmd[192];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", set_dirs[d]);
+    ck_assert_int_eq(system(cmd), 0);
+  }
+}
+END_TEST
+
 Suite *gv_test_suite(void)
 {
   Suite *s = suite_create("report");
@@ -215,6 +353,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(tc, markdown_shows_failures);
   tcase_add_test(tc, atomic_writes);
   tcase_add_test(tc, json_file_reproducible);
+  tcase_add_test(tc, sets_from_threads);
   suite_add_tcase(s, tc);
   return s;
 }

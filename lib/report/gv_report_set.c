@@ -5,7 +5,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +17,29 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "gv_file.h"
 #include "gv_report.h"
 
 #define GV_SET_DIR ".gradverify"
 #define GV_SET_CURRENT "current"
 #define GV_SET_NEW_LINK "current.new"
-#define GV_SET_PREFIX "set."
+#define GV_SET_PREFIX "set"
 
 struct gv_report_set {
   int dir_fd, set_fd, lock_fd; /* DIR, DIR/.gradverify, its lock */
-  char *stage;                 /* DIR/.gradverify/set.XXXXXX */
-  const char *stage_name;      /* set.XXXXXX, inside stage */
+  char *stage;                 /* DIR/.gradverify/set.PID-N */
+  const char *stage_name;      /* set.PID-N, inside stage */
+  int armed;                   /* this set is the signal handler's */
 };
 
-/* For the signal handler: the set directory and the stage's name. */
-static volatile sig_atomic_t signal_armed;
+/* For the signal handler: the set directory and the stage's name of one set
+ * in progress. signal_state is SIGNAL_FREE, SIGNAL_FILLING (a set is filling
+ * in the two below) or SIGNAL_ARMED; the first set begun while it is free
+ * claims it by a compare-and-swap, so that sets written at the same time by
+ * other threads never overwrite it (a signal leaves their stages to the
+ * next run's sweep). Lock-free atomics: safe in a signal handler. */
+enum { SIGNAL_FREE, SIGNAL_FILLING, SIGNAL_ARMED };
+static atomic_int signal_state;
 static int signal_set_fd = -1;
 static char signal_stage[32];
 
@@ -61,14 +71,38 @@ static void remove_tree_at(int dfd, const char *name, int depth)
 
 void gv_report_set_abort_on_signal(void)
 {
-  if (signal_armed)
+  int armed = SIGNAL_ARMED;
+  if (atomic_compare_exchange_strong(&signal_state, &armed, SIGNAL_FILLING)) {
     remove_tree_at(signal_set_fd, signal_stage, 0);
-  signal_armed = 0;
+    atomic_store(&signal_state, SIGNAL_FREE);
+  }
 }
 
-/* SIGINT, SIGTERM and SIGHUP wait while the set directory changes hands
- * (the stage is created and armed, or switched in and the old set removed):
- * a handler then finds everything in one state or the other. */
+/* Makes s the signal handler's set if no other set is. */
+static void arm(gv_report_set *s)
+{
+  int free_state = SIGNAL_FREE;
+  if (!atomic_compare_exchange_strong(&signal_state, &free_state, SIGNAL_FILLING))
+    return;
+  signal_set_fd = s->set_fd;
+  snprintf(signal_stage, sizeof signal_stage, "%s", s->stage_name);
+  atomic_store(&signal_state, SIGNAL_ARMED);
+  s->armed = 1;
+}
+
+/* The handler lets go of s (its stage is removed or is the current set). */
+static void disarm(gv_report_set *s)
+{
+  int armed = SIGNAL_ARMED;
+  if (s->armed)
+    atomic_compare_exchange_strong(&signal_state, &armed, SIGNAL_FREE);
+  s->armed = 0;
+}
+
+/* SIGINT, SIGTERM and SIGHUP wait, in the calling thread, while the set
+ * directory changes hands (the stage is created and armed, or switched in
+ * and the old set removed): a handler then finds everything in one state or
+ * the other. pthread_sigmask: the other threads' masks are theirs. */
 static void hold_signals(sigset_t *old)
 {
   sigset_t s;
@@ -76,14 +110,7 @@ static void hold_signals(sigset_t *old)
   sigaddset(&s, SIGINT);
   sigaddset(&s, SIGTERM);
   sigaddset(&s, SIGHUP);
-  sigprocmask(SIG_BLOCK, &s, old);
-}
-
-static mode_t current_umask(void)
-{
-  mode_t m = umask(0);
-  umask(m);
-  return m;
+  pthread_sigmask(SIG_BLOCK, &s, old);
 }
 
 /* The target of the `current` link into buf, or "" when there is none. */
@@ -145,7 +172,7 @@ static int open_dirs(gv_report_set *s, const char *dir, int *err_no, const char 
 
 static void release(gv_report_set *s)
 {
-  signal_armed = 0;
+  disarm(s);
   if (s->lock_fd >= 0)
     close(s->lock_fd); /* also the lock */
   if (s->set_fd >= 0)
@@ -158,14 +185,14 @@ static void release(gv_report_set *s)
 
 int gv_report_set_begin(const char *dir, gv_report_set **set, int *err_no, const char **what)
 {
-  static const char tail[] = "/" GV_SET_DIR "/" GV_SET_PREFIX "XXXXXX";
+  static const char sub[] = "/" GV_SET_DIR "/";
+  size_t len = strlen(dir) + sizeof sub + sizeof GV_SET_PREFIX + GV_FILE_UNIQUE_TAIL;
   gv_report_set *s = malloc(sizeof *s);
   *set = NULL;
   *err_no = 0;
   *what = "stage";
   if (s)
-    *s = (gv_report_set){
-        .dir_fd = -1, .set_fd = -1, .lock_fd = -1, .stage = malloc(strlen(dir) + sizeof tail)};
+    *s = (gv_report_set){.dir_fd = -1, .set_fd = -1, .lock_fd = -1, .stage = malloc(len)};
   if (!s || !s->stage) {
     if (s)
       release(s);
@@ -177,25 +204,21 @@ int gv_report_set_begin(const char *dir, gv_report_set **set, int *err_no, const
     return rc;
   }
   sweep(s->set_fd);
-  strcpy(stpcpy(s->stage, dir), tail);
+  char *name = stpcpy(stpcpy(s->stage, dir), sub);
   sigset_t old;
   hold_signals(&old);
-  if (!mkdtemp(s->stage)) {
+  /* mkdir applies the umask itself: the stage gets the mode of any new
+   * directory without a umask() call, which would race with other threads. */
+  if (gv_file_create_unique(s->set_fd, GV_SET_PREFIX, 1, name, len - (size_t)(name - s->stage)) !=
+      0) {
     rc = fail(err_no, what, "create a staging directory in");
     release(s);
   } else {
-    s->stage_name = strrchr(s->stage, '/') + 1;
-    signal_set_fd = s->set_fd;
-    strcpy(signal_stage, s->stage_name);
-    signal_armed = 1;
+    s->stage_name = name;
+    arm(s);
     *set = s;
-    if (chmod(s->stage, 0777 & ~current_umask()) != 0) {
-      rc = fail(err_no, what, "create a staging directory in");
-      gv_report_set_abort(s);
-      *set = NULL;
-    }
   }
-  sigprocmask(SIG_SETMASK, &old, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
   return rc;
 }
 
@@ -208,7 +231,7 @@ void gv_report_set_abort(gv_report_set *set)
 {
   if (!set)
     return;
-  signal_armed = 0;
+  disarm(set);
   remove_tree_at(set->set_fd, set->stage_name, 0);
   release(set);
 }
@@ -249,14 +272,12 @@ static int is_link(const gv_report_set *s, const char *name, char *want, size_t 
  * so that replacing each by its link never shows a mix. */
 static int adopt_old_files(gv_report_set *s, const char *const *names, size_t n)
 {
-  char cur[256], old[] = GV_SET_PREFIX "XXXXXX", path[4096];
+  char cur[256], oname[sizeof GV_SET_PREFIX + GV_FILE_UNIQUE_TAIL];
   current_target(s->set_fd, cur, sizeof cur);
   if (cur[0])
     return 0;
-  snprintf(path, sizeof path, "%.*s/%s", (int)(s->stage_name - 1 - s->stage), s->stage, old);
-  if (!mkdtemp(path) || chmod(path, 0777 & ~current_umask()) != 0)
+  if (gv_file_create_unique(s->set_fd, GV_SET_PREFIX, 1, oname, sizeof oname) != 0)
     return -1;
-  const char *oname = strrchr(path, '/') + 1;
   int ofd = openat(s->set_fd, oname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   for (size_t i = 0; ofd >= 0 && i < n; i++)
     if (linkat(s->dir_fd, names[i], ofd, names[i], 0) != 0 && errno != ENOENT) {
@@ -315,12 +336,12 @@ int gv_report_set_commit(gv_report_set *set, const char *const *names, size_t n,
     rc = fail(err_no, what, "switch the new reports in");
     gv_report_set_abort(set);
   } else {
-    signal_armed = 0; /* the stage is the current set now */
+    disarm(set); /* the stage is the current set now */
     if (old[0] && strcmp(old, set->stage_name) != 0)
       remove_tree_at(set->set_fd, old, 0);
     release(set);
   }
-  sigprocmask(SIG_SETMASK, &mask, NULL);
+  pthread_sigmask(SIG_SETMASK, &mask, NULL);
   return rc;
 }
 

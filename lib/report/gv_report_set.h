@@ -2,18 +2,27 @@
  *
  * In DIR, each report name (gradient-report.json, ...) is a symbolic link to
  * .gradverify/current/NAME, and .gradverify/current is a symbolic link to one
- * complete set, .gradverify/set.XXXXXX. A new set is written into a fresh
- * set.XXXXXX beside it (same filesystem), synced, and switched in by renaming
+ * complete set, .gradverify/set.PID-N. A new set is written into a fresh
+ * set.PID-N beside it (same filesystem), synced, and switched in by renaming
  * a new `current` link over the old one, the last step: whenever the writer
  * stops (killed, disk full), DIR shows the complete old set or the complete
  * new one, never a mix. The previous set is removed after the switch; what a
  * killed run leaves in .gradverify (sets, links, temporary files) is removed
  * by the next gv_report_set_begin. Runs on the same DIR take turns (flock on
- * .gradverify/lock). Directories and files get the modes the umask allows.
+ * .gradverify/lock), threads of one process too. Directories and files get
+ * the modes the umask allows, applied by mkdir(2) and open(2): nothing reads
+ * or changes the process's umask.
+ *
+ * Thread-safe: sets may be written by several threads at once (into one DIR
+ * they take turns). SIGINT, SIGTERM and SIGHUP are held (pthread_sigmask, the
+ * calling thread only) while a set changes hands. gv_report_set_abort_on_signal
+ * removes the stage of one set in progress: the first begun while no other
+ * was armed (the CLI writes one at a time); stages it misses are removed by
+ * the next run's sweep.
  *
  * Errors are GSL_EFAILED with the errno value in *err_no and, in *what, the
  * step that failed ("create", "lock", "stage", "switch" ...), or GSL_ENOMEM.
- * Nothing calls the GSL error handler. One set at a time per process. */
+ * Nothing calls the GSL error handler. */
 #ifndef GV_REPORT_SET_H
 #define GV_REPORT_SET_H
 

@@ -49,7 +49,13 @@ void gv_layer_run_options_init(gv_layer_run_options *o);
  * for a layer without name, forward, backward or sampler, n_inputs 0 or
  * above GV_LAYER_MAX_INPUTS, no differentiable input, two layers of one
  * name, or invalid options; GSL_EFAILED when a report could not be written;
- * GSL_ENOMEM; or a status a layer's callback returned. Not thread-safe. */
+ * GSL_ENOMEM; or a status a layer's callback returned. The reports are
+ * written as one set (all old or all new, gv_report_set.h) without touching
+ * process-wide state: no umask() call (modes are 0666/0777 less the umask,
+ * applied by open and mkdir), SIGINT/SIGTERM/SIGHUP held with
+ * pthread_sigmask in the calling thread only while the set is switched in;
+ * runs into one out_dir take turns (flock). Calls from several threads at
+ * once are not tested as a whole: not promised. */
 int gv_layer_run(const gv_layer *const layers[], size_t n, const gv_layer_run_options *opts,
                  int *passed);
 
