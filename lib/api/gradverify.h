@@ -133,6 +133,46 @@
  * may run in parallel threads if the user's callbacks allow it; one outcome
  * must not be used by two threads at once.
  *
+ * opts->threads = T > 1 evaluates the variables (columns; directions in
+ * directional mode) of one gradient or Jacobian check on T threads (pthreads
+ * created for the check and joined before it returns; at most one per
+ * column; 0 and 1 create none). Only for an f that is reentrant: f is then
+ * called from T threads at once, each call with its own copy of x (never the
+ * caller's x, never another thread's), with the same params, which f must
+ * only read (no scratch buffers in params: give each call its own, on the
+ * stack or allocated). df, fdf and the contract's calls stay on the calling
+ * thread. Every number and verdict in the outcome is the same for any T:
+ * each column is computed from x, f and its own entries alone, whichever
+ * thread does it and whenever; what combines columns (the row's scale,
+ * pooled noise, escalation rounds, flat entries) is computed on the calling
+ * thread between parallel parts. Columns are handed out one at a time from
+ * an atomic counter, with no lock, so the work scales with the cores while
+ * a column costs far more than that (4 to 70 evaluations of f). gv_check_fvv,
+ * gv_check_layer and gv_check_layer_jacobian run on one thread whatever T
+ * (their functions write shared buffers). An error status is that of the
+ * first failing column in column order, as with one thread.
+ *
+ * Sampled mode (opts->entries = m > 0, or opts->nnamed > 0). For a large n
+ * where every variable costs too much: the check compares the nnamed
+ * variables named (indices into x: those you suspect, or must vouch for) and
+ * m more drawn without replacement from the others with a gsl_rng (mt19937)
+ * seeded with opts->seed (gsl_ran_choose): the same seed and sizes give the
+ * same variables. Cost: that of the full check of m + nnamed variables
+ * (4 to 70 evaluations of f each), whatever n; choosing the sample takes O(n)
+ * time and memory and no evaluation. The outcome has one column per checked
+ * variable in increasing order, each entry's col the variable's index in x,
+ * and S (the floor's scale) the largest |numeric| over them. What a pass
+ * means: the checked variables are right; an unchecked one may be wrong. An
+ * error confined to w unnamed variables is missed with probability
+ * C(N - w, m) / C(N, m) <= (1 - w / n)^m (N the unnamed variables), so one
+ * wrong variable with 1 - m / N, and 1% of them with at most 0.99^m (0.37
+ * at m = 100, 4e-5 at m = 1000): gv_outcome_miss_probability gives it and
+ * gv_outcome_fprintf prints it. The probability is over the draw, not over
+ * where errors are: it holds for any placement of the wrong variables that
+ * does not depend on the seed. With m + nnamed >= n every variable is
+ * checked (a full check). GSL_EINVAL for a named index >= n, named NULL
+ * with nnamed > 0, or sampled together with directional mode.
+ *
  * Ownership. x, fdf and opts are read only; x is copied, never perturbed. The
  * outcome belongs to the caller, who may reuse it for any number of checks of
  * any sizes: each check overwrites it.
@@ -181,7 +221,11 @@ struct gv_options {
   double step;            /* the step of GV_STEP_FIXED (> 0); default 1e-5 */
   int refine;             /* re-estimate doubtful entries at smaller steps; default 1 */
   size_t directions;      /* 0: check every entry (default); k > 0: k random directions */
-  unsigned long seed;     /* seed of the gsl_rng (mt19937) drawing directions; default 1 */
+  unsigned long seed;     /* seed of the gsl_rng (mt19937) drawing directions or a sample; 1 */
+  size_t threads;         /* workers evaluating variables in parallel; default 1 (see Threads) */
+  size_t entries;         /* 0: every variable (default); m > 0: m drawn at random (Sampled) */
+  const size_t *named;    /* variables always checked in sampled mode (indices into x), or NULL */
+  size_t nnamed;          /* how many indices named holds; default 0 */
 };
 
 /* Sets every field of *opts to its default. */
@@ -306,6 +350,17 @@ size_t gv_outcome_nnonsmooth(const gv_outcome *out);
 /* Number of evaluations of the user's f made by the check (df is called once). */
 size_t gv_outcome_nevals(const gv_outcome *out);
 
+/* What a pass does not rule out: the probability that the check missed every
+ * wrong variable when a fraction q (0 <= q <= 1) of the n variables of x are
+ * wrong (ceil(q n) of them, at least 1, none of them named). 0 after a full
+ * check (every variable compared); after a sampled one, over the draw, the
+ * hypergeometric C(N - w, m) / C(N, m) for w wrong variables, m drawn and
+ * N = n - named unnamed ones (0 when w > N - m), which is at most
+ * (1 - q)^m. NaN for q outside [0, 1], a NULL or empty outcome, and outcomes
+ * of directions (directional mode, gv_check_fvv), whose guarantee is not
+ * per variable. */
+double gv_outcome_miss_probability(const gv_outcome *out, double q);
+
 /* The largest relative error over smooth, finite entries. */
 double gv_outcome_max_rel_err(const gv_outcome *out);
 
@@ -322,10 +377,12 @@ int gv_outcome_worst(const gv_outcome *out, gv_entry *entry);
  * atol_eff over the entries. Any pointer may be NULL. */
 void gv_outcome_tolerances(const gv_outcome *out, double *atol_eff, double *rtol, double *kerr);
 
-/* Prints a short summary to stream: the verdict and counts, then the failing
- * entries by (row, column) (the first 10), the non-smooth ones (the first
- * 10), the worst entry, each with the term that decided its bound, and the
- * method and tolerances. Returns GSL_SUCCESS, GSL_EFAULT for a NULL argument, or
+/* Prints a short summary to stream: the verdict and counts, for a sampled
+ * check which variables were checked and the probability of missing 1, 0.1%,
+ * 1% and 10% of wrong variables (gv_outcome_miss_probability), then the
+ * failing entries by (row, column) (the first 10), the non-smooth ones (the
+ * first 10), the worst entry, each with the term that decided its bound, and
+ * the method and tolerances. Returns GSL_SUCCESS, GSL_EFAULT for a NULL argument, or
  * GSL_EFAILED if writing failed: the stream is flushed, and one whose error
  * flag is set (ferror) fails. */
 int gv_outcome_fprintf(FILE *stream, const gv_outcome *out);

@@ -11,6 +11,8 @@
  * differences, so that kinks are found at no extra cost. */
 #include "gv_check_impl.h"
 #include "gv_check_flat.h"
+#include "gv_check_sample.h"
+#include "gv_check_threads.h"
 
 #include <float.h>
 #include <math.h>
@@ -50,6 +52,10 @@ void gv_options_init(gv_options *opts)
       .refine = 1,
       .directions = 0,
       .seed = 1,
+      .threads = 1,
+      .entries = 0,
+      .named = NULL,
+      .nnamed = 0,
   };
 }
 
@@ -66,7 +72,8 @@ static int options_valid(const gv_options *o)
 {
   int ok = isfinite(o->rtol) && o->rtol >= 0.0 && isfinite(o->kerr) && o->kerr >= 0.0 &&
            isfinite(o->atol) && o->atol >= 0.0 && isfinite(o->atol_scale) && o->atol_scale >= 0.0 &&
-           (o->method == GV_METHOD_RIDDERS || o->method == GV_METHOD_CENTRAL);
+           (o->method == GV_METHOD_RIDDERS || o->method == GV_METHOD_CENTRAL) &&
+           !(o->nnamed && !o->named) && !(o->directions && (o->entries || o->nnamed));
   switch (o->step_rule) {
   case GV_STEP_SCALED:
   case GV_STEP_RELATIVE:
@@ -140,6 +147,7 @@ typedef struct {
   size_t dir;           /* directional mode: the current one */
   double t;
   const gsl_vector *u; /* directional Jacobian: output m - 1 is u . F */
+  const size_t *var;   /* sampled check: column j is variable var[j]; else NULL */
   size_t nevals;
 } problem;
 
@@ -179,8 +187,9 @@ static int problem_eval(void *params, gsl_vector *fx)
 static double *column(problem *p, const dirs *V, size_t j, const gv_options *o, double *h)
 {
   if (!V) {
-    *h = step_base(o) * step_scale(o, gsl_vector_get(p->work, j));
-    return gsl_vector_ptr(p->work, j);
+    const size_t v = p->var ? p->var[j] : j;
+    *h = step_base(o) * step_scale(o, gsl_vector_get(p->work, v));
+    return gsl_vector_ptr(p->work, v);
   }
   p->dir = j;
   p->t = 0.0;
@@ -409,7 +418,9 @@ static void rescale_floors(gv_outcome *out, const gv_options *o)
   }
 }
 
-static void workspace_free(workspace *w)
+/* A worker's scratch: what one column's computation writes besides its own
+ * entries (the stencil, settled flags, Ridders' workspace). */
+static void scratch_free(workspace *w)
 {
   for (int k = 0; k < 4; k++)
     gsl_vector_free(w->fv[k]);
@@ -417,18 +428,11 @@ static void workspace_free(workspace *w)
   gv_ridders_workspace_free(w->rw);
   free(w->rd);
   free(w->prev);
-  free(w->sigma);
-  free(w->rstep);
-  free(w->escalated);
-  *w = (workspace){0};
 }
 
-/* Room for m outputs and ncols columns; Ridders' part only with ridders. On
- * GSL_ENOMEM *w holds what was allocated, for workspace_free. */
-static int workspace_alloc(workspace *w, size_t m, size_t ncols, int ridders)
+static int scratch_alloc(workspace *w, size_t m, int ridders)
 {
-  *w = (workspace){.settled = malloc(m), .escalated = calloc(ncols, 1)};
-  if (!w->settled || !w->escalated)
+  if (!(w->settled = malloc(m)))
     return GSL_ENOMEM;
   for (int k = 0; k < 4; k++)
     if (!(w->fv[k] = gv_vector_alloc(m)))
@@ -439,31 +443,158 @@ static int workspace_alloc(workspace *w, size_t m, size_t ncols, int ridders)
   w->rd = malloc(2 * m * sizeof *w->rd);
   w->re = w->rd ? w->rd + m : NULL;
   w->prev = malloc(m * sizeof *w->prev);
+  return w->rw && w->rd && w->prev ? GSL_SUCCESS : GSL_ENOMEM;
+}
+
+static void workspace_free(workspace *w)
+{
+  scratch_free(w);
+  free(w->sigma);
+  free(w->rstep);
+  free(w->escalated);
+  *w = (workspace){0};
+}
+
+/* Room for m outputs and ncols columns; Ridders' part only with ridders. On
+ * GSL_ENOMEM *w holds what was allocated, for workspace_free. */
+static int workspace_alloc(workspace *w, size_t m, size_t ncols, int ridders)
+{
+  *w = (workspace){.escalated = calloc(ncols, 1)};
+  if (!w->escalated)
+    return GSL_ENOMEM;
+  int status = scratch_alloc(w, m, ridders);
+  if (status || !ridders)
+    return status;
   w->sigma = malloc(m * ncols * sizeof *w->sigma);
   w->rstep = malloc(ncols * sizeof *w->rstep);
-  if (!w->rw || !w->rd || !w->prev || !w->sigma || !w->rstep)
+  if (!w->sigma || !w->rstep)
     return GSL_ENOMEM;
   for (size_t k = 0; k < m * ncols; k++)
     w->sigma[k] = -1.0;
   return GSL_SUCCESS;
 }
 
-/* The first estimates of every entry, at the rule's step, into out->sided. */
-static int first_estimates(gv_outcome *out, const gv_fd_vector *fn, problem *p, const dirs *V,
-                           const gsl_vector *f0, workspace *w, const gv_options *o)
+/* opts.threads. Worker 0 is the caller and works on the caller's problem,
+ * directions and workspace; every other worker on its own copy of x (work),
+ * of the current direction and of the scratch, and its own count of
+ * evaluations, sharing only what is read (x0, the directions' seeds and
+ * scales, u, A, f0) and the parts of the outcome and of the workspace's
+ * per-column arrays (sigma, rstep, escalated) that belong to the column it
+ * computes. So no column's numbers depend on which worker computed it or
+ * when (gv_check_threads.h). */
+typedef struct {
+  problem p;
+  dirs V;
+  workspace w;
+} worker_own;
+
+typedef struct {
+  problem *p;
+  dirs *V; /* NULL in the full check */
+  workspace *w;
+} worker;
+
+typedef struct {
+  gv_outcome *out;
+  const gsl_matrix *A;
+  const gsl_vector *f0;
+  const gv_options *o;
+  size_t n;        /* workers */
+  worker *wk;      /* n */
+  worker_own *own; /* n - 1: workers 1 .. n - 1 */
+  size_t *todo;    /* refine's columns of the current round */
+} team;
+
+static void team_free(team *tm)
 {
-  const size_t m = out->rows, ncols = out->cols;
-  for (size_t j = 0; j < ncols; j++) {
-    double h;
-    double *xi = column(p, V, j, o, &h);
-    const double x0 = *xi;
-    int status = gv_fd_vector_stencil(fn, xi, h, w->fv);
+  for (size_t t = 1; t < tm->n && tm->own; t++) {
+    worker_own *w = &tm->own[t - 1];
+    gsl_vector_free(w->p.work);
+    gsl_vector_free(w->V.v);
+    gsl_rng_free(w->V.r);
+    scratch_free(&w->w);
+  }
+  free(tm->wk);
+  free(tm->own);
+  free(tm->todo);
+  *tm = (team){0};
+}
+
+/* Worker t's copies of p (its x and count), of V (its direction) and of w's
+ * scratch; w's per-column arrays are shared. */
+static int worker_copy(worker_own *c, const problem *p, const workspace *w, size_t m, int ridders)
+{
+  c->p = *p;
+  c->p.nevals = 0;
+  c->w = (workspace){.sigma = w->sigma, .rstep = w->rstep, .escalated = w->escalated};
+  if (!(c->p.work = gv_vector_alloc(p->work->size)))
+    return GSL_ENOMEM;
+  gsl_vector_memcpy(c->p.work, p->work);
+  if (p->V) {
+    c->V = (dirs){.seeds = p->V->seeds,
+                  .s = p->V->s,
+                  .v = gv_vector_alloc(p->V->v->size),
+                  .cur = (size_t)-1,
+                  .r = gv_rng_alloc(gsl_rng_mt19937, 1)};
+    c->p.V = &c->V;
+    if (!c->V.v || !c->V.r)
+      return GSL_ENOMEM;
+  }
+  return scratch_alloc(&c->w, m, ridders);
+}
+
+/* min(opts.threads, ncols) workers, at least 1. On GSL_ENOMEM *tm holds what
+ * was allocated, for team_free. */
+static int team_alloc(team *tm, gv_outcome *out, problem *p, workspace *w, const gsl_matrix *A,
+                      const gsl_vector *f0, const gv_options *o)
+{
+  const size_t ncols = A->size2, T = o->threads < ncols ? o->threads : ncols;
+  *tm = (team){.out = out, .A = A, .f0 = f0, .o = o};
+  tm->wk = malloc((T ? T : 1) * sizeof *tm->wk);
+  tm->own = T > 1 ? calloc(T - 1, sizeof *tm->own) : NULL;
+  tm->todo = malloc(ncols * sizeof *tm->todo);
+  if (!tm->wk || (T > 1 && !tm->own) || !tm->todo)
+    return GSL_ENOMEM;
+  tm->wk[0] = (worker){.p = p, .V = p->V, .w = w};
+  tm->n = 1;
+  for (size_t t = 1; t < T; t++) {
+    worker_own *c = &tm->own[t - 1];
+    tm->n++; /* for team_free, whatever worker_copy allocated */
+    int status = worker_copy(c, p, w, A->size1, o->method == GV_METHOD_RIDDERS);
     if (status)
       return status;
-    for (size_t i = 0; i < m; i++) {
-      estimate(w, i, x0, h, f0, &out->sided[i * ncols + j]);
-      out->entry[i * ncols + j].step = h;
-    }
+    tm->wk[t] = (worker){.p = &c->p, .V = p->V ? &c->V : NULL, .w = &c->w};
+  }
+  return GSL_SUCCESS;
+}
+
+/* The workers' evaluations, moved into worker 0's count. */
+static void team_count(team *tm)
+{
+  for (size_t t = 1; t < tm->n; t++) {
+    tm->wk[0].p->nevals += tm->wk[t].p->nevals;
+    tm->wk[t].p->nevals = 0;
+  }
+}
+
+/* The first estimates of column j's entries, at the rule's step, into
+ * out->sided: a gv_par_for body (tm a team, t the worker). */
+static int first_column(void *tm, size_t t, size_t j)
+{
+  const team *c = tm;
+  const worker *wk = &c->wk[t];
+  gv_outcome *out = c->out;
+  const size_t m = out->rows, ncols = out->cols;
+  const gv_fd_vector fn = {.f = problem_eval, .params = wk->p, .m = m};
+  double h;
+  double *xi = column(wk->p, wk->V, j, c->o, &h);
+  const double x0 = *xi;
+  int status = gv_fd_vector_stencil(&fn, xi, h, wk->w->fv);
+  if (status)
+    return status;
+  for (size_t i = 0; i < m; i++) {
+    estimate(wk->w, i, x0, h, c->f0, &out->sided[i * ncols + j]);
+    out->entry[i * ncols + j].step = h;
   }
   return GSL_SUCCESS;
 }
@@ -515,38 +646,55 @@ static int column_settled(const gv_outcome *out, size_t j)
   return 1;
 }
 
+/* Re-estimation and Ridders of the round's item-th column: a gv_par_for
+ * body (tm a team, t the worker). Column j's computation reads and writes
+ * column j's entries alone. */
+static int escalate_column(void *tm, size_t t, size_t item)
+{
+  const team *c = tm;
+  const worker *wk = &c->wk[t];
+  const size_t j = c->todo[item];
+  const gv_fd_vector fn = {.f = problem_eval, .params = wk->p, .m = c->out->rows};
+  int status = refine_column(c->out, &fn, wk->p, wk->V, j, c->A, c->f0, wk->w, c->o);
+  if (!status && c->o->method == GV_METHOD_RIDDERS)
+    status = ridders_column(c->out, &fn, wk->p, wk->V, j, wk->w, c->o);
+  return status;
+}
+
 /* Re-estimation and Ridders, column by column (in Ridders mode only for
  * columns the first estimates did not settle), then (Ridders) the pooled
- * noise and, with S NULL, the floors from Ridders' values. */
-static int refine(gv_outcome *out, const gv_fd_vector *fn, problem *p, const dirs *V,
-                  const gsl_matrix *A, const gsl_matrix *S, const gsl_vector *f0, workspace *w,
-                  const gv_options *o)
+ * noise and, with S NULL, the floors from Ridders' values. A round's
+ * columns are chosen before any is computed (a column's computation changes
+ * no other column's settledness), computed in parallel, and pooled after. */
+static int refine(team *tm, const gsl_matrix *S)
 {
+  gv_outcome *out = tm->out;
+  const gv_options *o = tm->o;
+  workspace *w = tm->wk[0].w;
   const int ridders = o->method == GV_METHOD_RIDDERS;
   if (!o->refine && !ridders)
     return GSL_SUCCESS;
   /* Rounds: Ridders' values rescale the floors and pool the noise, which can
    * unsettle a column settled against the first scale (a scale inflated by
    * another column's step beyond f's length scale); it is escalated then. */
-  int changed;
+  size_t ntodo;
   do {
-    changed = 0;
+    ntodo = 0;
     for (size_t j = 0; j < out->cols; j++) {
       if (w->escalated[j] || (ridders && column_settled(out, j)))
         continue;
-      w->escalated[j] = changed = 1;
-      int status = refine_column(out, fn, p, V, j, A, f0, w, o);
-      if (!status && ridders)
-        status = ridders_column(out, fn, p, V, j, w, o);
-      if (status)
-        return status;
+      w->escalated[j] = 1;
+      tm->todo[ntodo++] = j;
     }
-    if (ridders && changed) {
+    int status = gv_par_for(tm->n, ntodo, escalate_column, tm);
+    if (status)
+      return status;
+    if (ridders && ntodo) {
       pool_noise(out, w, o);
       if (!S)
         rescale_floors(out, o);
     }
-  } while (ridders && changed);
+  } while (ridders && ntodo);
   return GSL_SUCCESS;
 }
 
@@ -576,15 +724,22 @@ static int run(gv_outcome *out, problem *p, const dirs *V, const gsl_matrix *A, 
   const size_t m = A->size1, ncols = A->size2;
   const gv_fd_vector fn = {.f = problem_eval, .params = p, .m = m};
   workspace w = {0};
+  team tm = {0};
   int status = gv_outcome_reset(out, m, ncols);
   if (!status)
     status = workspace_alloc(&w, m, ncols, o->method == GV_METHOD_RIDDERS);
   if (!status)
-    status = first_estimates(out, &fn, p, V, f0, &w, o);
+    status = team_alloc(&tm, out, p, &w, A, f0, o);
+  if (!status)
+    status = gv_par_for(tm.n, ncols, first_column, &tm);
   if (!status) {
     judge_first(out, A, S, o);
-    status = refine(out, &fn, p, V, A, S, f0, &w, o);
+    status = refine(&tm, S);
   }
+  if (tm.wk)
+    team_count(&tm);
+  team_free(&tm);
+  /* Flat entries are rare and their probes depend on each other: serial. */
   flat_ctx fc = {.p = p, .V = V, .o = o};
   if (!status)
     status = gv_check_flat(out, &fn, flat_column, &fc, f0, w.fv[0], w.fv[1], o);
@@ -715,6 +870,43 @@ cleanup:
   return status;
 }
 
+/* The sampled check (opts.entries, opts.named): the chosen variables' columns
+ * of J as A, each column's variable mapped through p->var, and the outcome's
+ * columns renamed after their variables. */
+static int check_sampled(gv_outcome *out, problem *p, const gsl_matrix *J, const gsl_vector *f0,
+                         const gv_options *o)
+{
+  size_t *var = NULL, nvar = 0, nnamed = 0;
+  int status =
+      gv_sample_choose(J->size2, o->entries, o->named, o->nnamed, o->seed, &var, &nvar, &nnamed);
+  if (status)
+    return status;
+  gsl_matrix *A = nvar ? gv_matrix_alloc(J->size1, nvar) : NULL;
+  if (!A) {
+    free(var);
+    return nvar ? GSL_ENOMEM : GSL_EINVAL;
+  }
+  for (size_t c = 0; c < nvar; c++) {
+    gsl_vector_const_view Jc = gsl_matrix_const_column(J, var[c]);
+    gsl_vector_view Ac = gsl_matrix_column(A, c);
+    gsl_vector_memcpy(&Ac.vector, &Jc.vector);
+  }
+  p->var = var;
+  status = run(out, p, NULL, A, NULL, f0, o);
+  p->var = NULL;
+  for (size_t k = 0; !status && k < out->rows * out->cols; k++)
+    out->entry[k].col = var[out->entry[k].col];
+  if (!status)
+    out->sample = (gv_sample_info){.kind = GV_SAMPLE_DRAWN,
+                                   .nvars = J->size2,
+                                   .ndrawn = nvar - nnamed,
+                                   .nnamed = nnamed,
+                                   .seed = o->seed};
+  free(var);
+  gsl_matrix_free(A);
+  return status;
+}
+
 /* The checks' common prologue, errors in the order of the header's list:
  * callbacks says whether fdf's f and df are set. Empties out. */
 static int check_args(const void *fdf, int callbacks, const gsl_vector *x, const gv_options *opts,
@@ -740,11 +932,15 @@ static int user_derivative(problem *p, gsl_matrix *J)
   return GSL_SUCCESS;
 }
 
-/* Whether x may be checked: every entry finite (GSL_EBADFUNC otherwise) and,
+/* Whether x may be checked: every named variable in x (GSL_EINVAL), every
+ * entry finite (GSL_EBADFUNC otherwise) and,
  * with GV_STEP_FIXED, the step moves every entry (x_j +- step / 2 != x_j; a
  * shorter one leaves no difference to take: GSL_EINVAL). */
 static int point_valid(const gsl_vector *x, const gv_options *o)
 {
+  for (size_t k = 0; k < o->nnamed; k++)
+    if (o->named[k] >= x->size)
+      return GSL_EINVAL;
   for (size_t j = 0; j < x->size; j++) {
     const double xj = gsl_vector_get(x, j);
     if (!isfinite(xj))
@@ -775,8 +971,10 @@ static int check_problem(problem *p, const gsl_vector *x, size_t m0, const gv_op
     goto cleanup;
   if (o->directions)
     status = check_directional(out, p, J, x, f0, o);
-  else
-    status = run(out, p, NULL, J, NULL, f0, o);
+  else if ((o->entries || o->nnamed) && o->entries < x->size && o->nnamed < x->size - o->entries)
+    status = check_sampled(out, p, J, f0, o);
+  else if (!(status = run(out, p, NULL, J, NULL, f0, o)))
+    out->sample = (gv_sample_info){.kind = GV_SAMPLE_FULL, .nvars = x->size};
 
 cleanup:
   gsl_vector_free(p->work);

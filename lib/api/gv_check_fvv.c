@@ -154,6 +154,8 @@ int gv_check_fvv(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x, const
     gv_options_init(&o);
   const size_t k = v ? 1 : (o.directions ? o.directions : FVV_DIRECTIONS);
   o.directions = 0; /* each direction is a full check of one variable, tau */
+  o.entries = o.nnamed = 0;
+  o.threads = 1; /* line_f works in l's buffers */
   if (!fdf->f || !fdf->df || !fdf->fvv)
     return GSL_EINVAL;
   if (x->size == 0 || x->size != fdf->p || fdf->n == 0 || (v && v->size != x->size))

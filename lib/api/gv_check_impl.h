@@ -8,6 +8,17 @@
 #include "gradverify.h"
 #include "gv_fd.h"
 
+/* Which variables a gradient or Jacobian check compared (gv_check_sample.h):
+ * none recorded (an fvv or empty outcome), all of them, or a sample. */
+typedef enum { GV_SAMPLE_NONE = 0, GV_SAMPLE_FULL, GV_SAMPLE_DRAWN } gv_sample_kind;
+
+typedef struct {
+  gv_sample_kind kind;
+  size_t nvars;          /* the variables of x */
+  size_t ndrawn, nnamed; /* a sample: drawn at random, named by the user (distinct) */
+  unsigned long seed;    /* the seed of the draw */
+} gv_sample_info;
+
 struct gv_outcome {
   size_t rows, cols;  /* the compared matrix; size = rows * cols */
   size_t cap;         /* entries allocated */
@@ -20,6 +31,7 @@ struct gv_outcome {
   gv_method method;
   gv_contract contract; /* the callbacks' contract (gv_contract.c), if has_contract */
   int has_contract;
+  gv_sample_info sample; /* set by the full and sampled checks, after gv_outcome_reset */
 };
 
 /* Empties out and makes room for a rows-by-cols result. GSL_ENOMEM if it cannot

@@ -161,6 +161,17 @@ static int draw_G(gsl_matrix *G, const gv_options *opts)
   return GSL_SUCCESS;
 }
 
+/* opts (NULL: the defaults) on one thread: the loss writes the layer's
+ * input and output matrices, shared by every evaluation. */
+static void serial_options(const gv_options *opts, gv_options *o)
+{
+  if (opts)
+    *o = *opts;
+  else
+    gv_options_init(o);
+  o->threads = 1;
+}
+
 /* Flattens input k into a new vector x. */
 static gsl_vector *flat_input(const gsl_matrix *m)
 {
@@ -198,10 +209,12 @@ int gv_check_layer(const gv_layer *layer, const gsl_matrix *const in[], size_t k
     goto cleanup;
   }
   gsl_multimin_function_fdf fdf = {.f = loss_f, .df = loss_df, .n = x->size, .params = &c};
-  status = gv_check_gradient(&fdf, x, opts, out);
+  gv_options o;
+  serial_options(opts, &o);
+  status = gv_check_gradient(&fdf, x, &o, out);
   if (c.status)
     status = c.status;
-  if (!status && !(opts && opts->directions))
+  if (!status && out->sample.kind == GV_SAMPLE_FULL)
     reshape(out, in[k]->size1, in[k]->size2);
 cleanup:
   if (status)
@@ -255,7 +268,9 @@ int gv_check_layer_jacobian(const gv_layer *layer, const gsl_matrix *const in[],
   }
   gsl_multifit_nlinear_fdf fdf = {
       .f = jac_f, .df = jac_df, .n = c.out->size1 * c.out->size2, .p = x->size, .params = &c};
-  status = gv_check_jacobian(&fdf, x, opts, out);
+  gv_options o;
+  serial_options(opts, &o);
+  status = gv_check_jacobian(&fdf, x, &o, out);
   if (c.status)
     status = c.status;
 cleanup:

@@ -7,6 +7,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "gv_compare.h"
+#include "gv_check_sample.h"
 #include "gv_contract.h"
 
 gv_outcome *gv_outcome_alloc(void)
@@ -307,6 +308,8 @@ static int print_summary(FILE *stream, const gv_outcome *out)
               out->nnonsmooth, out->nevals) < 0)
     return -1;
   if (out->has_contract && gv_contract_fprintf(stream, &out->contract) < 0)
+    return -1;
+  if (out->sample.kind == GV_SAMPLE_DRAWN && gv_sample_fprintf(stream, out) < 0)
     return -1;
   if (print_entries(stream, out) < 0)
     return -1;
