@@ -1,6 +1,7 @@
 /* check_explain.c: the worked examples. Every formula of the catalogue must
- * have one that passes, prints only finite numbers and reproduces from its
- * seed; the ReLU example must show its mask. */
+ * have one that passes, prints only finite numbers, reproduces from its seed
+ * and is a run of the formula's own trial; the ReLU example must show its
+ * mask. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "check_main.h"
 #include "gv_explain.h"
 #include "gv_formula.h"
+#include "gv_trial.h"
 
 #define SEED 20240515UL
 
@@ -25,6 +27,19 @@ static char *capture(const char *id, unsigned long seed, int *status)
   ck_assert_int_eq(fclose(f), 0);
   ck_assert_ptr_nonnull(buf);
   return buf;
+}
+
+/* The example of catalogue entry i at SEED, which must print; *f receives
+ * the catalogue. The caller frees the text. */
+static char *example_of(int i, const gv_formula **f)
+{
+  size_t n;
+  *f = gv_formula_list(&n);
+  ck_assert_uint_lt(i, n);
+  int status;
+  char *text = capture((*f)[i].id, SEED, &status);
+  ck_assert_int_eq(status, GSL_SUCCESS);
+  return text;
 }
 
 START_TEST(list_names_every_formula)
@@ -48,12 +63,8 @@ END_TEST
 
 START_TEST(example_passes)
 {
-  size_t n;
-  const gv_formula *f = gv_formula_list(&n);
-  ck_assert_uint_lt(_i, n);
-  int status;
-  char *text = capture(f[_i].id, SEED, &status);
-  ck_assert_int_eq(status, GSL_SUCCESS);
+  const gv_formula *f;
+  char *text = example_of(_i, &f);
   ck_assert_msg(strstr(text, "\nPASS: ") != NULL, "%s: no PASS line in\n%s", f[_i].id, text);
   ck_assert_ptr_null(strstr(text, "FAIL"));
   ck_assert_ptr_nonnull(strstr(text, f[_i].id));
@@ -115,29 +126,114 @@ START_TEST(same_seed_same_text)
 }
 END_TEST
 
-/* The first row under the side-by-side header "analytic δ₂ = ∂L/∂z" holds
- * the masked entries: some must be exactly zero, as must the mask's. */
+/* The first number in each of the 3 rows under `header`, in block `column`
+ * (0 for the first): the rows look like "[ %10.6f ]   [ %10.6f ] ...". */
+static void read_column(const char *text, const char *header, int column, double v[3])
+{
+  const char *row = strstr(text, header);
+  ck_assert_msg(row != NULL, "no \"%s\" in\n%s", header, text);
+  for (int r = 0; r < 3; r++) {
+    row = strchr(row, '\n');
+    ck_assert_ptr_nonnull(row);
+    const char *p = ++row;
+    for (int c = 0; c <= column; c++) {
+      p = strchr(p, '[');
+      ck_assert_ptr_nonnull(p);
+      p++;
+    }
+    v[r] = strtod(p, NULL);
+  }
+}
+
+/* The ReLU example shows its mask 1(z > 0) beside z, and δ₂ is zero exactly
+ * where the mask is: over seeds, some example must have both kinds of unit. */
 START_TEST(relu_delta_shows_mask)
 {
-  int status;
-  char *text = capture("relu_delta", SEED, &status);
-  ck_assert_int_eq(status, GSL_SUCCESS);
-  ck_assert_ptr_nonnull(strstr(text, "1(z > 0)"));
-  const char *head = strstr(text, "analytic δ₂");
-  ck_assert_ptr_nonnull(head);
-  const char *row = strchr(head, '\n');
-  size_t zeros = 0;
-  for (int r = 0; r < 3; r++) {
-    ck_assert_ptr_nonnull(row);
-    row++;
-    /* "[ %10.6f ]": the value is in bytes 1..11 of the row. */
-    double v = strtod(row + 1, NULL);
-    zeros += v == 0.0;
-    row = strchr(row, '\n');
+  int mixed = 0;
+  for (unsigned long seed = 1; seed <= 20; seed++) {
+    int status;
+    char *text = capture("relu_delta", seed, &status);
+    ck_assert_int_eq(status, GSL_SUCCESS);
+    double z[3], mask[3], delta2[3];
+    read_column(text, "z = Wx + b₁", 0, z);
+    read_column(text, "z = Wx + b₁", 1, mask);
+    read_column(text, "analytic δ₂", 0, delta2);
+    size_t on = 0;
+    for (int i = 0; i < 3; i++) {
+      ck_assert_double_eq(mask[i], z[i] > 0.0);
+      ck_assert_msg((mask[i] == 0.0) == (delta2[i] == 0.0), "seed %lu unit %d:\n%s", seed, i,
+                    text);
+      on += mask[i] != 0.0;
+    }
+    mixed += on > 0 && on < 3;
+    free(text);
   }
-  ck_assert_uint_ge(zeros, 1);
-  ck_assert_uint_le(zeros, 2); /* and some unit active, or the example shows nothing */
+  ck_assert_int_gt(mixed, 0);
+}
+END_TEST
+
+/* One right trial of f from SEED, central differences, every size `size`
+ * (0: drawn), copies into *show when show is not NULL; *cmp and *info hold its
+ * results. Returns the uniform draw that follows the trial. */
+static double run_trial(const gv_formula *f, size_t size, gv_trial_show *show, gv_cmp *cmp,
+                        gv_trial_info *info)
+{
+  const gv_tol tol = {GV_TOL_DEFAULT_ATOL, GV_TOL_DEFAULT_RTOL, GV_TOL_DEFAULT_KERR};
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  ck_assert_ptr_nonnull(r);
+  gsl_rng_set(r, SEED);
+  gv_cmp_init(cmp);
+  *info = (gv_trial_info){
+      .method = GV_METHOD_CENTRAL, .net_size = {size, size, size}, .size = size, .show = show};
+  ck_assert_int_eq(f->trial(r, GV_RIGHT, &tol, cmp, info), GSL_SUCCESS);
+  double next = gsl_rng_uniform(r);
+  gsl_rng_free(r);
+  return next;
+}
+
+/* The example is one run of the formula's own trial: the same run, with the
+ * trial's copies taken directly, holds the numbers explain prints. */
+START_TEST(example_is_the_trial)
+{
+  const gv_formula *f;
+  char *text = example_of(_i, &f);
+  gv_trial_show show = {0};
+  gv_cmp cmp;
+  gv_trial_info info;
+  run_trial(&f[_i], 3, &show, &cmp, &info);
+  ck_assert_int_eq(show.status, GSL_SUCCESS);
+  ck_assert_ptr_nonnull(show.pair.analytic);
+  ck_assert_uint_eq(info.entries, show.pair.analytic->size1 * show.pair.analytic->size2);
+  ck_assert_uint_ge(show.n, 1);
+  for (size_t k = 0; k < show.n; k++)
+    ck_assert_msg(strstr(text, show.label[k]) != NULL, "%s: input %s not shown", f[_i].id,
+                  show.label[k]);
+  for (size_t i = 0; i < show.pair.analytic->size1; i++)
+    for (size_t j = 0; j < show.pair.analytic->size2; j++) {
+      char cell[32];
+      snprintf(cell, sizeof cell, " %10.6f", gsl_matrix_get(show.pair.numeric, i, j));
+      ck_assert_msg(strstr(text, cell) != NULL, "%s: numeric%s not in\n%s", f[_i].id, cell, text);
+    }
+  gv_trial_show_free(&show);
   free(text);
+}
+END_TEST
+
+/* Asking a trial for its copies changes none of its draws or results. */
+START_TEST(show_changes_nothing)
+{
+  size_t n;
+  const gv_formula *f = gv_formula_list(&n);
+  ck_assert_uint_lt(_i, n);
+  gv_trial_show show = {0};
+  gv_cmp plain, shown;
+  gv_trial_info info;
+  double next = run_trial(&f[_i], 0, NULL, &plain, &info);
+  ck_assert_double_eq(run_trial(&f[_i], 0, &show, &shown, &info), next);
+  ck_assert_uint_ge(show.n, 1);
+  ck_assert_uint_eq(plain.count, shown.count);
+  ck_assert_double_eq(plain.worst_ratio, shown.worst_ratio);
+  gv_trial_show_free(&show);
 }
 END_TEST
 
@@ -151,6 +247,8 @@ Suite *gv_test_suite(void)
   tcase_add_loop_test(core, example_passes, 0, (int)n);
   tcase_add_loop_test(core, same_seed_same_text, 0, (int)n);
   tcase_add_test(core, relu_delta_shows_mask);
+  tcase_add_loop_test(core, example_is_the_trial, 0, (int)n);
+  tcase_add_loop_test(core, show_changes_nothing, 0, (int)n);
   suite_add_tcase(s, core);
   TCase *limits = tcase_create("Limits");
   tcase_add_test(limits, unknown_id);

@@ -1,10 +1,11 @@
 /* gv_explain.h: worked examples, for learners. For one formula of the
- * catalogue (gv_formula.h), draws a small instance (vectors of size 3; the
- * network with D = H = K = 3), and prints the formula and why it holds, the
- * inputs, the analytic and the finite-difference results side by side with
- * the difference's error bars, the per-entry errors against the default
- * tolerance (gv_compare.h) and the verdict. The same id and seed print the
- * same text. Output is UTF-8. */
+ * catalogue (gv_formula.h), runs the formula's own trial once, as the driver
+ * does (same draws, central differences with the harness's step rule), with
+ * every size 3 (vectors; the network D = H = K = 3), and prints the formula
+ * and why it holds, the inputs the trial shows (gv_trial_show), the analytic
+ * and numeric sides side by side with the error bars, the per-entry errors
+ * against the default tolerance (gv_compare.h) and the verdict. The same id
+ * and seed print the same text. Output is UTF-8. Cost: one trial. */
 #ifndef GV_EXPLAIN_H
 #define GV_EXPLAIN_H
 

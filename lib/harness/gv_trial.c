@@ -42,6 +42,7 @@ int gv_trial_pair_compare(const gv_trial_pair *t, const gv_tol *tol, gv_cmp *cmp
                           gv_trial_info *info)
 {
   info->entries = t->analytic->size1 * t->analytic->size2;
+  gv_trial_show_pair(info, t);
   if (info->corrupt != 0.0) {
     size_t imax = 0, jmax = 0;
     for (size_t i = 0; i < t->analytic->size1; i++)

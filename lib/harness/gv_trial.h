@@ -6,8 +6,11 @@
 
 #include <gsl/gsl_matrix.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "gv_fd.h"
 #include "gv_formula.h"
+#include "gv_random.h"
 
 typedef struct {
   gsl_matrix *analytic, *numeric;
@@ -62,5 +65,34 @@ int gv_trial_layer(gsl_rng *r, const gv_formula *f, gv_layer_backward_fn backwar
  * when shapes is not NULL, the inputs' and G's shapes in words. */
 int gv_trial_layer_pair(gsl_rng *r, const gv_formula *f, gv_layer_backward_fn backward,
                         gv_trial_info *info, gv_trial_pair *t, char *shapes, size_t size);
+
+/* A vector size for a trial: drawn uniform in [lo, hi] (always, so the
+ * stream of draws stays the same), replaced by info->size clamped to
+ * [lo, hi] when that is set. */
+size_t gv_trial_size(gsl_rng *r, const gv_trial_info *info, size_t lo, size_t hi);
+
+/* What a trial shows a reader (gv_explain), when info->show points here:
+ * copies of its inputs, labelled as in the formula (labels are static
+ * strings, not copied), in the order shown, and of its pair as compared.
+ * Owned by whoever set info->show; start it zeroed, free it with
+ * gv_trial_show_free. status becomes GSL_ENOMEM when a copy failed or more
+ * than GV_TRIAL_SHOW_MAX inputs were shown. Costs nothing without info->show. */
+#define GV_TRIAL_SHOW_MAX 12
+typedef struct gv_trial_show {
+  size_t n;
+  const char *label[GV_TRIAL_SHOW_MAX];
+  gsl_matrix *in[GV_TRIAL_SHOW_MAX];
+  gv_trial_pair pair; /* empty until the trial compares */
+  int status;
+} gv_trial_show;
+
+/* Copies an input for the reader; returns the copy (the caller may change
+ * it, e.g. into a mask), or NULL without info->show or on failure. */
+gsl_matrix *gv_trial_show_matrix(gv_trial_info *info, const char *label, const gsl_matrix *m);
+gsl_matrix *gv_trial_show_vector(gv_trial_info *info, const char *label, const gsl_vector *v);
+void gv_trial_show_value(gv_trial_info *info, const char *label, double v);
+/* Copies the pair (the first one a trial compares); gv_trial_pair_compare calls it. */
+void gv_trial_show_pair(gv_trial_info *info, const gv_trial_pair *t);
+void gv_trial_show_free(gv_trial_show *s);
 
 #endif

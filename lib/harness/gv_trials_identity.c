@@ -277,6 +277,37 @@ static const id_ops ID_OPS[] = {
     [ID_CHAIN] = {.setup = setup_chain, .analytic = an_chain, .f = f_chain},
 };
 
+/* The inputs a reader sees (gv_trial_show), in order: the members named by
+ * `members` (x, a, b, u vectors; X, A matrices) under `labels`. The chain's
+ * workspaces hold g(x), dg/dx and df/dg after its analytic side. */
+typedef struct {
+  const char *members;
+  const char *labels[6];
+} id_shown;
+
+static const id_shown ID_SHOWN[] = {
+    [ID_XTA] = {"xa", {"x", "a"}},
+    [ID_AX] = {"Ax", {"A", "x"}},
+    [ID_ATXB] = {"aXb", {"a", "X", "b"}},
+    [ID_XTAX] = {"Ax", {"A (not symmetric)", "x"}},
+    [ID_SQNORM] = {"x", {"x"}},
+    [ID_CHAIN] = {"xXauAb",
+                  {"x", "B", "c", "u = tanh(Bx + c)", "∂g/∂x = Bᵀdiag(1 − u²)",
+                   "∂f/∂g = softmax(u)"}},
+};
+
+static void id_show(const id_case *c, id_kind kind, gv_trial_info *info)
+{
+  const id_shown *s = &ID_SHOWN[kind];
+  for (size_t k = 0; s->members[k]; k++) {
+    char m = s->members[k];
+    if (m == 'X' || m == 'A')
+      gv_trial_show_matrix(info, s->labels[k], m == 'X' ? c->X : c->A);
+    else
+      gv_trial_show_vector(info, s->labels[k], m == 'x' ? c->x : m == 'a' ? c->a : m == 'b' ? c->b : c->u);
+  }
+}
+
 /* The numeric side, its Taylor check and the comparison. aTXb's variable is
  * X, read in its memory order; every other kind's is x. */
 static int id_numeric(id_kind kind, id_case *c, gv_trial_pair *t, size_t m, const gv_tol *tol,
@@ -308,7 +339,7 @@ static int id_numeric(id_kind kind, id_case *c, gv_trial_pair *t, size_t m, cons
 static int id_trial(gsl_rng *r, id_kind kind, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
                     gv_trial_info *info)
 {
-  size_t n = gv_random_size(r, 1, 50), m = gv_random_size(r, 1, 50);
+  size_t n = gv_trial_size(r, info, 1, 50), m = gv_trial_size(r, info, 1, 50);
   id_case c = {0};
   gv_trial_pair t = {0};
   double s = draw_scale(r);
@@ -326,6 +357,8 @@ static int id_trial(gsl_rng *r, id_kind kind, gv_variant v, const gv_tol *tol, g
 
   gsl_vector_view ga = gv_trial_col(t.analytic);
   status = ID_OPS[kind].analytic(&c, v, &t, &ga.vector);
+  if (!status && info->show)
+    id_show(&c, kind, info);
   if (!status)
     status = id_numeric(kind, &c, &t, m, tol, cmp, info);
 out:

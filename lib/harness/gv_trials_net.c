@@ -167,6 +167,53 @@ static int analytic_side(const net_case *c, char what, gv_variant v, gsl_matrix 
   return GSL_EINVAL;
 }
 
+/* The variable of part `what`, as one vector over its memory, and the loss
+ * as a function of it; for 'z' a copy of z (*z, the caller frees it). */
+static int net_variable(net_case *c, char what, z_ctx *zc, gsl_vector **z, gv_fd_scalar *fn,
+                        gsl_vector_view *var)
+{
+  gv_net *net = c->net;
+  *fn = (gv_fd_scalar){loss_of_params, c};
+  switch (what) {
+  case 'z':
+    if (!(*z = gsl_vector_alloc(net->n_hidden)))
+      return GSL_ENOMEM;
+    gsl_vector_memcpy(*z, c->s->z);
+    *zc = (z_ctx){c, *z};
+    *fn = (gv_fd_scalar){loss_of_z, zc};
+    *var = gsl_vector_subvector(*z, 0, (*z)->size);
+    break;
+  case 'V':
+    *var = gsl_vector_view_array(net->V->data, net->V->size1 * net->V->size2);
+    break;
+  case 'c':
+    *var = gsl_vector_subvector(net->b2, 0, net->b2->size);
+    break;
+  case 'W':
+    *var = gsl_vector_view_array(net->W->data, net->W->size1 * net->W->size2);
+    break;
+  default:
+    *var = gsl_vector_subvector(net->b1, 0, net->b1->size);
+  }
+  return GSL_SUCCESS;
+}
+
+/* The network, its forward pass and delta1 for a reader (gv_trial_show). */
+static void net_show(const net_case *c, gv_trial_info *info)
+{
+  gv_trial_show_vector(info, "x", c->x);
+  gv_trial_show_vector(info, "y", c->y);
+  gv_trial_show_matrix(info, "W", c->net->W);
+  gv_trial_show_vector(info, "b₁", c->net->b1);
+  gv_trial_show_vector(info, "z = Wx + b₁", c->s->z);
+  gsl_matrix *mask = gv_trial_show_vector(info, "1(z > 0)", c->s->z);
+  for (size_t i = 0; mask && i < mask->size1; i++)
+    gsl_matrix_set(mask, i, 0, gsl_matrix_get(mask, i, 0) > 0.0);
+  gv_trial_show_matrix(info, "V", c->net->V);
+  gv_trial_show_vector(info, "b₂", c->net->b2);
+  gv_trial_show_vector(info, "δ₁ = p − y", c->g->delta1);
+}
+
 /* One trial for the quantity named by `what`: 'z' (delta2), 'V', 'c' (b2),
  * 'W' or 'b' (b1). */
 static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
@@ -184,36 +231,15 @@ static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_
   status = gv_trial_pair_alloc(&t, rows, cols);
   if (!status)
     status = analytic_side(&c, what, v, t.analytic);
+  gv_fd_scalar fn;
+  z_ctx zc;
+  gsl_vector_view var;
+  if (!status)
+    status = net_variable(&c, what, &zc, &z, &fn, &var);
   if (status)
     goto out;
-
-  gv_fd_scalar fn = {loss_of_params, &c};
-  z_ctx zc = {&c, NULL};
-  gsl_vector_view var; /* the variable, as one vector over its memory */
-  switch (what) {
-  case 'z':
-    z = gsl_vector_alloc(net->n_hidden);
-    if (!z) {
-      status = GSL_ENOMEM;
-      goto out;
-    }
-    gsl_vector_memcpy(z, c.s->z);
-    zc.z = z;
-    fn = (gv_fd_scalar){loss_of_z, &zc};
-    var = gsl_vector_subvector(z, 0, z->size);
-    break;
-  case 'V':
-    var = gsl_vector_view_array(net->V->data, net->V->size1 * net->V->size2);
-    break;
-  case 'c':
-    var = gsl_vector_subvector(net->b2, 0, net->b2->size);
-    break;
-  case 'W':
-    var = gsl_vector_view_array(net->W->data, net->W->size1 * net->W->size2);
-    break;
-  default:
-    var = gsl_vector_subvector(net->b1, 0, net->b1->size);
-  }
+  if (info->show)
+    net_show(&c, info);
   /* The numeric side from the forward pass, O(K) per evaluation; the Taylor
    * test below evaluates the full forward pass. */
   gv_net_base base = {.net = net, .x = c.x, .y = c.y, .s = c.s};

@@ -77,7 +77,7 @@ static int closs_of_p(void *params, const double complex *p, size_t n, double co
 int gv_trial_softmax_jacobian(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
                               gv_trial_info *info)
 {
-  size_t n = gv_random_size(r, 1, 50);
+  size_t n = gv_trial_size(r, info, 1, 50);
   gv_trial_pair t = {0};
   gsl_vector *a = gsl_vector_alloc(n), *p = gsl_vector_alloc(n);
   int status = GSL_ENOMEM;
@@ -87,6 +87,8 @@ int gv_trial_softmax_jacobian(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cm
   status = gv_softmax(a, p);
   if (status)
     goto out;
+  gv_trial_show_vector(info, "a", a);
+  gv_trial_show_vector(info, "p = softmax(a)", p);
   if (v == GV_MISTAKE_SOFTMAX_SIGN)
     status = gv_mistake_softmax_sign(p, t.analytic);
   else if (v == GV_MISTAKE_SOFTMAX_DIAG)
@@ -122,7 +124,7 @@ int gv_trial_ce_grad_p(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
                        gv_trial_info *info)
 {
   (void)v;
-  size_t n = gv_random_size(r, 1, 50);
+  size_t n = gv_trial_size(r, info, 1, 50);
   gv_trial_pair t = {0};
   gsl_vector *p = gsl_vector_alloc(n), *y = gsl_vector_alloc(n);
   int status = GSL_ENOMEM;
@@ -132,6 +134,8 @@ int gv_trial_ce_grad_p(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
    * singularity at 0 that no central difference should straddle. */
   gv_random_vector_range(r, p, 0.05, 1.0);
   draw_labels(r, y);
+  gv_trial_show_vector(info, "p", p);
+  gv_trial_show_vector(info, "y", y);
   gsl_vector_view ga = gv_trial_col(t.analytic), gn = gv_trial_col(t.numeric),
                   ge = gv_trial_col(t.err);
   status = gv_xent_grad_p(y, p, &ga.vector);
@@ -164,7 +168,7 @@ out:
 static int logits_trial(gsl_rng *r, gv_variant v, int general, const gv_tol *tol, gv_cmp *cmp,
                         gv_trial_info *info)
 {
-  size_t n = gv_random_size(r, 2, 50);
+  size_t n = gv_trial_size(r, info, 2, 50);
   gv_trial_pair t = {0};
   gsl_vector *a = gsl_vector_alloc(n), *p = gsl_vector_alloc(n), *y = gsl_vector_alloc(n);
   int status = GSL_ENOMEM;
@@ -178,6 +182,10 @@ static int logits_trial(gsl_rng *r, gv_variant v, int general, const gv_tol *tol
   status = gv_softmax(a, p);
   if (status)
     goto out;
+  gv_trial_show_vector(info, "a", a);
+  gv_trial_show_vector(info, "y", y);
+  gv_trial_show_vector(info, "p = softmax(a)", p);
+  gv_trial_show_value(info, "1ᵀy", gsl_blas_dasum(y));
   gsl_vector_view ga = gv_trial_col(t.analytic), gn = gv_trial_col(t.numeric),
                   ge = gv_trial_col(t.err);
   if (v == GV_MISTAKE_SOFT_LABELS)
