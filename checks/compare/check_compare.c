@@ -288,6 +288,96 @@ START_TEST(test_merge)
 }
 END_TEST
 
+/* The histograms on entries whose decade is far from a boundary: each lands
+ * in the bin its header formula gives, an unresolved entry only in
+ * hist_ratio, a non-finite one in neither. */
+START_TEST(test_histograms)
+{
+  const gv_tol tol = {0.0, 0.5, 0.0}, loose = {1.0, 0.0, 0.0}, tight = {0.0, 1e-12, 0.0};
+  size_t rel[GV_CMP_HIST_BINS] = {0}, ratio[GV_CMP_HIST_BINS] = {0};
+  gv_cmp c;
+  gv_cmp_init(&c);
+  gv_cmp_entry(&c, 0, 0, 1.0, 1.0, 0.0, &tol); /* rel 0 and ratio 0: the first bins */
+  rel[0]++;
+  ratio[0]++;
+  gv_cmp_entry(&c, 1, 0, 1.0, 1.0 - 3e-3, 0.0, &tol); /* rel 3e-3, ratio 6e-3 */
+  rel[-3 - GV_CMP_REL_MIN_EXP]++;
+  ratio[-3 - GV_CMP_RATIO_MIN_EXP]++;
+  gv_cmp_entry(&c, 2, 0, 4.0, 4.0 - 1e-6, 0.0, &tol); /* rel 2.5e-7, ratio 5e-7 */
+  rel[-7 - GV_CMP_REL_MIN_EXP]++;
+  ratio[-7 - GV_CMP_RATIO_MIN_EXP]++;
+  gv_cmp_entry(&c, 3, 0, -0.5, 0.5, 0.0, &tight); /* rel 2, ratio 2e12: the last bin */
+  rel[0 - GV_CMP_REL_MIN_EXP]++;
+  ratio[GV_CMP_HIST_BINS - 1]++;
+  gv_cmp_entry(&c, 4, 0, 2.0, 1.5, 0.0, &loose); /* atol 1 > 1% of 2: unresolved, ratio 0.5 */
+  ratio[-1 - GV_CMP_RATIO_MIN_EXP]++;
+  gv_cmp_entry(&c, 5, 0, 0.0, 0.0, 0.0, &tight); /* both zero: unresolved, ratio 0 */
+  ratio[0]++;
+  gv_cmp_entry(&c, 6, 0, NAN, 1.0, 0.0, &tol); /* non-finite: in neither */
+  ck_assert_uint_eq(c.count, 7);
+  ck_assert_uint_eq(c.unresolved, 2);
+  ck_assert_uint_eq(c.nonfinite, 1);
+  for (size_t k = 0; k < GV_CMP_HIST_BINS; k++) {
+    ck_assert_msg(c.hist_rel[k] == rel[k], "hist_rel[%zu] = %zu, want %zu", k, c.hist_rel[k],
+                  rel[k]);
+    ck_assert_msg(c.hist_ratio[k] == ratio[k], "hist_ratio[%zu] = %zu, want %zu", k,
+                  c.hist_ratio[k], ratio[k]);
+  }
+  /* Merging adds bin by bin, and the unresolved counts. */
+  gv_cmp d;
+  gv_cmp_init(&d);
+  gv_cmp_entry(&d, 0, 0, 1.0, 1.0 - 3e-3, 0.0, &tol);
+  gv_cmp_entry(&d, 1, 0, 2.0, 1.5, 0.0, &loose);
+  gv_cmp_merge(&c, &d);
+  rel[-3 - GV_CMP_REL_MIN_EXP]++;
+  ratio[-3 - GV_CMP_RATIO_MIN_EXP]++;
+  ratio[-1 - GV_CMP_RATIO_MIN_EXP]++;
+  ck_assert_uint_eq(c.unresolved, 3);
+  for (size_t k = 0; k < GV_CMP_HIST_BINS; k++) {
+    ck_assert_msg(c.hist_rel[k] == rel[k], "merged hist_rel[%zu] = %zu, want %zu", k, c.hist_rel[k],
+                  rel[k]);
+    ck_assert_msg(c.hist_ratio[k] == ratio[k], "merged hist_ratio[%zu] = %zu, want %zu", k,
+                  c.hist_ratio[k], ratio[k]);
+  }
+}
+END_TEST
+
+/* The deciding term of one entry's bound, as the worst entry records it. */
+static gv_decided term_of(double analytic, double numeric, double e, const gv_tol *tol)
+{
+  gv_cmp c;
+  gv_cmp_init(&c);
+  gv_cmp_entry(&c, 0, 0, analytic, numeric, e, tol);
+  ck_assert_double_eq(c.worst_errbar, e);
+  return c.worst_term;
+}
+
+/* The largest of atol, rtol max(|a|, |n|) and kerr e decides; on a tie the
+ * error bar before rtol before atol. Dyadic values: the terms are exact. */
+START_TEST(test_worst_term)
+{
+  const gv_tol tol = {1.0, 0.125, 2.0};
+  ck_assert_int_eq(term_of(8.0, 8.0, 0.5, &tol), GV_DECIDED_ERROR_BAR); /* 1 = 1 = 1 */
+  ck_assert_int_eq(term_of(8.0, 8.0, 0.25, &tol), GV_DECIDED_RTOL);     /* 1 = 1 > 0.5 */
+  ck_assert_int_eq(term_of(4.0, -16.0, 0.25, &tol), GV_DECIDED_RTOL);   /* 2 > 1 > 0.5 */
+  ck_assert_int_eq(term_of(4.0, 4.0, 0.25, &tol), GV_DECIDED_ATOL);     /* 1 > 0.5 = 0.5 */
+  ck_assert_int_eq(term_of(4.0, 4.0, 0.5, &tol), GV_DECIDED_ERROR_BAR); /* 1 = 1 > 0.5 */
+  ck_assert_int_eq(term_of(16.0, 4.0, 0.75, &tol), GV_DECIDED_RTOL);    /* 2 > 1.5 > 1 */
+  ck_assert_str_eq(gv_decided_name(GV_DECIDED_ATOL), "atol");
+  ck_assert_str_eq(gv_decided_name(GV_DECIDED_RTOL), "rtol");
+  ck_assert_str_eq(gv_decided_name(GV_DECIDED_ERROR_BAR), "error bar");
+  /* Merging takes the worse entry's term and error bar with it. */
+  gv_cmp a, b;
+  gv_cmp_init(&a);
+  gv_cmp_init(&b);
+  gv_cmp_entry(&a, 0, 0, 4.0, 4.0, 0.25, &tol);
+  gv_cmp_entry(&b, 0, 0, 8.0, 0.0, 0.5, &tol); /* ratio 8 / 3 */
+  gv_cmp_merge(&a, &b);
+  ck_assert_int_eq(a.worst_term, GV_DECIDED_ERROR_BAR);
+  ck_assert_double_eq(a.worst_errbar, 0.5);
+}
+END_TEST
+
 /* ---- Matrices and vectors ---- */
 
 START_TEST(test_matrix)
@@ -431,6 +521,8 @@ Suite *gv_test_suite(void)
   tcase_add_test(acc, test_nonfinite_counted);
   tcase_add_test(acc, test_worst_tracking);
   tcase_add_test(acc, test_merge);
+  tcase_add_test(acc, test_histograms);
+  tcase_add_test(acc, test_worst_term);
   suite_add_tcase(s, acc);
 
   TCase *shape = tcase_create("Shapes");
