@@ -601,6 +601,92 @@ START_TEST(test_sided_roundoff)
 }
 END_TEST
 
+/* F(x) = (x, x^2, 3) at *params, counting its calls in calls[0]. */
+static int stencil_f(void *params, gsl_vector *fx)
+{
+  double *state = params, x = state[0];
+  state[1] += 1.0;
+  gsl_vector_set(fx, 0, x);
+  gsl_vector_set(fx, 1, x * x);
+  gsl_vector_set(fx, 2, 3.0);
+  return GSL_SUCCESS;
+}
+
+/* gv_fd_vector_stencil: every vector of the wrong size (the first and the
+ * last included) is refused before any evaluation; the right sizes get F at
+ * x0 + h, x0 - h, x0 + h/2, x0 - h/2 in that order, and x0 back exactly. */
+START_TEST(test_vector_stencil)
+{
+  double state[2] = {0.75, 0.0};
+  const double h = 0.125;
+  gv_fd_vector fn = {stencil_f, state, 3};
+  gsl_vector *fv[4], *bad = gsl_vector_alloc(2);
+  for (int k = 0; k < 4; k++)
+    fv[k] = gsl_vector_alloc(3);
+  for (int k = 0; k < 4; k++) {
+    gsl_vector *wrong[4] = {fv[0], fv[1], fv[2], fv[3]};
+    wrong[k] = bad;
+    ck_assert_int_eq(gv_fd_vector_stencil(&fn, &state[0], h, wrong), GSL_EBADLEN);
+  }
+  ck_assert_double_eq(state[1], 0.0);
+  ck_assert_double_eq(state[0], 0.75);
+  ck_assert_int_eq(gv_fd_vector_stencil(&fn, &state[0], h, fv), GSL_SUCCESS);
+  ck_assert_double_eq(state[1], 4.0);
+  ck_assert_double_eq(state[0], 0.75);
+  const double at[4] = {0.875, 0.625, 0.8125, 0.6875};
+  for (int k = 0; k < 4; k++) {
+    ck_assert_double_eq(gsl_vector_get(fv[k], 0), at[k]);
+    ck_assert_double_eq(gsl_vector_get(fv[k], 1), at[k] * at[k]);
+    ck_assert_double_eq(gsl_vector_get(fv[k], 2), 3.0);
+  }
+  for (int k = 0; k < 4; k++)
+    gsl_vector_free(fv[k]);
+  gsl_vector_free(bad);
+}
+END_TEST
+
+/* |x - 1| at its kink x0 = 1: the central difference gives the mean slope 0,
+ * the one-sided ones each slope exactly (f is linear on each side), and a
+ * smooth quadratic has left = right = central within the error bars. */
+static int kink_f(void *params, double *fx)
+{
+  *fx = fabs(*(const double *)params - 1.0);
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_derivative_sided)
+{
+  double x = 1.0;
+  gv_fd_scalar fn = {kink_f, &x};
+  gv_fd_sided d;
+  ck_assert_int_eq(gv_fd_derivative_sided(&fn, &x, 0.25, 0.0, &d), GSL_SUCCESS);
+  ck_assert_double_eq(x, 1.0);
+  ck_assert_double_eq(d.central, 0.0);
+  ck_assert_double_eq(d.right, 1.0);
+  ck_assert_double_eq(d.left, -1.0);
+  /* A linear side leaves only round-off in its error bar: far below the jump. */
+  ck_assert(d.right_err < 1e-12 && d.left_err < 1e-12);
+  ck_assert(d.right_err > 0.0 && d.left_err > 0.0);
+  /* The central one sees the kink as truncation: |D(h) - D(h/2)| = 0 here,
+   * both straddle it symmetrically, so only its round-off remains too. */
+  ck_assert(d.central_err < 1e-12);
+  /* On K_QUAD (3.25 x^2 - 1.5 x + 0.375, slope 1.75 at 0.5) with h = 2^-10:
+   * central exact, and right and left too (Richardson's 2 D(h/2) - D(h)
+   * cancels the only error term, c s), their bars of order h (what D(h/2)
+   * alone would be off by, 3.25 h / 2). */
+  double y = 0.5;
+  fparams p = {.kind = K_QUAD, .x = &y};
+  gv_fd_scalar q = {scalar_f, &p};
+  const double h = ldexp(1.0, -10);
+  ck_assert_int_eq(gv_fd_derivative_sided(&q, &y, h, 0.4375, &d), GSL_SUCCESS);
+  ck_assert_double_eq_tol(d.central, 1.75, 1e-12);
+  ck_assert_double_eq_tol(d.right, 1.75, 1e-9);
+  ck_assert_double_eq_tol(d.left, 1.75, 1e-9);
+  ck_assert(d.right_err > 1.5 * h && d.right_err < 2.0 * h);
+  ck_assert(d.left_err > 1.5 * h && d.left_err < 2.0 * h);
+}
+END_TEST
+
 START_TEST(test_badlen)
 {
   gsl_vector *x = gsl_vector_calloc(3), *v2 = gsl_vector_calloc(2), *v4 = gsl_vector_calloc(4),
@@ -678,6 +764,8 @@ Suite *gv_test_suite(void)
   tcase_add_test(fail, test_badlen);
   tcase_add_test(fail, test_eval_vector_every_output);
   tcase_add_test(fail, test_sided_roundoff);
+  tcase_add_test(fail, test_vector_stencil);
+  tcase_add_test(fail, test_derivative_sided);
   suite_add_tcase(s, fail);
 
   return s;
