@@ -13,6 +13,7 @@
  * sharing the steps. */
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -153,6 +154,38 @@ START_TEST(test_known)
   ck_assert_int_le(n, GV_RIDDERS_MAX_EVALS);
   ck_assert_int_eq((int)n, p.calls);
   ck_assert_mem_eq(&x, &x0, sizeof x);
+}
+END_TEST
+
+static int by_value(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* An upper bound on the estimates' size: gv_ridders.h states that they
+ * cover the true error at a median of 5 to 15 times it. Over the rows of
+ * test_known (true errors below an ulp of the derivative counted as one
+ * ulp), the median ratio must stay within that: an estimate grown 4 times
+ * (its factors, its round-off term) lands above it, where the per-row bound
+ * of test_known (3e-11 relative) does not notice. */
+START_TEST(test_estimate_median)
+{
+  enum { N = sizeof rows / sizeof rows[0] };
+  double ratio[N];
+  for (size_t r = 0; r < N; r++) {
+    double x = rows[r].x;
+    fparams p = {.kind = rows[r].kind, .x = &x};
+    gv_fd_scalar fn = {scalar_f, &p};
+    double d = NAN, err = NAN, want = derivative(p.kind, x);
+    size_t n = 0;
+    ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d, &err, &n), GSL_SUCCESS);
+    ratio[r] = err / fmax(fabs(d - want), DBL_EPSILON * fabs(want));
+  }
+  qsort(ratio, N, sizeof ratio[0], by_value);
+  double median = N % 2 ? ratio[N / 2] : 0.5 * (ratio[N / 2 - 1] + ratio[N / 2]);
+  ck_assert_msg(median <= 15.0, "median estimate / true error %g, above 15", median);
+  ck_assert_msg(median >= 1.0, "median estimate / true error %g, below 1", median);
 }
 END_TEST
 
@@ -572,6 +605,7 @@ Suite *gv_test_suite(void)
 {
   Suite *s = suite_create("ridders");
   TCase *values = tcase_create("Values");
+  tcase_add_test(values, test_estimate_median);
   tcase_add_loop_test(values, test_known, 0, NROWS(rows));
   tcase_add_test(values, test_linear);
   tcase_add_test(values, test_nulls);
