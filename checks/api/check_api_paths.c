@@ -1,0 +1,269 @@
+/* check_api_paths.c: paths of gv_check.c that the broader API suites never
+ * took (found by scripts/mutate): the GV_STEP_RELATIVE step rule, a
+ * one-variable Jacobian, an f that is NaN at x alone, and the noise pooled
+ * over a Jacobian row. */
+#include <float.h>
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_math.h>
+
+#include "check_main.h"
+#include "gradverify.h"
+
+/* ---- GV_STEP_RELATIVE: h_j = c |x_j|, c where x_j = 0 ---- */
+
+/* f(x) = sum_j sin(x_j) + x_j^2 / 2; wrong_entry (if not (size_t)-1) off by 1e-4. */
+typedef struct {
+  size_t wrong_entry;
+  int nan_at_x; /* f(x) is NaN at x = xnan exactly, finite everywhere else */
+  const gsl_vector *xnan;
+} sparams;
+
+static double s_f(const gsl_vector *x, void *params)
+{
+  const sparams *p = params;
+  if (p->nan_at_x) {
+    int same = 1;
+    for (size_t j = 0; j < x->size; j++)
+      same &= gsl_vector_get(x, j) == gsl_vector_get(p->xnan, j);
+    if (same)
+      return NAN;
+  }
+  double f = 0.0;
+  for (size_t j = 0; j < x->size; j++)
+    f += sin(gsl_vector_get(x, j)) + 0.5 * gsl_pow_2(gsl_vector_get(x, j));
+  return f;
+}
+
+static void s_df(const gsl_vector *x, void *params, gsl_vector *g)
+{
+  const sparams *p = params;
+  for (size_t j = 0; j < x->size; j++) {
+    double xj = gsl_vector_get(x, j);
+    gsl_vector_set(g, j, (cos(xj) + xj) * (j == p->wrong_entry ? 1.0 + 1e-4 : 1.0));
+  }
+}
+
+static void s_fdf(const gsl_vector *x, void *params, double *f, gsl_vector *g)
+{
+  *f = s_f(x, params);
+  s_df(x, params, g);
+}
+
+static gsl_multimin_function_fdf s_problem(sparams *p, size_t n)
+{
+  return (gsl_multimin_function_fdf){.f = s_f, .df = s_df, .fdf = s_fdf, .n = n, .params = p};
+}
+
+static const double XS[4] = {0.25, 3.0, 0.0, -1e-3};
+
+/* Each entry's step is c |x_j| (c at 0) with GV_STEP_RELATIVE, c max(1, |x_j|)
+ * with GV_STEP_SCALED; both pass a right gradient and fail one entry off by
+ * 1e-4. c = cbrt(DBL_EPSILON); the step reported is the one stored, within
+ * an ulp of x_j of the ideal. */
+START_TEST(test_step_relative)
+{
+  sparams sp = {.wrong_entry = (size_t)-1};
+  gsl_multimin_function_fdf fdf = s_problem(&sp, 4);
+  gsl_vector_const_view xv = gsl_vector_const_view_array(XS, 4);
+  gv_outcome *out = gv_outcome_alloc();
+  const double c = cbrt(DBL_EPSILON);
+  for (int rule = 0; rule < 2; rule++) {
+    gv_options o;
+    gv_options_central(&o);
+    o.step_rule = rule ? GV_STEP_RELATIVE : GV_STEP_SCALED;
+    sp.wrong_entry = (size_t)-1;
+    ck_assert_int_eq(gv_check_gradient(&fdf, &xv.vector, &o, out), GSL_SUCCESS);
+    ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
+    for (size_t j = 0; j < 4; j++) {
+      gv_entry e;
+      gv_outcome_entry(out, j, &e);
+      double ax = fabs(XS[j]);
+      double want = c * (rule ? (ax > 0.0 ? ax : 1.0) : fmax(1.0, ax));
+      ck_assert_msg(fabs(e.step - want) <= 1e-9 * want + 4.0 * DBL_EPSILON * ax,
+                    "rule %d entry %zu: step %.17g, want %.17g", rule, j, e.step, want);
+    }
+    for (size_t bad = 0; bad < 4; bad++) {
+      sp.wrong_entry = bad;
+      ck_assert_int_eq(gv_check_gradient(&fdf, &xv.vector, &o, out), GSL_SUCCESS);
+      ck_assert_int_eq(gv_outcome_verdict(out), GV_FAIL);
+      ck_assert_uint_eq(gv_outcome_nfail(out), 1);
+      gv_entry w;
+      gv_outcome_worst(out, &w);
+      ck_assert_uint_eq(w.col, bad);
+    }
+  }
+  gv_outcome_free(out);
+}
+END_TEST
+
+/* ---- f NaN at x alone: GSL_EBADFUNC (gradient.h: "f returned one at x") ---- */
+
+START_TEST(test_nan_at_x_only)
+{
+  gsl_vector_const_view xv = gsl_vector_const_view_array(XS, 4);
+  sparams sp = {.wrong_entry = (size_t)-1, .nan_at_x = 1, .xnan = &xv.vector};
+  gsl_multimin_function_fdf fdf = s_problem(&sp, 4);
+  gv_outcome *out = gv_outcome_alloc();
+  gv_options o;
+  gv_options_init(&o);
+  for (int central = 0; central < 2; central++) {
+    if (central)
+      gv_options_central(&o);
+    ck_assert_int_eq(gv_check_gradient(&fdf, &xv.vector, &o, out), GSL_EBADFUNC);
+    o.directions = 3;
+    ck_assert_int_eq(gv_check_gradient(&fdf, &xv.vector, &o, out), GSL_EBADFUNC);
+    o.directions = 0;
+  }
+  /* Anywhere else it is finite: the same check passes at a point nearby. */
+  double y[4] = {0.25, 3.0, 0.0, -2e-3};
+  gsl_vector_view yv = gsl_vector_view_array(y, 4);
+  ck_assert_int_eq(gv_check_gradient(&fdf, &yv.vector, NULL, out), GSL_SUCCESS);
+  ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
+  gv_outcome_free(out);
+}
+END_TEST
+
+/* ---- Jacobians: one variable; NaN at x; a row's noise pooled ---- */
+
+/* Residuals f_i(x) = exp(-t_i x_0) - y_i, t_i = i / 2, with p = 1; or (pool)
+ * f_0 = (BIG + x_0 + SMALL x_1) - BIG, f_1 = x_0 x_1, p = 2. */
+typedef struct {
+  int pool, wrong, nan_at_x;
+  double xnan;
+} jparams;
+
+#define J_N 5
+#define BIG 1e4
+#define SMALL 1e-8
+
+static int j_f(const gsl_vector *x, void *params, gsl_vector *f)
+{
+  const jparams *p = params;
+  double x0 = gsl_vector_get(x, 0);
+  if (p->pool) {
+    double x1 = gsl_vector_get(x, 1);
+    volatile double big = BIG + x0 + SMALL * x1; /* rounded to an ulp of BIG */
+    gsl_vector_set(f, 0, big - BIG);
+    gsl_vector_set(f, 1, x0 * x1);
+    return GSL_SUCCESS;
+  }
+  for (size_t i = 0; i < J_N; i++)
+    gsl_vector_set(f, i, p->nan_at_x && x0 == p->xnan ? NAN : exp(-0.5 * i * x0) - 0.1 * i);
+  return GSL_SUCCESS;
+}
+
+static int j_df(const gsl_vector *x, void *params, gsl_matrix *J)
+{
+  const jparams *p = params;
+  double x0 = gsl_vector_get(x, 0);
+  if (p->pool) {
+    double x1 = gsl_vector_get(x, 1);
+    gsl_matrix_set(J, 0, 0, p->wrong ? 1.0 + 1e-4 : 1.0);
+    gsl_matrix_set(J, 0, 1, SMALL);
+    gsl_matrix_set(J, 1, 0, x1);
+    gsl_matrix_set(J, 1, 1, x0);
+    return GSL_SUCCESS;
+  }
+  for (size_t i = 0; i < J_N; i++)
+    gsl_matrix_set(J, i, 0,
+                   -0.5 * i * exp(-0.5 * i * x0) * (p->wrong && i == 3 ? 1.0 + 1e-4 : 1.0));
+  return GSL_SUCCESS;
+}
+
+static gsl_multifit_nlinear_fdf j_problem(jparams *p)
+{
+  gsl_multifit_nlinear_fdf fdf = {0};
+  fdf.f = j_f;
+  fdf.df = j_df;
+  fdf.n = p->pool ? 2 : J_N;
+  fdf.p = p->pool ? 2 : 1;
+  fdf.params = p;
+  return fdf;
+}
+
+/* p = 1: an n-by-1 Jacobian, every method and mode; one wrong entry is the
+ * only failure, at its row. */
+START_TEST(test_jacobian_one_variable)
+{
+  jparams jp = {0};
+  gsl_multifit_nlinear_fdf fdf = j_problem(&jp);
+  double x0 = 0.7;
+  gsl_vector_view xv = gsl_vector_view_array(&x0, 1);
+  gv_outcome *out = gv_outcome_alloc();
+  gv_options o;
+  for (int mode = 0; mode < 3; mode++) {
+    if (mode == 1)
+      gv_options_central(&o);
+    else
+      gv_options_init(&o);
+    o.directions = mode == 2 ? 2 : 0;
+    jp.wrong = 0;
+    ck_assert_int_eq(gv_check_jacobian(&fdf, &xv.vector, &o, out), GSL_SUCCESS);
+    ck_assert_msg(gv_outcome_verdict(out) == GV_PASS, "mode %d", mode);
+    ck_assert_uint_eq(gv_outcome_rows(out), mode == 2 ? J_N + 1 : J_N);
+    ck_assert_uint_eq(gv_outcome_cols(out), mode == 2 ? 2 : 1);
+    jp.wrong = 1;
+    ck_assert_int_eq(gv_check_jacobian(&fdf, &xv.vector, &o, out), GSL_SUCCESS);
+    ck_assert_msg(gv_outcome_verdict(out) == GV_FAIL, "mode %d", mode);
+    gv_entry w;
+    gv_outcome_worst(out, &w);
+    ck_assert_uint_eq(w.row, 3);
+    if (mode < 2) {
+      ck_assert_uint_eq(gv_outcome_nfail(out), 1);
+      ck_assert_uint_eq(w.col, 0);
+      gv_entry e;
+      gv_outcome_entry(out, 2, &e);
+      ck_assert_double_eq_tol(e.numeric, -exp(-0.7), 1e-9);
+    }
+  }
+  /* Residuals NaN at x alone: GSL_EBADFUNC, in both methods. */
+  jp.wrong = 0;
+  jp.nan_at_x = 1;
+  jp.xnan = x0;
+  ck_assert_int_eq(gv_check_jacobian(&fdf, &xv.vector, NULL, out), GSL_EBADFUNC);
+  gv_options_central(&o);
+  ck_assert_int_eq(gv_check_jacobian(&fdf, &xv.vector, &o, out), GSL_EBADFUNC);
+  gv_outcome_free(out);
+}
+END_TEST
+
+/* f_0 = (1e4 + x_0 + 1e-8 x_1) - 1e4 is a staircase of ulp(1e4) ~ 1.8e-12,
+ * which one entry's own noise probe sees too little of (its error bar
+ * alone, 4.8e-13, is below its true error, 1.9e-10): the largest noise of
+ * the row (gv_check.c, pool_noise) must cover it, and a right Jacobian
+ * passes. An entry off by 1e-4, far beyond the staircase, still fails. */
+START_TEST(test_jacobian_pooled_noise)
+{
+  jparams jp = {.pool = 1};
+  gsl_multifit_nlinear_fdf fdf = j_problem(&jp);
+  double x[2] = {0.75, 1.25};
+  gsl_vector_view xv = gsl_vector_view_array(x, 2);
+  gv_outcome *out = gv_outcome_alloc();
+  ck_assert_int_eq(gv_check_jacobian(&fdf, &xv.vector, NULL, out), GSL_SUCCESS);
+  if (gv_outcome_verdict(out) != GV_PASS)
+    gv_outcome_fprintf(stderr, out);
+  ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
+  jp.wrong = 1;
+  ck_assert_int_eq(gv_check_jacobian(&fdf, &xv.vector, NULL, out), GSL_SUCCESS);
+  ck_assert_int_eq(gv_outcome_verdict(out), GV_FAIL);
+  gv_entry w;
+  gv_outcome_worst(out, &w);
+  ck_assert_uint_eq(w.row, 0);
+  ck_assert_uint_eq(w.col, 0);
+  gv_outcome_free(out);
+}
+END_TEST
+
+Suite *gv_test_suite(void)
+{
+  Suite *s = suite_create("api_paths");
+  TCase *tc = tcase_create("Paths");
+  tcase_add_test(tc, test_step_relative);
+  tcase_add_test(tc, test_nan_at_x_only);
+  tcase_add_test(tc, test_jacobian_one_variable);
+  tcase_add_test(tc, test_jacobian_pooled_noise);
+  suite_add_tcase(s, tc);
+  return s;
+}
