@@ -76,10 +76,13 @@ double gv_sample_miss(size_t nvars, size_t nnamed, size_t ndrawn, size_t nwrong)
   return exp(lnchoose((double)(N - nwrong), (double)ndrawn) - lnchoose((double)N, (double)ndrawn));
 }
 
-/* The wrong variables of a fraction q of n: at least one. */
+/* The wrong variables of a fraction q of n: ceil(q n), at least one; q n
+ * within rounding of an integer (0.07 * 100 = 7.000000000000001) is that
+ * integer. */
 static size_t wrong_of(size_t n, double q)
 {
-  double w = ceil(q * (double)n);
+  double w = q * (double)n, r = nearbyint(w);
+  w = fabs(w - r) <= 1e-9 * fmax(1.0, w) ? r : ceil(w);
   return w < 1.0 ? 1 : (size_t)w;
 }
 
