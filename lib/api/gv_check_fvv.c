@@ -141,6 +141,30 @@ static int check_all(gv_outcome *out, fvv_line *l, const gsl_vector *v, size_t k
   return status;
 }
 
+/* The options each direction's check runs with (opts, NULL for the
+ * defaults), and how many directions: 1 for a given v. */
+static size_t fvv_options(const gv_options *opts, const gsl_vector *v, gv_options *o)
+{
+  if (opts)
+    *o = *opts;
+  else
+    gv_options_init(o);
+  const size_t k = v ? 1 : (o->directions ? o->directions : FVV_DIRECTIONS);
+  o->directions = 0; /* each direction is a full check of one variable, tau */
+  o->entries = o->nnamed = 0;
+  o->threads = 1; /* line_f works in l's buffers */
+  return k;
+}
+
+static int fvv_valid(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x, const gsl_vector *v)
+{
+  if (!fdf->f || !fdf->df || !fdf->fvv)
+    return GSL_EINVAL;
+  if (x->size == 0 || x->size != fdf->p || fdf->n == 0 || (v && v->size != x->size))
+    return GSL_EBADLEN;
+  return GSL_SUCCESS;
+}
+
 int gv_check_fvv(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x, const gsl_vector *v,
                  const gv_options *opts, gv_outcome *out)
 {
@@ -148,24 +172,16 @@ int gv_check_fvv(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x, const
     return GSL_EFAULT;
   gv_outcome_reset(out, 0, 0);
   gv_options o;
-  if (opts)
-    o = *opts;
-  else
-    gv_options_init(&o);
-  const size_t k = v ? 1 : (o.directions ? o.directions : FVV_DIRECTIONS);
-  o.directions = 0; /* each direction is a full check of one variable, tau */
-  o.entries = o.nnamed = 0;
-  o.threads = 1; /* line_f works in l's buffers */
-  if (!fdf->f || !fdf->df || !fdf->fvv)
-    return GSL_EINVAL;
-  if (x->size == 0 || x->size != fdf->p || fdf->n == 0 || (v && v->size != x->size))
-    return GSL_EBADLEN;
+  const size_t k = fvv_options(opts, v, &o);
+  int status = fvv_valid(fdf, x, v);
+  if (status)
+    return status;
   fvv_line l = {.user = fdf,
                 .x = x,
                 .vs = gv_vector_alloc(x->size),
                 .work = gv_vector_alloc(x->size),
                 .J = gv_matrix_alloc(fdf->n, fdf->p)};
-  int status = l.vs && l.work && l.J ? check_all(out, &l, v, k, &o, o.seed) : GSL_ENOMEM;
+  status = l.vs && l.work && l.J ? check_all(out, &l, v, k, &o, o.seed) : GSL_ENOMEM;
   gsl_vector_free(l.vs);
   gsl_vector_free(l.work);
   gsl_matrix_free(l.J);

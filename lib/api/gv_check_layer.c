@@ -181,6 +181,31 @@ static gsl_vector *flat_input(const gsl_matrix *m)
   return x;
 }
 
+/* The upstream gradient into c->G: G when given (shaped like the layer's
+ * output, or GSL_EBADLEN), else one drawn from opts' seed into *drawn, which
+ * the caller frees. */
+static int upstream(layer_ctx *c, const gsl_matrix *G, const gv_options *opts, gsl_matrix **drawn)
+{
+  *drawn = NULL;
+  c->G = G;
+  if (G)
+    return G->size1 != c->out->size1 || G->size2 != c->out->size2 ? GSL_EBADLEN : GSL_SUCCESS;
+  if (!(*drawn = alloc_quiet(c->out->size1, c->out->size2)))
+    return GSL_ENOMEM;
+  c->G = *drawn;
+  return draw_G(*drawn, opts);
+}
+
+/* gv_check_gradient of L = <G, forward> in input k, flattened to x. */
+static int check_loss(layer_ctx *c, gsl_vector *x, const gv_options *opts, gv_outcome *out)
+{
+  gsl_multimin_function_fdf fdf = {.f = loss_f, .df = loss_df, .n = x->size, .params = c};
+  gv_options o;
+  serial_options(opts, &o);
+  int status = gv_check_gradient(&fdf, x, &o, out);
+  return c->status ? c->status : status;
+}
+
 int gv_check_layer(const gv_layer *layer, const gsl_matrix *const in[], size_t k,
                    const gsl_matrix *G, const gv_options *opts, gv_outcome *out)
 {
@@ -191,32 +216,14 @@ int gv_check_layer(const gv_layer *layer, const gsl_matrix *const in[], size_t k
   gsl_matrix *drawn = NULL;
   gsl_vector *x = NULL;
   int status = ctx_init(&c, layer, in, k);
-  if (status)
-    goto cleanup;
-  if (G && (G->size1 != c.out->size1 || G->size2 != c.out->size2)) {
-    status = GSL_EBADLEN;
-    goto cleanup;
-  }
-  if (!G && !(drawn = alloc_quiet(c.out->size1, c.out->size2))) {
+  if (!status)
+    status = upstream(&c, G, opts, &drawn);
+  if (!status && !(x = flat_input(in[k])))
     status = GSL_ENOMEM;
-    goto cleanup;
-  }
-  if (drawn && (status = draw_G(drawn, opts)))
-    goto cleanup;
-  c.G = G ? G : drawn;
-  if (!(x = flat_input(in[k]))) {
-    status = GSL_ENOMEM;
-    goto cleanup;
-  }
-  gsl_multimin_function_fdf fdf = {.f = loss_f, .df = loss_df, .n = x->size, .params = &c};
-  gv_options o;
-  serial_options(opts, &o);
-  status = gv_check_gradient(&fdf, x, &o, out);
-  if (c.status)
-    status = c.status;
+  if (!status)
+    status = check_loss(&c, x, opts, out);
   if (!status && out->sample.kind == GV_SAMPLE_FULL)
     reshape(out, in[k]->size1, in[k]->size2);
-cleanup:
   if (status)
     gv_outcome_reset(out, 0, 0);
   gsl_vector_free(x);

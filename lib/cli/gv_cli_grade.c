@@ -43,6 +43,31 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
   return 0;
 }
 
+/* Applies option c with its argument: 0 when taken, 1 for --help, -1 for a
+ * bad value or an unknown option (the caller complains). */
+static int take_option(int c, const char *arg, grade_options *o)
+{
+  switch (c) {
+  case 'j':
+    return parse_ulong(arg, 256, &o->jobs) == 0 && o->jobs > 0 ? 0 : -1;
+  case 's':
+    return parse_ulong(arg, (unsigned long)-1, &o->seed) == 0 ? 0 : -1;
+  case 'o':
+    o->out = arg;
+    return 0;
+  case 'p':
+    o->points = arg;
+    return 0;
+  case 'q':
+    o->quiet = 1;
+    return 0;
+  case 'h':
+    return 1;
+  default:
+    return -1;
+  }
+}
+
 static int parse_grade(int argc, char **argv, grade_options *o, FILE *err)
 {
   static const struct option longs[] = {
@@ -54,19 +79,10 @@ static int parse_grade(int argc, char **argv, grade_options *o, FILE *err)
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, "j:", longs, NULL)) != -1) {
-    if (c == 'j' && parse_ulong(optarg, 256, &o->jobs) == 0 && o->jobs > 0)
-      continue;
-    if (c == 's' && parse_ulong(optarg, (unsigned long)-1, &o->seed) == 0)
-      continue;
-    if (c == 'o')
-      o->out = optarg;
-    else if (c == 'p')
-      o->points = optarg;
-    else if (c == 'q')
-      o->quiet = 1;
-    else if (c == 'h')
+    int taken = take_option(c, optarg, o);
+    if (taken > 0)
       return 1;
-    if (c == 'o' || c == 'p' || c == 'q')
+    if (taken == 0)
       continue;
     if (c == 'j' || c == 's')
       fprintf(err, "gradverify: grade %s: '%s' is not a valid value\n", argv[optind - 1], optarg);
@@ -214,6 +230,56 @@ static void summary_line(FILE *out, const char *name, const gv_student *s)
   fputc('\n', out);
 }
 
+/* GV_EXIT_USAGE, with a line on err, if some submission could not be graded
+ * at all (as opposed to graded badly); GV_EXIT_PASS otherwise. */
+static int all_graded(const work *w, FILE *err)
+{
+  for (size_t i = 0; i < w->n; i++)
+    if (w->status[i]) {
+      fprintf(err, "gradverify: grade: could not grade '%s': %s\n", w->files[i],
+              gsl_strerror(w->status[i]));
+      return GV_EXIT_USAGE;
+    }
+  return GV_EXIT_PASS;
+}
+
+/* Writes the class's reports, then a summary line per student (unless
+ * quiet): GV_EXIT_FAIL when some student lost points, GV_EXIT_USAGE when the
+ * reports could not be written. */
+static int report_class(const grade_options *go, const gv_grade_opts *opts, char **names, work *w,
+                        FILE *out, FILE *err)
+{
+  gv_class c = {.seed = opts->seed, .n = w->n, .names = names, .students = w->students};
+  const char *failed = NULL;
+  int err_no = 0;
+  if (gv_grade_write_reports(&c, go->out, &failed, &err_no)) {
+    fprintf(err, "gradverify: grade --out: cannot write %s in '%s': %s\n", failed, go->out,
+            err_no ? strerror(err_no) : "out of memory");
+    return GV_EXIT_USAGE;
+  }
+  int rc = GV_EXIT_PASS;
+  for (size_t i = 0; i < w->n; i++) {
+    if (!go->quiet)
+      summary_line(out, names[i], &w->students[i]);
+    if (w->students[i].points < w->students[i].max_points)
+      rc = GV_EXIT_FAIL;
+  }
+  return rc;
+}
+
+static void class_free(work *w, char **names)
+{
+  for (size_t i = 0; i < w->n; i++) {
+    if (w->students)
+      gv_student_free(&w->students[i]);
+    if (names)
+      free(names[i]);
+  }
+  free(names);
+  free(w->students);
+  free(w->status);
+}
+
 static int grade_class(const grade_options *go, char **files, size_t n, const gv_grade_opts *opts,
                        FILE *out, FILE *err)
 {
@@ -228,44 +294,14 @@ static int grade_class(const grade_options *go, char **files, size_t n, const gv
   if (!w.students || !w.status || !names || (n && !names[n - 1]) ||
       pthread_mutex_init(&w.lock, NULL)) {
     fprintf(err, "gradverify: grade: out of memory\n");
-    goto cleanup;
+  } else {
+    run_workers(&w, go->jobs);
+    pthread_mutex_destroy(&w.lock);
+    rc = all_graded(&w, err);
+    if (rc == GV_EXIT_PASS)
+      rc = report_class(go, opts, names, &w, out, err);
   }
-  run_workers(&w, go->jobs);
-  pthread_mutex_destroy(&w.lock);
-  rc = GV_EXIT_PASS;
-  for (size_t i = 0; i < n && rc != GV_EXIT_USAGE; i++)
-    if (w.status[i]) {
-      fprintf(err, "gradverify: grade: could not grade '%s': %s\n", files[i],
-              gsl_strerror(w.status[i]));
-      rc = GV_EXIT_USAGE;
-    }
-  if (rc == GV_EXIT_USAGE)
-    goto cleanup;
-  gv_class c = {.seed = opts->seed, .n = n, .names = names, .students = w.students};
-  const char *failed = NULL;
-  int err_no = 0;
-  if (gv_grade_write_reports(&c, go->out, &failed, &err_no)) {
-    fprintf(err, "gradverify: grade --out: cannot write %s in '%s': %s\n", failed, go->out,
-            err_no ? strerror(err_no) : "out of memory");
-    rc = GV_EXIT_USAGE;
-    goto cleanup;
-  }
-  for (size_t i = 0; i < n; i++) {
-    if (!go->quiet)
-      summary_line(out, names[i], &w.students[i]);
-    if (w.students[i].points < w.students[i].max_points)
-      rc = GV_EXIT_FAIL;
-  }
-cleanup:
-  for (size_t i = 0; i < n; i++) {
-    if (w.students)
-      gv_student_free(&w.students[i]);
-    if (names)
-      free(names[i]);
-  }
-  free(names);
-  free(w.students);
-  free(w.status);
+  class_free(&w, names);
   return rc;
 }
 

@@ -145,6 +145,37 @@ static void keep_output(gv_sandbox_result *res, gv_fn_grade *g)
   res->out = res->err = NULL;
 }
 
+/* The runner's own failure (exit 10 or 13), before the submission was loaded. */
+static int runner_failed(const gv_sandbox_result *res, const run_facts *f)
+{
+  return !f->sandboxed && res->end == GV_END_EXIT && (res->code == 10 || res->code == 13);
+}
+
+/* Every call came back, well formed, and the runner ended normally. */
+static int run_complete(const gv_sandbox_result *res, const run_facts *f, size_t nreplies,
+                        size_t ncalls)
+{
+  return f->ended && !f->malformed && nreplies == ncalls && res->end == GV_END_EXIT &&
+         res->code == 0;
+}
+
+/* The verdict of a run whose replies were read: GSL_CONTINUE with g's
+ * verdict and summary set when it failed or a call returned an error status,
+ * GSL_SUCCESS when every reply is good. */
+static int judge_run(const gv_sandbox_result *res, const gv_grade_opts *o, const run_facts *f,
+                     size_t nreplies, size_t ncalls, gv_fn_grade *g)
+{
+  if (!run_complete(res, f, nreplies, ncalls)) {
+    describe_failure(res, o, f, g);
+    return GSL_CONTINUE;
+  }
+  if (f->bad_status) {
+    describe_status(f, g);
+    return GSL_CONTINUE;
+  }
+  return GSL_SUCCESS;
+}
+
 int gv_grade_run(const gv_grade_opts *o, const char *lib, const char *name, const gv_buf *req,
                  size_t ncalls, size_t nout, const gsl_matrix *const *shape, gv_fn_grade *g,
                  gv_replies *r)
@@ -160,22 +191,15 @@ int gv_grade_run(const gv_grade_opts *o, const char *lib, const char *name, cons
   }
   run_facts f;
   status = parse(&res, ncalls, nout, shape, r, &f);
-  if (!status && !f.sandboxed && res.end == GV_END_EXIT && (res.code == 10 || res.code == 13)) {
-    gv_replies_free(r); /* the runner's own failure, before the submission was loaded */
-    gv_sandbox_result_free(&res);
-    return GSL_EFAILED;
+  if (!status && runner_failed(&res, &f)) {
+    status = GSL_EFAILED;
+  } else {
+    if (!status)
+      status = judge_run(&res, o, &f, r->n, ncalls, g);
+    keep_output(&res, g);
   }
-  int complete = !status && f.ended && !f.malformed && r->n == ncalls && res.end == GV_END_EXIT &&
-                 res.code == 0;
-  if (!status && !complete)
-    describe_failure(&res, o, &f, g);
-  else if (!status && f.bad_status)
-    describe_status(&f, g);
-  keep_output(&res, g);
   gv_sandbox_result_free(&res);
-  if (status || !complete || f.bad_status) {
+  if (status)
     gv_replies_free(r);
-    return status ? status : GSL_CONTINUE;
-  }
-  return GSL_SUCCESS;
+  return status;
 }

@@ -115,57 +115,55 @@ static int deny_open_flags(scmp_filter_ctx ctx, int call, unsigned arg)
   return rc;
 }
 
-static int install_filter(void)
+/* What a graded function may not do: start or signal processes, trace,
+ * open sockets, change the file system, set up io_uring, move or mount. */
+static const int denied[] = {
+    SCMP_SYS(fork),
+    SCMP_SYS(vfork),
+    SCMP_SYS(clone),
+    SCMP_SYS(clone3),
+    SCMP_SYS(execve),
+    SCMP_SYS(execveat),
+    SCMP_SYS(kill),
+    SCMP_SYS(tkill),
+    SCMP_SYS(ptrace),
+    SCMP_SYS(process_vm_writev),
+    SCMP_SYS(process_vm_readv),
+    SCMP_SYS(setsid),
+    SCMP_SYS(setpgid),
+    SCMP_SYS(socket),
+    SCMP_SYS(socketpair),
+    SCMP_SYS(creat),
+    SCMP_SYS(openat2),
+    SCMP_SYS(unlink),
+    SCMP_SYS(unlinkat),
+    SCMP_SYS(rename),
+    SCMP_SYS(renameat),
+    SCMP_SYS(renameat2),
+    SCMP_SYS(mkdir),
+    SCMP_SYS(mkdirat),
+    SCMP_SYS(rmdir),
+    SCMP_SYS(link),
+    SCMP_SYS(linkat),
+    SCMP_SYS(symlink),
+    SCMP_SYS(symlinkat),
+    SCMP_SYS(chmod),
+    SCMP_SYS(fchmodat),
+    SCMP_SYS(chown),
+    SCMP_SYS(fchownat),
+    SCMP_SYS(truncate),
+    SCMP_SYS(mknod),
+    SCMP_SYS(mknodat),
+    SCMP_SYS(io_uring_setup),
+    SCMP_SYS(chdir),
+    SCMP_SYS(chroot),
+    SCMP_SYS(mount),
+};
+
+/* The rules: the denied calls, tgkill at another process, and open/openat
+ * with a flag that would write or create. */
+static int add_rules(scmp_filter_ctx ctx)
 {
-  static const int denied[] = {
-      SCMP_SYS(fork),
-      SCMP_SYS(vfork),
-      SCMP_SYS(clone),
-      SCMP_SYS(clone3),
-      SCMP_SYS(execve),
-      SCMP_SYS(execveat),
-      SCMP_SYS(kill),
-      SCMP_SYS(tkill),
-      SCMP_SYS(ptrace),
-      SCMP_SYS(process_vm_writev),
-      SCMP_SYS(process_vm_readv),
-      SCMP_SYS(setsid),
-      SCMP_SYS(setpgid),
-      SCMP_SYS(socket),
-      SCMP_SYS(socketpair),
-      SCMP_SYS(creat),
-      SCMP_SYS(openat2),
-      SCMP_SYS(unlink),
-      SCMP_SYS(unlinkat),
-      SCMP_SYS(rename),
-      SCMP_SYS(renameat),
-      SCMP_SYS(renameat2),
-      SCMP_SYS(mkdir),
-      SCMP_SYS(mkdirat),
-      SCMP_SYS(rmdir),
-      SCMP_SYS(link),
-      SCMP_SYS(linkat),
-      SCMP_SYS(symlink),
-      SCMP_SYS(symlinkat),
-      SCMP_SYS(chmod),
-      SCMP_SYS(fchmodat),
-      SCMP_SYS(chown),
-      SCMP_SYS(fchownat),
-      SCMP_SYS(truncate),
-      SCMP_SYS(mknod),
-      SCMP_SYS(mknodat),
-      SCMP_SYS(io_uring_setup),
-      SCMP_SYS(chdir),
-      SCMP_SYS(chroot),
-      SCMP_SYS(mount),
-  };
-  struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
-  sigemptyset(&sa.sa_mask);
-  if (sigaction(SIGSYS, &sa, NULL))
-    return -1;
-  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-  if (!ctx)
-    return -1;
   int rc = 0;
   for (size_t k = 0; k < sizeof denied / sizeof denied[0] && !rc; k++)
     rc = deny(ctx, denied[k]);
@@ -177,6 +175,19 @@ static int install_filter(void)
     rc = deny_open_flags(ctx, SCMP_SYS(open), 1);
   if (!rc)
     rc = deny_open_flags(ctx, SCMP_SYS(openat), 2);
+  return rc;
+}
+
+static int install_filter(void)
+{
+  struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGSYS, &sa, NULL))
+    return -1;
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (!ctx)
+    return -1;
+  int rc = add_rules(ctx);
   if (!rc)
     rc = seccomp_load(ctx);
   seccomp_release(ctx);

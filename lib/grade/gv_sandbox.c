@@ -160,41 +160,74 @@ static void try_reap(child_state *c)
     c->reaped = 1;
 }
 
+/* Where the child's stdout, stderr and reply channel go: read ends, buffers
+ * and their limits. */
+typedef struct {
+  int *rd[3];
+  char **buf[3];
+  size_t *len[3];
+  int *trunc[3];
+  size_t max[3];
+} sinks;
+
+static sinks sinks_of(channels *c, const gv_sandbox_limits *lim, gv_sandbox_result *res)
+{
+  return (sinks){
+      .rd = {&c->out[0], &c->err[0], &c->rep[0]},
+      .buf = {&res->out, &res->err, (char **)&res->reply},
+      .len = {&res->out_len, &res->err_len, &res->reply_len},
+      .trunc = {&res->out_truncated, &res->err_truncated, &res->reply_truncated},
+      .max = {lim->output_max, lim->output_max, lim->reply_max},
+  };
+}
+
+static int any_open(const sinks *s)
+{
+  return *s->rd[0] >= 0 || *s->rd[1] >= 0 || *s->rd[2] >= 0;
+}
+
+/* Once the child is gone, only what is already there is read; once its
+ * channels are closed, its exit is near: look again soon. */
+static int wait_ms(const child_state *cs, int open, double left)
+{
+  return cs->reaped ? 0 : open ? (int)(fmin(left, 0.05) * 1000) + 1 : 1;
+}
+
+/* Moves what poll found ready: input to the child, its output into the sinks. */
+static void transfer(channels *c, feed *f, const sinks *s, const struct pollfd p[4])
+{
+  if (p[0].revents && !send_some(c->in[0], f))
+    close_fd(&c->in[0]);
+  for (int k = 0; k < 3; k++)
+    if (p[k + 1].revents && !drain(*s->rd[k], s->buf[k], s->len[k], s->max[k], s->trunc[k]))
+      close_fd(s->rd[k]);
+}
+
 /* Feeds and captures until the child has exited and its channels are drained
  * (a descendant holding them open does not keep the run going), or the
  * deadline passes; returns 1 if the deadline passed. */
 static int pump(channels *c, feed *f, const gv_sandbox_limits *lim, gv_sandbox_result *res,
                 child_state *cs, double deadline)
 {
-  char **bufs[3] = {&res->out, &res->err, (char **)&res->reply};
-  size_t *lens[3] = {&res->out_len, &res->err_len, &res->reply_len};
-  int *trunc[3] = {&res->out_truncated, &res->err_truncated, &res->reply_truncated};
-  size_t max[3] = {lim->output_max, lim->output_max, lim->reply_max};
-  int *rd[3] = {&c->out[0], &c->err[0], &c->rep[0]};
+  sinks s = sinks_of(c, lim, res);
   if (f->input_len == 0)
     close_fd(&c->in[0]);
   for (;;) {
     struct pollfd p[4] = {{.fd = c->in[0], .events = POLLOUT}};
     for (int k = 0; k < 3; k++)
-      p[k + 1] = (struct pollfd){.fd = *rd[k], .events = POLLIN};
+      p[k + 1] = (struct pollfd){.fd = *s.rd[k], .events = POLLIN};
     try_reap(cs);
     double left = deadline - now();
     if (left <= 0)
       return !cs->reaped;
-    /* Once the child is gone, only what is already there is read; once its
-     * channels are closed, its exit is near: look again soon. */
-    int open = *rd[0] >= 0 || *rd[1] >= 0 || *rd[2] >= 0;
-    int wait_ms = cs->reaped ? 0 : open ? (int)(fmin(left, 0.05) * 1000) + 1 : 1;
-    int ready = poll(p, 4, wait_ms);
+    int open = any_open(&s);
+    int ready = poll(p, 4, wait_ms(cs, open, left));
     if (ready < 0 && errno != EINTR)
       return !cs->reaped;
-    if ((ready == 0 && cs->reaped) || (*rd[0] < 0 && *rd[1] < 0 && *rd[2] < 0 && cs->reaped))
+    if ((ready == 0 || !open) && cs->reaped)
       return 0;
-    if (ready > 0 && p[0].revents && !send_some(c->in[0], f))
-      close_fd(&c->in[0]);
-    for (int k = 0; k < 3 && ready > 0; k++)
-      if (p[k + 1].revents && !drain(*rd[k], bufs[k], lens[k], max[k], trunc[k]))
-        close_fd(rd[k]);
+    if (ready > 0)
+      transfer(c, f, &s, p);
   }
 }
 

@@ -104,6 +104,49 @@ static int loss_fn(void *params, double *fx)
   return status;
 }
 
+/* The entry of dW with the largest magnitude: its curve has the most room
+ * between round-off and truncation. */
+static void largest_entry(const gsl_matrix *dW, size_t *bi, size_t *bj)
+{
+  *bi = *bj = 0;
+  for (size_t i = 0; i < dW->size1; i++)
+    for (size_t j = 0; j < dW->size2; j++)
+      if (fabs(gsl_matrix_get(dW, i, j)) > fabs(gsl_matrix_get(dW, *bi, *bj))) {
+        *bi = i;
+        *bj = j;
+      }
+}
+
+/* The central difference at each step of the curve, and at the engine's own
+ * step, of fn in *w; c->x, c->loss and c->analytic are set. */
+static int sweep_steps(const gv_fd_scalar *fn, double *w, gv_step_curve *c)
+{
+  gv_fd_sided d;
+  for (size_t k = 0; k < GV_STEP_CURVE_POINTS; k++) {
+    c->h[k] = pow(10.0, -1.0 - 0.5 * (double)k);
+    int status = gv_fd_derivative_sided(fn, w, c->h[k], c->loss, &d);
+    if (status != GSL_SUCCESS)
+      return status;
+    c->numeric[k] = d.central;
+    c->err[k] = fabs(d.central - c->analytic);
+    c->errbar[k] = d.central_err;
+  }
+  c->h_chosen = gv_fd_step(c->x);
+  double numeric;
+  int status = gv_fd_derivative(fn, w, &numeric, &c->errbar_chosen);
+  if (status != GSL_SUCCESS)
+    return status;
+  c->err_chosen = fabs(numeric - c->analytic);
+  /* Truncation is (h^2/6) L''' + O(h^4): the ratio err/h^2 at the largest
+   * steps, where round-off is negligible, measures its coefficient. */
+  double s = 0.0;
+  for (size_t k = 0; k < 3; k++)
+    s += c->err[k] / (c->h[k] * c->h[k]);
+  c->c2 = s / 3.0;
+  c->c1 = DBL_EPSILON * fabs(c->loss);
+  return GSL_SUCCESS;
+}
+
 int gv_plot_data_step_curve(unsigned long seed, gv_step_curve *c)
 {
   problem p;
@@ -120,48 +163,16 @@ int gv_plot_data_step_curve(unsigned long seed, gv_step_curve *c)
   status = draw(&p, 0.5, 0);
   if (status != GSL_SUCCESS)
     goto done;
-
-  /* The entry with the largest derivative: its curve has the most room
-   * between round-off and truncation. */
-  size_t bi = 0, bj = 0;
-  for (size_t i = 0; i < N; i++)
-    for (size_t j = 0; j < N; j++)
-      if (fabs(gsl_matrix_get(p.g->dW, i, j)) > fabs(gsl_matrix_get(p.g->dW, bi, bj))) {
-        bi = i;
-        bj = j;
-      }
+  size_t bi, bj;
+  largest_entry(p.g->dW, &bi, &bj);
   double *w = gsl_matrix_ptr(p.net->W, bi, bj);
   c->row = bi;
   c->col = bj;
   c->x = *w;
   c->loss = p.s->loss;
   c->analytic = gsl_matrix_get(p.g->dW, bi, bj);
-
   gv_fd_scalar fn = {loss_fn, &ctx};
-  gv_fd_sided d;
-  for (size_t k = 0; k < GV_STEP_CURVE_POINTS; k++) {
-    c->h[k] = pow(10.0, -1.0 - 0.5 * (double)k);
-    status = gv_fd_derivative_sided(&fn, w, c->h[k], c->loss, &d);
-    if (status != GSL_SUCCESS)
-      goto done;
-    c->numeric[k] = d.central;
-    c->err[k] = fabs(d.central - c->analytic);
-    c->errbar[k] = d.central_err;
-  }
-  c->h_chosen = gv_fd_step(c->x);
-  double numeric;
-  status = gv_fd_derivative(&fn, w, &numeric, &c->errbar_chosen);
-  if (status != GSL_SUCCESS)
-    goto done;
-  c->err_chosen = fabs(numeric - c->analytic);
-
-  /* Truncation is (h^2/6) L''' + O(h^4): the ratio err/h^2 at the largest
-   * steps, where round-off is negligible, measures its coefficient. */
-  double s = 0.0;
-  for (size_t k = 0; k < 3; k++)
-    s += c->err[k] / (c->h[k] * c->h[k]);
-  c->c2 = s / 3.0;
-  c->c1 = DBL_EPSILON * fabs(c->loss);
+  status = sweep_steps(&fn, w, c);
 done:
   gv_net_state_free(ctx.work);
   problem_free(&p);

@@ -41,8 +41,8 @@ static const gsl_matrix *const *inputs(const layer_case *c)
   return (const gsl_matrix *const *)c->in;
 }
 
-/* Draws the inputs and G, and allocates the output and the gradients. */
-static int layer_case_draw(gsl_rng *r, layer_case *c, gv_trial_info *info)
+/* The sampler's inputs: each allocated, with rows contiguous (tda == size2). */
+static int sample_inputs(gsl_rng *r, layer_case *c, gv_trial_info *info)
 {
   const gv_layer *l = c->layer;
   gv_layer_draw d = {0};
@@ -51,6 +51,14 @@ static int layer_case_draw(gsl_rng *r, layer_case *c, gv_trial_info *info)
   for (size_t j = 0; !status && j < l->n_inputs; j++)
     if (!c->in[j] || c->in[j]->tda != c->in[j]->size2)
       status = c->in[j] ? GSL_EINVAL : GSL_ENOMEM;
+  return status;
+}
+
+/* Draws the inputs and G, and allocates the output and the gradients. */
+static int layer_case_draw(gsl_rng *r, layer_case *c, gv_trial_info *info)
+{
+  const gv_layer *l = c->layer;
+  int status = sample_inputs(r, c, info);
   if (status)
     return status;
   size_t rows = c->in[0]->size1, cols = c->in[0]->size2;

@@ -228,30 +228,56 @@ static int backward_dX_no_crop(const gsl_matrix *const in[], const gsl_matrix *d
   return backward_with(in, dout, grad, (dx_rule){.flip = 1, .crop = 0});
 }
 
-/* A quarter of the draws "real size": N in [1, 2], C = F = 3, H, W in
- * [7, 8], 3-by-3 kernels, stride 2, padding 1. The others small: N, C, F in
- * [1, 3], H, W in [3, 6], KH, KW in [1, 3], stride 1 or 2, padding 0 to 2.
- * X uniform in [−s, s], s log-uniform in [0.1, 10]; Wt, b uniform in
+/* The sizes of one draw: N, C, F, H, W, KH, KW, stride S, padding P. */
+typedef struct {
+  size_t N, C, F, H, W, KH, KW, S, P;
+} conv_shape;
+
+/* "Real size": N in [1, 2], C = F = 3, H, W in [7, 8], 3-by-3 kernels,
+ * stride 2, padding 1 (draws in this order: N, H, W). */
+static conv_shape draw_real_shape(gsl_rng *r)
+{
+  conv_shape s = {.C = 3, .F = 3, .KH = 3, .KW = 3, .S = 2, .P = 1};
+  s.N = gv_layers_draw_size(r, 1, 2);
+  s.H = gv_layers_draw_size(r, 7, 8);
+  s.W = gv_layers_draw_size(r, 7, 8);
+  return s;
+}
+
+/* Small: N, C, F in [1, 3], H, W in [3, 6], KH, KW in [1, 3], stride 1 or
+ * 2, padding 0 to 2 (drawn in the order of conv_shape). */
+static conv_shape draw_small_shape(gsl_rng *r)
+{
+  conv_shape s;
+  s.N = gv_layers_draw_size(r, 1, 3);
+  s.C = gv_layers_draw_size(r, 1, 3);
+  s.F = gv_layers_draw_size(r, 1, 3);
+  s.H = gv_layers_draw_size(r, 3, 6);
+  s.W = gv_layers_draw_size(r, 3, 6);
+  s.KH = gv_layers_draw_size(r, 1, 3);
+  s.KW = gv_layers_draw_size(r, 1, 3);
+  s.S = gv_layers_draw_size(r, 1, 2);
+  s.P = gv_layers_draw_size(r, 0, 2);
+  return s;
+}
+
+/* A quarter of the draws real size, the others small (above). X uniform in
+ * [−s, s], s log-uniform in [0.1, 10]; Wt, b uniform in
  * [−1/√(C KH KW), 1/√(C KH KW)]. */
 static int sample(gsl_rng *r, void *params, gsl_matrix *in[], gv_layer_draw *draw)
 {
   (void)params;
   int real = gsl_rng_uniform(r) < 0.25;
-  size_t N = gv_layers_draw_size(r, 1, real ? 2 : 3);
-  size_t C = real ? 3 : gv_layers_draw_size(r, 1, 3), F = real ? 3 : gv_layers_draw_size(r, 1, 3);
-  size_t H = real ? gv_layers_draw_size(r, 7, 8) : gv_layers_draw_size(r, 3, 6);
-  size_t W = real ? gv_layers_draw_size(r, 7, 8) : gv_layers_draw_size(r, 3, 6);
-  size_t KH = real ? 3 : gv_layers_draw_size(r, 1, 3), KW = real ? 3 : gv_layers_draw_size(r, 1, 3);
-  size_t S = real ? 2 : gv_layers_draw_size(r, 1, 2), P = real ? 1 : gv_layers_draw_size(r, 0, 2);
-  double w = 1.0 / sqrt((double)(C * KH * KW));
-  in[X_] = gv_layers_draw_matrix(r, N, C * H * W, gv_layers_draw_scale(r, 0.1, 10.0));
-  in[W_] = gv_layers_draw_matrix(r, F, C * KH * KW, w);
-  in[B_] = gv_layers_draw_matrix(r, F, 1, w);
+  conv_shape s = real ? draw_real_shape(r) : draw_small_shape(r);
+  double w = 1.0 / sqrt((double)(s.C * s.KH * s.KW));
+  in[X_] = gv_layers_draw_matrix(r, s.N, s.C * s.H * s.W, gv_layers_draw_scale(r, 0.1, 10.0));
+  in[W_] = gv_layers_draw_matrix(r, s.F, s.C * s.KH * s.KW, w);
+  in[B_] = gv_layers_draw_matrix(r, s.F, 1, w);
   in[HYPER_] = gsl_matrix_alloc(1, 7);
   *draw = (gv_layer_draw){.regime = real ? "real size" : NULL};
   if (!in[X_] || !in[W_] || !in[B_] || !in[HYPER_])
     return GSL_ENOMEM;
-  size_t hyper[7] = {C, H, W, KH, KW, S, P};
+  size_t hyper[7] = {s.C, s.H, s.W, s.KH, s.KW, s.S, s.P};
   for (size_t k = 0; k < 7; k++)
     gsl_matrix_set(in[HYPER_], 0, k, (double)hyper[k]);
   return GSL_SUCCESS;

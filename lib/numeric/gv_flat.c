@@ -50,18 +50,27 @@ static int bisect(const gv_fd_vector *fn, double *xi, size_t i, const gsl_vector
   return GSL_SUCCESS;
 }
 
-int gv_flat_probe(const gv_fd_vector *fn, double *xi, size_t i, double h0, double hmax,
-                  const gsl_vector *f0, gsl_vector *fp, gsl_vector *fm, gv_flat_result *res)
+static int probe_valid(const gv_fd_vector *fn, size_t i, double h0, double hmax,
+                       const gsl_vector *f0, const gsl_vector *fp, const gsl_vector *fm)
 {
-  *res = (gv_flat_result){0};
   if (f0->size != fn->m || fp->size != fn->m || fm->size != fn->m || i >= fn->m)
     return GSL_EBADLEN;
   if (!(h0 > 0.0) || !(h0 <= hmax) || !isfinite(hmax))
     return GSL_EINVAL;
+  return GSL_SUCCESS;
+}
+
+int gv_flat_probe(const gv_fd_vector *fn, double *xi, size_t i, double h0, double hmax,
+                  const gsl_vector *f0, gsl_vector *fp, gsl_vector *fm, gv_flat_result *res)
+{
+  *res = (gv_flat_result){0};
+  int status = probe_valid(fn, i, h0, hmax, f0, fp, fm);
+  if (status)
+    return status;
   const double x0 = *xi;
   double lo = 0.0, q = 0.0;
   for (double h = h0; h <= hmax * (1.0 + DBL_EPSILON); h *= 10.0) {
-    int status = pair(fn, xi, x0, h, fp, fm);
+    status = pair(fn, xi, x0, h, fp, fm);
     res->nevals += 2;
     if (status == GSL_EBADFUNC)
       break; /* the end of f's domain: the probe ends at the last step that had values */

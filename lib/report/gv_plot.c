@@ -253,25 +253,14 @@ static char *inline_svg(const char *text, const char *prefix)
   return out;
 }
 
-int gv_plot_render(gv_plot *p, const char *script, unsigned width, unsigned height, char **svg,
-                   int *err_no)
+/* The script gnuplot runs: terminal and output, then the caller's lines. */
+static int write_script(const char *gp, const char *script, unsigned width, unsigned height,
+                        int *err_no)
 {
-  *svg = NULL;
-  *err_no = 0;
-  if (!p || !script || width == 0 || height == 0)
-    return GSL_EINVAL;
-  char *gp = join(p->dir, SCRIPT_NAME), *out = join(p->dir, SVG_NAME),
-       *log = join(p->dir, LOG_NAME), *text = NULL;
-  int rc = GSL_ENOMEM;
-  if (!gp || !out || !log)
-    goto done;
-
-  unlink(out); /* never read back a previous plot */
   FILE *f = fopen(gp, "w");
   if (!f) {
     *err_no = errno;
-    rc = GSL_EFAILED;
-    goto done;
+    return GSL_EFAILED;
   }
   /* gnuplot runs in the work directory: the data files' plain names work in the script. */
   fprintf(f, GV_PLOT_TERMINAL "\n", width, height);
@@ -280,30 +269,57 @@ int gv_plot_render(gv_plot *p, const char *script, unsigned width, unsigned heig
   fputs("\nunset output\n", f);
   if (ferror(f) | (fclose(f) != 0)) {
     *err_no = errno;
-    rc = GSL_EFAILED;
-    goto done;
+    return GSL_EFAILED;
   }
+  return GSL_SUCCESS;
+}
 
+/* Runs gnuplot on the script in p's directory; GSL_EFAILED unless it exits 0. */
+static int run_script(const gv_plot *p, const char *log, int *err_no)
+{
   char *argv[] = {"gnuplot", SCRIPT_NAME, NULL};
   int status = 0;
-  rc = spawn_gnuplot(argv, p->dir, log, &status, err_no);
-  if (rc != GSL_SUCCESS)
-    goto done;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  int rc = spawn_gnuplot(argv, p->dir, log, &status, err_no);
+  if (rc == GSL_SUCCESS && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
     rc = GSL_EFAILED;
-    goto done;
-  }
+  return rc;
+}
+
+/* The SVG gnuplot wrote, its ids prefixed for this render, into *svg. */
+static int read_svg(gv_plot *p, const char *out, char **svg, int *err_no)
+{
+  char *text = NULL;
   size_t len;
-  rc = slurp(out, &text, &len, err_no);
+  int rc = slurp(out, &text, &len, err_no);
   if (rc != GSL_SUCCESS)
-    goto done;
+    return rc;
   char prefix[32];
   snprintf(prefix, sizeof prefix, "gp%u_", ++p->renders);
   *svg = inline_svg(text, prefix);
   if (!*svg)
     rc = strstr(text, "<svg") ? GSL_ENOMEM : GSL_EFAILED;
-done:
   free(text);
+  return rc;
+}
+
+int gv_plot_render(gv_plot *p, const char *script, unsigned width, unsigned height, char **svg,
+                   int *err_no)
+{
+  *svg = NULL;
+  *err_no = 0;
+  if (!p || !script || width == 0 || height == 0)
+    return GSL_EINVAL;
+  char *gp = join(p->dir, SCRIPT_NAME), *out = join(p->dir, SVG_NAME),
+       *log = join(p->dir, LOG_NAME);
+  int rc = GSL_ENOMEM;
+  if (gp && out && log) {
+    unlink(out); /* never read back a previous plot */
+    rc = write_script(gp, script, width, height, err_no);
+    if (rc == GSL_SUCCESS)
+      rc = run_script(p, log, err_no);
+    if (rc == GSL_SUCCESS)
+      rc = read_svg(p, out, svg, err_no);
+  }
   free(gp);
   free(out);
   free(log);
