@@ -10,6 +10,7 @@
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_math.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_vector.h>
@@ -543,6 +544,54 @@ START_TEST(test_options)
 }
 END_TEST
 
+/* f(x) = sum_i sin(x_i) + x_i^2 / 2 of the vector at params. */
+static int sum_sin_f(void *params, double *fx)
+{
+  const gsl_vector *x = params;
+  *fx = 0.0;
+  for (size_t i = 0; i < x->size; i++)
+    *fx += sin(gsl_vector_get(x, i)) + 0.5 * gsl_pow_2(gsl_vector_get(x, i));
+  return GSL_SUCCESS;
+}
+
+static void sum_sin_g(const gsl_vector *x, gsl_vector *g)
+{
+  for (size_t i = 0; i < x->size; i++)
+    gsl_vector_set(g, i, cos(gsl_vector_get(x, i)) + gsl_vector_get(x, i));
+}
+
+/* The default steps: eps_0 = GV_TAYLOR_EPS0 max(1, max_i |x_i|) / max_i |v_i|
+ * (gv_taylor.h), halving; the largest |x_i| and |v_i| wherever they are, and
+ * x of one variable works as any other (right passes, 1e-3 off fails). */
+START_TEST(test_default_steps)
+{
+  const double xs[3] = {0.5, -8.0, 2.0}, vs[3] = {0.25, 0.125, -0.5};
+  const double want[2] = {GV_TAYLOR_EPS0 * 8.0 / 0.5, GV_TAYLOR_EPS0 / 0.25};
+  for (int c = 0; c < 2; c++) {
+    const size_t n = c ? 1 : 3;
+    gsl_vector *x = gsl_vector_alloc(n), *g = gsl_vector_alloc(n), *v = gsl_vector_alloc(n);
+    for (size_t i = 0; i < n; i++) {
+      gsl_vector_set(x, i, xs[i]);
+      gsl_vector_set(v, i, vs[i]);
+    }
+    sum_sin_g(x, g);
+    gv_fd_scalar fn = {sum_sin_f, x};
+    gv_taylor_result res;
+    ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, NULL, &res), GSL_SUCCESS);
+    ck_assert_int_eq(res.verdict, GV_TAYLOR_PASS);
+    ck_assert_uint_eq(res.npoints, GV_TAYLOR_POINTS);
+    for (size_t k = 0; k < res.npoints; k++)
+      ck_assert_double_eq(res.eps[k], ldexp(want[c], -(int)k));
+    *gsl_vector_ptr(g, n - 1) *= 1.0 + 1e-3;
+    ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, NULL, &res), GSL_SUCCESS);
+    ck_assert_int_eq(res.verdict, GV_TAYLOR_FAIL);
+    gsl_vector_free(x);
+    gsl_vector_free(g);
+    gsl_vector_free(v);
+  }
+}
+END_TEST
+
 START_TEST(test_errors)
 {
   gsl_vector *x = gsl_vector_alloc(4), *g = gsl_vector_alloc(4), *v = gsl_vector_alloc(4);
@@ -616,6 +665,7 @@ Suite *gv_test_suite(void)
   suite_add_tcase(s, verdicts);
   TCase *errors = tcase_create("Errors");
   tcase_add_test(errors, test_options);
+  tcase_add_test(errors, test_default_steps);
   tcase_add_test(errors, test_errors);
   suite_add_tcase(s, errors);
   return s;
