@@ -272,6 +272,40 @@ START_TEST(test_gradient_matrix)
 }
 END_TEST
 
+/* F(x) = (sin x, 1e6 exp x, 1e-6 x^3): outputs twelve decades apart share
+ * the steps, but each output's derivative and error estimate are its own
+ * (values, noise and tableau kept per output): each true error within its
+ * estimate, each estimate within 1e-11 of its derivative (100 times the
+ * 1e-13 relative accuracy gv_ridders.h states). */
+static int scales_f(void *params, gsl_vector *fx)
+{
+  double x = *(const double *)params;
+  gsl_vector_set(fx, 0, sin(x));
+  gsl_vector_set(fx, 1, 1e6 * exp(x));
+  gsl_vector_set(fx, 2, 1e-6 * x * x * x);
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_jacobian_scales)
+{
+  double x = 0.6;
+  gsl_vector_view xv = gsl_vector_view_array(&x, 1);
+  gsl_matrix *D = gsl_matrix_alloc(1, 3), *E = gsl_matrix_alloc(1, 3);
+  gv_fd_vector fn = {scales_f, &x, 3};
+  ck_assert_int_eq(gv_ridders_jacobian(&fn, &xv.vector, D, E), GSL_SUCCESS);
+  const double want[3] = {cos(0.6), 1e6 * exp(0.6), 3e-6 * 0.36};
+  for (size_t k = 0; k < 3; k++) {
+    double d = gsl_matrix_get(D, 0, k), e = gsl_matrix_get(E, 0, k);
+    ck_assert_msg(fabs(d - want[k]) <= e, "output %zu: error %g, estimate %g", k, fabs(d - want[k]),
+                  e);
+    ck_assert_msg(e <= 1e-11 * want[k], "output %zu: estimate %g of %g", k, e, want[k]);
+  }
+  ck_assert_double_eq(x, 0.6);
+  gsl_matrix_free(D);
+  gsl_matrix_free(E);
+}
+END_TEST
+
 START_TEST(test_jacobian)
 {
   const double xv[3] = {0.6931, -1.385, 2.213};
@@ -606,6 +640,7 @@ Suite *gv_test_suite(void)
   Suite *s = suite_create("ridders");
   TCase *values = tcase_create("Values");
   tcase_add_test(values, test_estimate_median);
+  tcase_add_test(values, test_jacobian_scales);
   tcase_add_loop_test(values, test_known, 0, NROWS(rows));
   tcase_add_test(values, test_linear);
   tcase_add_test(values, test_nulls);
