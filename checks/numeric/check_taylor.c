@@ -592,6 +592,40 @@ START_TEST(test_default_steps)
 }
 END_TEST
 
+/* f = 1e6 + a.x: linear, its remainders the rounding of f near 1e6 at
+ * every step, which do not fall: the tail of the last GV_TAYLOR_TAIL steps is
+ * a plateau (gv_taylor.h), measured as res.noise, also when the run has no
+ * more steps than the tail itself; a right gradient is EXACT. */
+static int offset_linear_f(void *params, double *fx)
+{
+  const gsl_vector *x = params;
+  *fx = 1e6 + 0.1 * gsl_vector_get(x, 0) + 0.3 * gsl_vector_get(x, 1);
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_plateau_short_run)
+{
+  gsl_vector *x = gsl_vector_alloc(2), *g = gsl_vector_alloc(2), *v = gsl_vector_alloc(2);
+  gsl_vector_set(x, 0, 0.3);
+  gsl_vector_set(x, 1, 0.7);
+  gsl_vector_set(g, 0, 0.1);
+  gsl_vector_set(g, 1, 0.3);
+  gsl_vector_set(v, 0, 0.6);
+  gsl_vector_set(v, 1, -0.8);
+  gv_fd_scalar fn = {offset_linear_f, x};
+  gv_taylor_options opt = {.eps0 = 1e-6, .npoints = GV_TAYLOR_TAIL};
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_SUCCESS);
+  ck_assert_uint_eq(res.npoints, GV_TAYLOR_TAIL);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_EXACT);
+  ck_assert_msg(res.noise > 0.0, "no plateau measured over %zu steps", res.npoints);
+  ck_assert_double_le(res.noise, GV_TAYLOR_NOISE * res.floor[res.npoints - 1]);
+  gsl_vector_free(x);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
   gsl_vector *x = gsl_vector_alloc(4), *g = gsl_vector_alloc(4), *v = gsl_vector_alloc(4);
@@ -666,6 +700,7 @@ Suite *gv_test_suite(void)
   TCase *errors = tcase_create("Errors");
   tcase_add_test(errors, test_options);
   tcase_add_test(errors, test_default_steps);
+  tcase_add_test(errors, test_plateau_short_run);
   tcase_add_test(errors, test_errors);
   suite_add_tcase(s, errors);
   return s;
