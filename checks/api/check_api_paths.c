@@ -16,7 +16,8 @@
 /* f(x) = sum_j sin(x_j) + x_j^2 / 2; wrong_entry (if not (size_t)-1) off by 1e-4. */
 typedef struct {
   size_t wrong_entry;
-  int nan_at_x; /* f(x) is NaN at x = xnan exactly, finite everywhere else */
+  int nan_at_x; /* f(x) is NaN at x = xnan exactly, finite everywhere else;
+                   -1: the other way round */
   const gsl_vector *xnan;
 } sparams;
 
@@ -27,7 +28,7 @@ static double s_f(const gsl_vector *x, void *params)
     int same = 1;
     for (size_t j = 0; j < x->size; j++)
       same &= gsl_vector_get(x, j) == gsl_vector_get(p->xnan, j);
-    if (same)
+    if (same == (p->nan_at_x > 0))
       return NAN;
   }
   double f = 0.0;
@@ -98,7 +99,8 @@ START_TEST(test_step_relative)
 }
 END_TEST
 
-/* ---- f NaN at x alone: GSL_EBADFUNC (gradient.h: "f returned one at x") ---- */
+/* ---- f NaN at x alone: GSL_EBADFUNC (gradverify.h: "f returned one at x"),
+ * the outcome left empty ---- */
 
 START_TEST(test_nan_at_x_only)
 {
@@ -108,17 +110,37 @@ START_TEST(test_nan_at_x_only)
   gv_outcome *out = gv_outcome_alloc();
   gv_options o;
   gv_options_init(&o);
+  double y[4] = {0.25, 3.0, 0.0, -2e-3};
+  gsl_vector_view yv = gsl_vector_view_array(y, 4);
   for (int central = 0; central < 2; central++) {
     if (central)
       gv_options_central(&o);
+    /* An outcome that held a check is left empty by the failed one. */
+    ck_assert_int_eq(gv_check_gradient(&fdf, &yv.vector, &o, out), GSL_SUCCESS);
+    ck_assert_uint_eq(gv_outcome_size(out), 4);
     ck_assert_int_eq(gv_check_gradient(&fdf, &xv.vector, &o, out), GSL_EBADFUNC);
+    ck_assert_uint_eq(gv_outcome_size(out), 0);
+    ck_assert_uint_eq(gv_outcome_rows(out), 0);
+    ck_assert_uint_eq(gv_outcome_cols(out), 0);
     o.directions = 3;
     ck_assert_int_eq(gv_check_gradient(&fdf, &xv.vector, &o, out), GSL_EBADFUNC);
     o.directions = 0;
   }
+  /* The other way round, NaN at every perturbed point: GSL_EBADFUNC from
+   * the evaluations, the outcome sized for the check emptied again. */
+  sp.nan_at_x = -1;
+  for (int central = 0; central < 2; central++) {
+    if (central)
+      gv_options_central(&o);
+    else
+      gv_options_init(&o);
+    ck_assert_int_eq(gv_check_gradient(&fdf, &xv.vector, &o, out), GSL_EBADFUNC);
+    ck_assert_uint_eq(gv_outcome_size(out), 0);
+    ck_assert_uint_eq(gv_outcome_rows(out), 0);
+    ck_assert_uint_eq(gv_outcome_cols(out), 0);
+  }
+  sp.nan_at_x = 1;
   /* Anywhere else it is finite: the same check passes at a point nearby. */
-  double y[4] = {0.25, 3.0, 0.0, -2e-3};
-  gsl_vector_view yv = gsl_vector_view_array(y, 4);
   ck_assert_int_eq(gv_check_gradient(&fdf, &yv.vector, NULL, out), GSL_SUCCESS);
   ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
   gv_outcome_free(out);
