@@ -3,7 +3,8 @@
 # off, OpenBLAS when installed), then at 4-5-3, 32-64-10, 100-50-10 and
 # 784-128-10 runs
 #   - the public API on a user's plain-C network over a packed parameter vector
-#     (checks/bench/bench_scale.c): defaults, central, directional (k = 32);
+#     (checks/bench/bench_scale.c): defaults, central, directional (k = 32),
+#     sampled (opts.entries = 1000) and threads (opts.threads = 2, wall seconds);
 #   - the harness: gradverify --size D,H,K --trials 1 on the four weight
 #     formulas (grad_V, grad_b2, grad_W, grad_b1) and their controls, reports
 #     and plots included, under central, ridders and cstep;
@@ -27,7 +28,7 @@ gv_bench_scale() {
   export OPENBLAS_NUM_THREADS=1
   raw=$(mktemp) && out=$(mktemp -d) || exit 2
   for s in $sizes; do
-    for mode in defaults central directional; do
+    for mode in defaults central directional sampled threads; do
       /usr/bin/time -f "peak %M" -o "$out/time" build-release/checks/bench_scale "$s" "$mode" >"$out/line" ||
         { echo "bench: bench_scale $s $mode failed" >&2; exit 2; }
       echo "$(cat "$out/line") $(awk '{print $2}' "$out/time")" >>"$raw"
@@ -52,14 +53,14 @@ gv_bench_scale() {
 }
 
 # gv_scale_table RAW SIZES: the table from lines
-#   WHAT MODE D H K n cpu_s evals_per_entry verdict f_us peak_kb
+#   WHAT MODE D H K n cpu_s evals_per_entry verdict f_us [wall_s] peak_kb (peak last)
 gv_scale_table() {
   awk -v sizes="$2" '
     function key(d, h, k) { return d "," h "," k }
     {
       what = $1 " " $2; s = key($3, $4, $5)
-      if ($1 == "harness") { n = $4 * $3 + $4 + $5 * $4 + $5; cpu = $7; ev = "-"; peak = $11 }
-      else { n = $6; cpu = $7; ev = $8; peak = $11 }
+      if ($1 == "harness") { n = $4 * $3 + $4 + $5 * $4 + $5; cpu = $7; ev = "-"; peak = $NF }
+      else { n = $6; cpu = $2 == "threads" ? $11 : $7; ev = $8; peak = $NF }
       if (!(what in seen)) { seen[what] = 1; order[++nw] = what }
       N[s] = n; CPU[what, s] = cpu; EV[what, s] = ev; PK[what, s] = peak; V[what, s] = $9
     }
@@ -75,7 +76,7 @@ gv_scale_table() {
       for (w = 1; w <= nw; w++) {
         what = order[w]; split(what, p, " ")
         label = p[1] == "api" ? "public API" : p[1] == "harness" ? "gradverify --size" : "torch gradcheck"
-        mode = p[2] == "directional" ? "directional, k = 32" : p[2]
+        mode = p[2] == "directional" ? "directional, k = 32" : p[2] == "sampled" ? "sampled, m = 1000" : p[2] == "threads" ? "threads = 2 (wall s)" : p[2]
         printf "| %s | %s |", label, mode
         sx = sy = sxx = sxy = m = 0
         for (i = 1; i <= ns; i++) {
@@ -96,6 +97,6 @@ gv_scale_table() {
       printf "\nRatios to torch full at"
       for (i = 2; i <= ns; i++) printf " %s", S[i]
       printf ". CPU seconds (user + system): the check alone for the public API and torch, the whole\n"
-      printf "process with its reports and gnuplot for gradverify --size. sampled and threads: not implemented.\n"
+      printf "process with its reports and gnuplot for gradverify --size; wall seconds for threads = 2.\n"
     }' "$1"
 }

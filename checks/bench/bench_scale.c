@@ -4,13 +4,16 @@
  * the loss L = lse(a) - a_y with z = W x + b1, h = relu(z), a = V h + b2,
  * and its gradient by backpropagation, also in plain loops.
  *
- *   bench_scale D,H,K MODE     MODE: defaults, central, directional
+ *   bench_scale D,H,K MODE     MODE: defaults, central, directional, sampled, threads
  *
- * prints one line, read by scripts/bench --scale:
- *   api MODE D H K n cpu_s evals_per_entry verdict f_us
- * cpu_s is the check's CPU time (clock_gettime CLOCK_PROCESS_CPUTIME_ID: other
- * processes on a shared machine do not count), f_us one evaluation of f in
- * CPU microseconds. The network is drawn from a fixed seed at the harness's
+ * sampled: opts.entries = 1000 (seed 1); threads: the defaults with
+ * opts.threads = 2, or $GV_BENCH_THREADS (f is reentrant: its scratch is on
+ * the stack). Prints one line, read by scripts/bench --scale:
+ *   api MODE D H K n cpu_s evals_per_entry verdict f_us wall_s
+ * cpu_s is the check's CPU time (clock_gettime CLOCK_PROCESS_CPUTIME_ID: the
+ * process's threads, all of them; other processes on a shared machine do not
+ * count), wall_s its wall-clock time (CLOCK_MONOTONIC), f_us one evaluation
+ * of f in CPU microseconds. The network is drawn from a fixed seed at the harness's
  * scales (x in [-1, 1], weights ~ sqrt(3/D), sqrt(3/H)). Asserts nothing. */
 #include <math.h>
 #include <stdio.h>
@@ -25,8 +28,15 @@
 
 typedef struct {
   size_t D, H, K, y;
-  double *x, *z, *a; /* D, H, K */
+  double *x, *z, *a; /* D, H, K; z and a df's scratch (f's is its own) */
 } net;
+
+static double wall_seconds(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 static double cpu_seconds(void)
 {
@@ -35,8 +45,8 @@ static double cpu_seconds(void)
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Forward pass into nt->z (pre-activations) and nt->a; returns the loss. */
-static double forward(net *nt, const double *th)
+/* Forward pass into z (pre-activations, H) and a (K); returns the loss. */
+static double forward(const net *nt, const double *th, double *z, double *a)
 {
   const size_t D = nt->D, H = nt->H, K = nt->K;
   const double *W = th, *b1 = th + H * D, *V = b1 + H, *b2 = V + K * H;
@@ -44,25 +54,33 @@ static double forward(net *nt, const double *th)
     double s = b1[i];
     for (size_t j = 0; j < D; j++)
       s += W[i * D + j] * nt->x[j];
-    nt->z[i] = s;
+    z[i] = s;
   }
   double amax = -INFINITY;
   for (size_t k = 0; k < K; k++) {
     double s = b2[k];
     for (size_t i = 0; i < H; i++)
-      s += nt->z[i] > 0.0 ? V[k * H + i] * nt->z[i] : 0.0;
-    nt->a[k] = s;
+      s += z[i] > 0.0 ? V[k * H + i] * z[i] : 0.0;
+    a[k] = s;
     amax = fmax(amax, s);
   }
   double sum = 0.0;
   for (size_t k = 0; k < K; k++)
-    sum += exp(nt->a[k] - amax);
-  return amax + log(sum) - nt->a[nt->y];
+    sum += exp(a[k] - amax);
+  return amax + log(sum) - a[nt->y];
 }
 
+/* Reentrant (opts.threads): params is only read, the scratch is the call's. */
 static double my_f(const gsl_vector *theta, void *params)
 {
-  return forward(params, theta->data);
+  const net *nt = params;
+  double buf[1024], *za = nt->H + nt->K <= 1024 ? buf : malloc((nt->H + nt->K) * sizeof *za);
+  if (!za)
+    return NAN;
+  double L = forward(nt, theta->data, za, za + nt->H);
+  if (za != buf)
+    free(za);
+  return L;
 }
 
 static void my_df(const gsl_vector *theta, void *params, gsl_vector *g)
@@ -70,7 +88,7 @@ static void my_df(const gsl_vector *theta, void *params, gsl_vector *g)
   net *nt = params;
   const size_t D = nt->D, H = nt->H, K = nt->K;
   const double *V = theta->data + H * D + H;
-  double L = forward(nt, theta->data), lse = L + nt->a[nt->y];
+  double L = forward(nt, theta->data, nt->z, nt->a), lse = L + nt->a[nt->y];
   double *gW = g->data, *gb1 = gW + H * D, *gV = gb1 + H, *gb2 = gV + K * H;
   for (size_t k = 0; k < K; k++)
     gb2[k] = exp(nt->a[k] - lse) - (k == nt->y ? 1.0 : 0.0);
@@ -102,7 +120,7 @@ int main(int argc, char **argv)
   gsl_set_error_handler_off();
   net nt = {0};
   if (argc != 3 || parse_size(argv[1], &nt.D, &nt.H, &nt.K)) {
-    fprintf(stderr, "usage: bench_scale D,H,K defaults|central|directional\n");
+    fprintf(stderr, "usage: bench_scale D,H,K defaults|central|directional|sampled|threads\n");
     return 2;
   }
   gv_options o;
@@ -114,6 +132,13 @@ int main(int argc, char **argv)
   else if (!strcmp(mode, "directional")) {
     gv_options_init(&o);
     o.directions = 32;
+  } else if (!strcmp(mode, "sampled")) {
+    gv_options_init(&o);
+    o.entries = 1000;
+  } else if (!strcmp(mode, "threads")) {
+    gv_options_init(&o);
+    const char *t = getenv("GV_BENCH_THREADS");
+    o.threads = t ? strtoul(t, NULL, 10) : 2;
   } else {
     fprintf(stderr, "bench_scale: unknown mode '%s'\n", mode);
     return 2;
@@ -147,15 +172,17 @@ int main(int argc, char **argv)
   double f_us = (t1 - t0) / (double)reps * 1e6;
 
   t0 = cpu_seconds();
+  double w0 = wall_seconds();
   int status = gv_check_gradient(&fdf, theta, &o, out);
+  double w1 = wall_seconds();
   t1 = cpu_seconds();
   if (status) {
     fprintf(stderr, "bench_scale: %s\n", gsl_strerror(status));
     return 2;
   }
-  printf("api %s %zu %zu %zu %zu %.4f %.3f %s %.3f\n", mode, D, H, K, n, t1 - t0,
+  printf("api %s %zu %zu %zu %zu %.4f %.3f %s %.3f %.4f\n", mode, D, H, K, n, t1 - t0,
          (double)gv_outcome_nevals(out) / (double)n,
-         gv_outcome_verdict(out) == GV_PASS ? "pass" : "FAIL", f_us + 0.0 * sink);
+         gv_outcome_verdict(out) == GV_PASS ? "pass" : "FAIL", f_us + 0.0 * sink, w1 - w0);
   gv_outcome_free(out);
   gsl_rng_free(r);
   gsl_vector_free(theta);
