@@ -150,7 +150,11 @@
  * a column costs far more than that (4 to 70 evaluations of f). gv_check_fvv,
  * gv_check_layer and gv_check_layer_jacobian run on one thread whatever T
  * (their functions write shared buffers). An error status is that of the
- * first failing column in column order, as with one thread.
+ * first failing column in column order, as with one thread. Cost: the same
+ * evaluations as one thread, spread over T; each thread beyond the first
+ * holds its copy of x, of a direction (directional mode) and O(m) scratch
+ * for m outputs. A thread that cannot be created is no error: the others
+ * do its share.
  *
  * Sampled mode (opts->entries = m > 0, or opts->nnamed > 0). For a large n
  * where every variable costs too much: the check compares the nnamed
