@@ -1,13 +1,15 @@
 /* check_threads.c: opts.threads (gradverify.h, Threads). For reentrant
  * functions, gradients and Jacobians, passing and failing, with kinks, noise
  * (pooled per row), flat entries, directional and sampled modes and both
- * methods: the outcome at T = 2, 3 and 8 threads must equal the one at
- * T = 1 field by field, bit for bit (every entry's every field, the counts,
- * the evaluations, the tolerances, the worst entry, the contract and the
- * printout), and the evaluations must really be spread over threads. */
+ * methods: the outcome at T = 2, 3, 8 and SIZE_MAX (as many as columns)
+ * threads must equal the one at T = 1 field by field, bit for bit (every
+ * entry's every field, the counts, the evaluations, the tolerances, the
+ * worst entry, the contract and the printout), and the evaluations must
+ * really be spread over threads. */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,7 +296,8 @@ static void assert_outcomes_equal(const gv_outcome *a, const gv_outcome *b, cons
   free(pb);
 }
 
-static const size_t THREADS[] = {2, 3, 8};
+/* SIZE_MAX: one thread per column, no more. */
+static const size_t THREADS[] = {2, 3, 8, SIZE_MAX};
 #define NTHREADS (sizeof THREADS / sizeof THREADS[0])
 
 /* The cases: kind x {right, wrong} x {defaults, central, directional,

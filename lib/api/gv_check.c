@@ -505,15 +505,18 @@ typedef struct {
   size_t *todo;    /* refine's columns of the current round */
 } team;
 
+static void worker_free(worker_own *w)
+{
+  gsl_vector_free(w->p.work);
+  gsl_vector_free(w->V.v);
+  gsl_rng_free(w->V.r);
+  scratch_free(&w->w);
+}
+
 static void team_free(team *tm)
 {
-  for (size_t t = 1; t < tm->n && tm->own; t++) {
-    worker_own *w = &tm->own[t - 1];
-    gsl_vector_free(w->p.work);
-    gsl_vector_free(w->V.v);
-    gsl_rng_free(w->V.r);
-    scratch_free(&w->w);
-  }
+  for (size_t t = 1; t < tm->n && tm->own; t++)
+    worker_free(&tm->own[t - 1]);
   free(tm->wk);
   free(tm->own);
   free(tm->todo);
@@ -543,8 +546,9 @@ static int worker_copy(worker_own *c, const problem *p, const workspace *w, size
   return scratch_alloc(&c->w, m, ridders);
 }
 
-/* min(opts.threads, ncols) workers, at least 1. On GSL_ENOMEM *tm holds what
- * was allocated, for team_free. */
+/* min(opts.threads, ncols) workers, at least 1; fewer when memory for a
+ * worker's copies runs out (the outcome does not depend on how many). On
+ * GSL_ENOMEM *tm holds what was allocated, for team_free. */
 static int team_alloc(team *tm, gv_outcome *out, problem *p, workspace *w, const gsl_matrix *A,
                       const gsl_vector *f0, const gv_options *o)
 {
@@ -559,11 +563,12 @@ static int team_alloc(team *tm, gv_outcome *out, problem *p, workspace *w, const
   tm->n = 1;
   for (size_t t = 1; t < T; t++) {
     worker_own *c = &tm->own[t - 1];
-    tm->n++; /* for team_free, whatever worker_copy allocated */
-    int status = worker_copy(c, p, w, A->size1, o->method == GV_METHOD_RIDDERS);
-    if (status)
-      return status;
+    if (worker_copy(c, p, w, A->size1, o->method == GV_METHOD_RIDDERS)) {
+      worker_free(c);
+      break;
+    }
     tm->wk[t] = (worker){.p = &c->p, .V = p->V ? &c->V : NULL, .w = &c->w};
+    tm->n++;
   }
   return GSL_SUCCESS;
 }
