@@ -687,6 +687,52 @@ START_TEST(test_derivative_sided)
 }
 END_TEST
 
+/* The cheap first estimate (gv_fd_third_from_values) on f = c t^3 at x0:
+ * D(h) = 3 c x0^2 + c h^2 exactly, and the third divided difference is c,
+ * so the error bar's truncation part is 2 c h^2, twice the true error; on a
+ * ReLU kink inside the stencil (slope jump J at x0 + u h) the bar, times
+ * kerr 10, covers D(h)'s error J (1 - u) / 2 away from u = 0.2, and it is
+ * the round-off alone on a line. Abscissae exact (x0 = 1, h = 2^-10). */
+static void third_at(double (*f)(double, double), double a, double h, gv_fd_sided *d)
+{
+  const double fv[3] = {f(1.0 + h, a), f(1.0 - h, a), f(1.0 + 0.5 * h, a)};
+  gv_fd_third_from_values(1.0, h, f(1.0, a), fv, d);
+}
+
+static double cubic(double t, double c)
+{
+  return c * t * t * t;
+}
+
+static double kink(double t, double at)
+{
+  return 2.0 * t + (t > at ? 0.5 * (t - at) : 0.0);
+}
+
+START_TEST(test_third_from_values)
+{
+  const double h = ldexp(1.0, -10), c = 3.0;
+  gv_fd_sided d;
+  third_at(cubic, c, h, &d);
+  const double err = fabs(d.central - 3.0 * c);
+  ck_assert_double_eq_tol(err, c * h * h, 1e-9 * c * h * h);
+  ck_assert_double_ge(d.central_err, 2.0 * err);
+  ck_assert_double_le(d.central_err, 2.01 * err);
+  ck_assert(d.left == d.central && d.right == d.central && d.left_err == d.central_err);
+  for (double u = -0.95; u < 1.0; u += 0.05) {
+    if (fabs(u - 0.2) < 0.03)
+      continue;
+    third_at(kink, 1.0 + u * h, h, &d);
+    const double slope = u >= 0.0 ? 2.0 : 2.5;
+    ck_assert_double_ge(10.0 * d.central_err, fabs(d.central - slope));
+  }
+  third_at(kink, 10.0, h, &d); /* a line: no truncation at all */
+  const double r =
+      GV_FD_ROUNDOFF_ULPS * DBL_EPSILON * (2.0 * (1.0 + h) + 2.0 * (1.0 - h)) / (2.0 * h);
+  ck_assert_double_eq_tol(d.central_err, r, 1e-9 * r);
+}
+END_TEST
+
 START_TEST(test_badlen)
 {
   gsl_vector *x = gsl_vector_calloc(3), *v2 = gsl_vector_calloc(2), *v4 = gsl_vector_calloc(4),
@@ -766,6 +812,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(fail, test_sided_roundoff);
   tcase_add_test(fail, test_vector_stencil);
   tcase_add_test(fail, test_derivative_sided);
+  tcase_add_test(fail, test_third_from_values);
   suite_add_tcase(s, fail);
 
   return s;

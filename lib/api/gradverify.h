@@ -53,15 +53,20 @@
  * knowable from f, and opts.atol, an absolute floor in the derivative's units,
  * is what to set to a few ulps of those terms.
  *
- * How Ridders is used. Central differences come first (4 evaluations per
- * variable at +-h, +-h/2, see gv_fd.h), with their error bar and one-sided
- * estimates (kinks, below). Adaptive escalation: a variable (a column, for a
- * Jacobian) whose every entry passes on this first estimate, smooth, with
- * its whole bound at most 1e-7 S, is decided there: a wrong entry could pass
+ * How Ridders is used. A central difference comes first (3 evaluations per
+ * variable, at +-h and +h/2, f(x) shared), with an error bar from the third
+ * divided difference of f(x - h), f(x), f(x + h/2), f(x + h): twice the
+ * truncation h^2 f'''/6 it shows, plus round-off (gv_fd_third_from_values in
+ * gv_fd.h; a kink inside the step shows there as a large third difference).
+ * Adaptive escalation: a variable (a column, for a Jacobian) whose every
+ * entry passes on this first estimate with its whole bound at most 1e-7 S is
+ * decided there: a wrong entry could pass
  * only if the central value were off by 9 times its bound, and the defaults
  * promise to catch 1e-6 S. Every other variable (an entry failing, a kink,
- * an error bar too large for that resolution) is escalated to what follows,
- * so a failure is always Ridders' verdict; after Ridders' values rescale the
+ * an error bar too large for that resolution) is escalated to what follows:
+ * f(x - h/2) completes the four-point stencil of gv_fd.h (central error bar
+ * from |D(h) - D(h/2)|, one-sided estimates for kinks), and a failure is
+ * always Ridders' verdict; after Ridders' values rescale the
  * floors, settled variables are tested again against the new S. Escalated
  * entries find a step that resolves f: each entry is re-estimated at
  * steps 10, 100, ... 10^4 times smaller until two steps 10 apart agree
@@ -83,8 +88,8 @@
  * ones first); rtol 1e-5, kerr 2, atol_scale 1e-8.
  *
  * Cost, in evaluations of f for n variables (df is called once): by
- * default 4n + 1 when every variable settles on its first estimate (4.2 to
- * 4.8 per variable on smooth functions whose length scale the step rule
+ * default 3n + 1 when every variable settles on its first estimate (3.2 to
+ * 4.3 per variable on smooth functions whose length scale the step rule
  * fits, checks/bench/bench_api.c), about 30 to 40 more per escalated
  * variable (functions of inputs near 1e-6 or 1e6 + x: ~35 per variable), at
  * most 70n + 1; central, 4n + 1, at most 20n + 1 with re-estimation. Memory: O(n) doubles for a
@@ -248,7 +253,8 @@ typedef struct {
   double abs_err;     /* |analytic - numeric| (against the nearest one-sided value if non-smooth) */
   double rel_err;     /* abs_err / max(|analytic|, |numeric|), 0 when both are 0 */
   double bound;       /* what abs_err had to stay within */
-  double left, right; /* one-sided derivatives (left from below, right from above) */
+  double left, right; /* one-sided derivatives (left from below, right from above); both the
+                         central value where the first 3-point estimate decided (Ridders mode) */
   double step;        /* the step of the central estimate that decided (its first step, Ridders) */
   gv_decided decided; /* the largest term of bound */
   int smooth;         /* 0 when left and right disagree: a kink */

@@ -209,16 +209,49 @@ int gv_fd_derivative_sided(const gv_fd_scalar *fn, double *xi, double h, double 
 
 int gv_fd_vector_stencil(const gv_fd_vector *fn, double *xi, double h, gsl_vector *const fv[4])
 {
-  for (int k = 0; k < 4; k++)
+  return gv_fd_vector_points(fn, xi, h, 0, 4, fv);
+}
+
+int gv_fd_vector_points(const gv_fd_vector *fn, double *xi, double h, int from, int to,
+                        gsl_vector *const fv[4])
+{
+  if (from < 0 || to > 4 || from >= to)
+    return GSL_EINVAL;
+  for (int k = from; k < to; k++)
     if (fv[k]->size != fn->m)
       return GSL_EBADLEN;
   const stencil s = stencil_with(*xi, h);
   const double at[4] = {s.xp, s.xm, s.xp2, s.xm2};
   int status = GSL_SUCCESS;
-  for (int k = 0; k < 4 && !status; k++) {
+  for (int k = from; k < to && !status; k++) {
     *xi = at[k];
     status = gv_fd_eval_vector(fn, fv[k]);
   }
   *xi = s.x0;
   return status;
+}
+
+/* The third divided difference f[a, b, c, d] of four values at distinct
+ * abscissae, by Newton's table: f'''(xi) / 6 for some xi in their span. */
+static double divided3(const double x[4], const double f[4])
+{
+  double t[4] = {f[0], f[1], f[2], f[3]};
+  for (int order = 1; order < 4; order++)
+    for (int k = 3; k >= order; k--)
+      t[k] = (t[k] - t[k - 1]) / (x[k] - x[k - order]);
+  return t[3];
+}
+
+void gv_fd_third_from_values(double x0, double h, double f0, const double fv[3], gv_fd_sided *d)
+{
+  const stencil s = stencil_with(x0, h);
+  const double x[4] = {s.xm, s.x0, s.xp2, s.xp}, f[4] = {fv[1], f0, fv[2], fv[0]};
+  const double w = s.xp - s.xm; /* 2h as stored */
+  d->central = (fv[0] - fv[1]) / w;
+  /* D(h)'s truncation is h^2 f'''/6 = h^2 f[...]: TRUNC_SAFETY times it. */
+  const double trunc = TRUNC_SAFETY * 0.25 * w * w * fabs(divided3(x, f));
+  const double round = GV_FD_ROUNDOFF_ULPS * DBL_EPSILON * (fabs(fv[0]) + fabs(fv[1])) / w;
+  d->central_err = trunc + round;
+  d->left = d->right = d->central;
+  d->left_err = d->right_err = d->central_err;
 }

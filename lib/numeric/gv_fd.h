@@ -122,4 +122,23 @@ int gv_fd_derivative_sided(const gv_fd_scalar *fn, double *xi, double h, double 
  * vector is not of size fn->m. */
 int gv_fd_vector_stencil(const gv_fd_vector *fn, double *xi, double h, gsl_vector *const fv[4]);
 
+/* Points from to to - 1 (0 <= from < to <= 4) of that stencil into
+ * fv[from..to - 1], the others untouched: 0 to 3 are the points
+ * gv_fd_third_from_values needs, 3 to 4 the one that completes the stencil.
+ * GSL_EINVAL for another range, GSL_EBADLEN as above. */
+int gv_fd_vector_points(const gv_fd_vector *fn, double *xi, double h, int from, int to,
+                        gsl_vector *const fv[4]);
+
+/* A cheaper first estimate, for a caller that escalates what it does not
+ * settle: from f0 = f(x0) and fv = {f(x0 + h), f(x0 - h), f(x0 + h/2)} (3
+ * evaluations, f0 shared), the central difference D(h) and its error bar
+ * 2 h^2 |f[x0 - h, x0, x0 + h/2, x0 + h]| (twice D(h)'s truncation
+ * h^2 f'''/6, from the third divided difference) plus the round-off term
+ * above. Four values fit any cubic, so no one-sided test can tell a kink
+ * from curvature here: left and right are set to the central value and its
+ * error bar. A kink inside the stencil shows in the divided difference
+ * instead: the error bar covers the central difference's error there except
+ * where the kink sits within about 0.012 h of x0 + h/5 (at kerr 10). */
+void gv_fd_third_from_values(double x0, double h, double f0, const double fv[3], gv_fd_sided *d);
+
 #endif
