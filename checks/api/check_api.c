@@ -915,6 +915,51 @@ START_TEST(test_directional_cost)
 }
 END_TEST
 
+/* f = sum x_i^2, its gradient 2x with entry bad off by delta. */
+static double sq_f(const gsl_vector *x, void *params)
+{
+  (void)params;
+  double s = 0.0;
+  gsl_blas_ddot(x, x, &s);
+  return s;
+}
+
+static void sq_df(const gsl_vector *x, void *params, gsl_vector *g)
+{
+  const double *delta = params;
+  gsl_vector_memcpy(g, x);
+  gsl_vector_scale(g, 2.0);
+  *gsl_vector_ptr(g, 1) += *delta;
+}
+
+/* A variable settles on its first estimate only if it agrees within one
+ * error bar, not the verdict's ten: entry 1 off by 3e-9, about 7 times the
+ * first estimate's round-off bar (~4.5e-10) and well within 10 of them and
+ * 1e-7 S, escalates and fails on Ridders' value; the right gradient settles
+ * at 3 evaluations per variable. */
+START_TEST(test_settle_within_one_bar)
+{
+  double delta = 0.0;
+  gsl_multimin_function_fdf fdf = {sq_f, sq_df, NULL, 3, &delta};
+  gsl_vector *x = gsl_vector_alloc(3);
+  gv_outcome *out = gv_outcome_alloc();
+  ck_assert(x && out);
+  for (size_t i = 0; i < 3; i++)
+    gsl_vector_set(x, i, 0.5 + 0.2 * (double)i);
+  ck_assert_int_eq(gv_check_gradient(&fdf, x, NULL, out), GSL_SUCCESS);
+  ck_assert(gv_outcome_verdict(out) == GV_PASS);
+  ck_assert_uint_eq(gv_outcome_nevals(out), 3 * 3 + 1);
+  delta = 3e-9;
+  ck_assert_int_eq(gv_check_gradient(&fdf, x, NULL, out), GSL_SUCCESS);
+  ck_assert_uint_eq(gv_outcome_nfail(out), 1);
+  gv_entry e;
+  ck_assert_int_eq(gv_outcome_worst(out, &e), GSL_SUCCESS);
+  ck_assert_uint_eq(e.col, 1);
+  gv_outcome_free(out);
+  gsl_vector_free(x);
+}
+END_TEST
+
 /* Adaptive escalation: a smooth function whose length scale the step rule
  * fits is decided by its first central estimate (3 evaluations per variable,
  * one f(x)); one whose length scale is 1e-6 (the step 6 times too long) is
@@ -1441,6 +1486,7 @@ Suite *gv_test_suite(void)
   tcase_add_loop_test(tc, test_gradient_directional, 0, NGCASES);
   tcase_add_test(tc, test_quadratic_unsymmetrized);
   tcase_add_test(tc, test_escalation);
+  tcase_add_test(tc, test_settle_within_one_bar);
   tcase_add_test(tc, test_network_no_mask);
   tcase_add_test(tc, test_zero_entry_reported);
   tcase_add_test(tc, test_directional_cost);

@@ -59,11 +59,12 @@
  * truncation h^2 f'''/6 it shows, plus round-off (gv_fd_third_from_values in
  * gv_fd.h; a kink inside the step shows there as a large third difference).
  * Adaptive escalation: a variable (a column, for a Jacobian) whose every
- * entry passes on this first estimate with its whole bound at most 1e-7 S is
- * decided there: a wrong entry could pass
- * only if the central value were off by 9 times its bound, and the defaults
- * promise to catch 1e-6 S. Every other variable (an entry failing, a kink,
- * an error bar too large for that resolution) is escalated to what follows:
+ * entry passes on this first estimate with its whole bound at most 1e-7 S,
+ * and agrees within one error bar (the verdict allows ten), is decided
+ * there: a wrong entry could pass only if the central value were off by 9
+ * times its bound, and the defaults promise to catch 1e-6 S; a right one
+ * rarely strays beyond one honest error bar, and a wrong one must not. Every other variable (an
+ * entry failing, a kink, an error bar too large for that resolution) is escalated to what follows:
  * f(x - h/2) completes the four-point stencil of gv_fd.h (central error bar
  * from |D(h) - D(h/2)|, one-sided estimates for kinks), and a failure is
  * always Ridders' verdict; after Ridders' values rescale the

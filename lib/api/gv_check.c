@@ -692,13 +692,20 @@ static void judge_first(gv_outcome *out, const gsl_matrix *A, const gsl_matrix *
  * estimate: bench_api's evaluations per variable 4.2-5.1 -> 3.2-4.3 on
  * smooth families, same false failures (0 in 300,000) and catch rates). */
 #define SETTLE_BOUND 1e-7
+/* ... and when it agrees within SETTLE_KERR error bars (the verdict itself
+ * allows kerr = 10): an honest error bar covers a right entry's error, so
+ * this costs little, and a wrong entry settles only if it is off by at most
+ * about one error bar instead of ten. */
+#define SETTLE_KERR 1.0
 
-static int column_settled(const gv_outcome *out, size_t j)
+static int column_settled(const gv_outcome *out, size_t j, const gv_options *o)
 {
   for (size_t i = 0; i < out->rows; i++) {
     const size_t k = i * out->cols + j;
     const gv_entry *e = &out->entry[k];
-    if (!e->passed || !e->smooth || !(e->bound <= SETTLE_BOUND * out->scale[k]))
+    const gv_tol strict = {out->floor[k], o->rtol, SETTLE_KERR};
+    if (!e->passed || !e->smooth || !(e->bound <= SETTLE_BOUND * out->scale[k]) ||
+        !gv_cmp_entry_passes(e->analytic, e->numeric, e->error_bar, &strict, NULL))
       return 0;
   }
   return 1;
@@ -741,7 +748,7 @@ static int refine(team *tm, const gsl_matrix *S)
   do {
     ntodo = 0;
     for (size_t j = 0; j < out->cols; j++) {
-      if (w->escalated[j] || (ridders && column_settled(out, j)))
+      if (w->escalated[j] || (ridders && column_settled(out, j, o)))
         continue;
       w->escalated[j] = 1;
       tm->todo[ntodo++] = j;
