@@ -11,34 +11,18 @@
 #include <gsl/gsl_vector.h>
 
 #include "check_main.h"
+#include "fixtures.h"
 #include "gv_identity.h"
 
 #define SEED 20240614UL
 #define NRANDOM 16
-
-static gsl_vector *vec_from(const double *v, size_t n)
-{
-  gsl_vector *x = gsl_vector_alloc(n);
-  for (size_t i = 0; i < n; i++)
-    gsl_vector_set(x, i, v[i]);
-  return x;
-}
-
-static gsl_matrix *mat_from(const double *v, size_t n1, size_t n2)
-{
-  gsl_matrix *A = gsl_matrix_alloc(n1, n2);
-  for (size_t i = 0; i < n1; i++)
-    for (size_t j = 0; j < n2; j++)
-      gsl_matrix_set(A, i, j, v[i * n2 + j]);
-  return A;
-}
 
 /* ---- Identities ---- */
 
 START_TEST(test_xTa)
 {
   const double av[4] = {0.385, -1.27, 2.113, -0.0071};
-  gsl_vector *a = vec_from(av, 4), *g = gsl_vector_calloc(4);
+  gsl_vector *a = fx_vector(av, 4), *g = gsl_vector_calloc(4);
   ck_assert_int_eq(gv_identity_xTa(a, g), GSL_SUCCESS);
   for (size_t i = 0; i < 4; i++)
     ck_assert_double_eq(gsl_vector_get(g, i), av[i]);
@@ -51,7 +35,7 @@ START_TEST(test_Ax)
 {
   /* A is 2 x 3, so d(Ax)/dx is 3 x 2: D(k, i) = d(Ax)_i/dx_k = A(i, k). */
   const double Av[6] = {0.5, -1.75, 2.25, 3.125, -0.625, 1.0625};
-  gsl_matrix *A = mat_from(Av, 2, 3), *D = gsl_matrix_calloc(3, 2);
+  gsl_matrix *A = fx_matrix(Av, 2, 3), *D = gsl_matrix_calloc(3, 2);
   ck_assert_int_eq(gv_identity_Ax(A, D), GSL_SUCCESS);
   const double want[3][2] = {{0.5, 3.125}, {-1.75, -0.625}, {2.25, 1.0625}};
   for (size_t k = 0; k < 3; k++)
@@ -67,7 +51,7 @@ START_TEST(test_aTXb)
   /* a in R^2, b in R^3: G = a b^T, 2 x 3 like X. */
   const double av[2] = {1.5, -0.25}, bv[3] = {0.75, 2.125, -3.5};
   const double want[2][3] = {{1.125, 3.1875, -5.25}, {-0.1875, -0.53125, 0.875}};
-  gsl_vector *a = vec_from(av, 2), *b = vec_from(bv, 3);
+  gsl_vector *a = fx_vector(av, 2), *b = fx_vector(bv, 3);
   gsl_matrix *G = gsl_matrix_alloc(2, 3);
   gsl_matrix_set_all(G, -9.0); /* overwritten, not accumulated into */
   ck_assert_int_eq(gv_identity_aTXb(a, b, G), GSL_SUCCESS);
@@ -88,8 +72,8 @@ START_TEST(test_xTAx)
   /* A + A^T = [3 -0.25 5; -0.25 -2 2; 5 2 1] */
   const double want[3] = {3.0 * 0.5 + 0.25 * 1.5 + 5.0 * 2.25, -0.25 * 0.5 + 3.0 + 4.5,
                           2.5 - 3.0 + 2.25};
-  gsl_matrix *A = mat_from(Av, 3, 3);
-  gsl_vector *x = vec_from(xv, 3), *g = gsl_vector_calloc(3);
+  gsl_matrix *A = fx_matrix(Av, 3, 3);
+  gsl_vector *x = fx_vector(xv, 3), *g = gsl_vector_calloc(3);
   ck_assert_int_eq(gv_identity_xTAx(A, x, g), GSL_SUCCESS);
   for (size_t i = 0; i < 3; i++)
     ck_assert_double_eq_tol(gsl_vector_get(g, i), want[i], 1e-15);
@@ -102,7 +86,7 @@ END_TEST
 START_TEST(test_sqnorm)
 {
   const double xv[3] = {0.385, -1.27, 2.113};
-  gsl_vector *x = vec_from(xv, 3), *g = gsl_vector_calloc(3);
+  gsl_vector *x = fx_vector(xv, 3), *g = gsl_vector_calloc(3);
   ck_assert_int_eq(gv_identity_sqnorm(x, g), GSL_SUCCESS);
   for (size_t i = 0; i < 3; i++)
     ck_assert_double_eq(gsl_vector_get(g, i), 2.0 * xv[i]);
@@ -279,7 +263,7 @@ END_TEST
 START_TEST(test_chain_grad_outer)
 {
   /* d lse(u)/du = softmax(u). */
-  gsl_vector *u = vec_from(CH_U, 2), *df = gsl_vector_alloc(2);
+  gsl_vector *u = fx_vector(CH_U, 2), *df = gsl_vector_alloc(2);
   ck_assert_int_eq(gv_chain_grad_outer(u, df), GSL_SUCCESS);
   const double e0 = exp(CH_U[0]), e1 = exp(CH_U[1]);
   ck_assert_double_eq_tol(gsl_vector_get(df, 0), e0 / (e0 + e1), 4e-16);

@@ -21,6 +21,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "check_main.h"
+#include "fixtures.h"
 #include "gv_net.h"
 
 #define SEED 20240613UL
@@ -30,14 +31,6 @@
 #define P0 0.887204593717106784143351604869
 #define P1 0.112795406282893215856648395131
 #define LOSS 2.18217966518987717935476075966
-
-static gsl_vector *vec_from(const double *v, size_t n)
-{
-  gsl_vector *x = gsl_vector_alloc(n);
-  for (size_t i = 0; i < n; i++)
-    gsl_vector_set(x, i, v[i]);
-  return x;
-}
 
 static gv_net *hand_net(void)
 {
@@ -56,6 +49,33 @@ static gv_net *hand_net(void)
 }
 
 static const double X2[2] = {0.5, -1.25}, Y2[2] = {0.0, 1.0};
+
+/* The hand-computed network run forward and backward at x = X2 and target y. */
+typedef struct {
+  gv_net *net;
+  gv_net_state *s;
+  gv_net_grad *g;
+  gsl_vector *x, *y;
+} hand_run;
+
+static hand_run hand_run_at(const double y[2])
+{
+  hand_run h = {.net = hand_net(), .x = fx_vector(X2, 2), .y = fx_vector(y, 2)};
+  h.s = gv_net_state_alloc(h.net);
+  h.g = gv_net_grad_alloc(h.net);
+  ck_assert_int_eq(gv_net_forward(h.net, h.x, h.y, h.s), GSL_SUCCESS);
+  ck_assert_int_eq(gv_net_backward(h.net, h.x, h.y, h.s, h.g), GSL_SUCCESS);
+  return h;
+}
+
+static void hand_run_free(hand_run *h)
+{
+  gsl_vector_free(h->x);
+  gsl_vector_free(h->y);
+  gv_net_grad_free(h->g);
+  gv_net_state_free(h->s);
+  gv_net_free(h->net);
+}
 
 /* A random network of shape D x H x K for row _i, with input x and a one-hot
  * target y; every |z_i| is at least 1e-3 so that no ReLU sits on its kink. */
@@ -167,10 +187,8 @@ END_TEST
 
 START_TEST(test_forward_hand)
 {
-  gv_net *net = hand_net();
-  gv_net_state *s = gv_net_state_alloc(net);
-  gsl_vector *x = vec_from(X2, 2), *y = vec_from(Y2, 2);
-  ck_assert_int_eq(gv_net_forward(net, x, y, s), GSL_SUCCESS);
+  hand_run h = hand_run_at(Y2);
+  const gv_net_state *s = h.s;
   ck_assert_double_eq(gsl_vector_get(s->z, 0), 0.5625); /* exact */
   ck_assert_double_eq(gsl_vector_get(s->z, 1), -1.125);
   ck_assert_double_eq(gsl_vector_get(s->h, 0), 0.5625);
@@ -180,21 +198,14 @@ START_TEST(test_forward_hand)
   ck_assert_double_eq_tol(gsl_vector_get(s->p, 0), P0, 4e-16);
   ck_assert_double_eq_tol(gsl_vector_get(s->p, 1), P1, 4e-16);
   ck_assert_double_eq_tol(s->loss, LOSS, 1e-15);
-  gsl_vector_free(x);
-  gsl_vector_free(y);
-  gv_net_state_free(s);
-  gv_net_free(net);
+  hand_run_free(&h);
 }
 END_TEST
 
 START_TEST(test_backward_hand)
 {
-  gv_net *net = hand_net();
-  gv_net_state *s = gv_net_state_alloc(net);
-  gv_net_grad *g = gv_net_grad_alloc(net);
-  gsl_vector *x = vec_from(X2, 2), *y = vec_from(Y2, 2);
-  ck_assert_int_eq(gv_net_forward(net, x, y, s), GSL_SUCCESS);
-  ck_assert_int_eq(gv_net_backward(net, x, y, s, g), GSL_SUCCESS);
+  hand_run h = hand_run_at(Y2);
+  const gv_net_grad *g = h.g;
   const double tol = 1e-15;
   /* delta1 = p - y */
   ck_assert_double_eq_tol(gsl_vector_get(g->delta1, 0), P0, tol);
@@ -214,11 +225,7 @@ START_TEST(test_backward_hand)
     ck_assert_double_eq(gsl_vector_get(g->db2, i), gsl_vector_get(g->delta1, i));
     ck_assert_double_eq(gsl_vector_get(g->db1, i), gsl_vector_get(g->delta2, i));
   }
-  gsl_vector_free(x);
-  gsl_vector_free(y);
-  gv_net_grad_free(g);
-  gv_net_state_free(s);
-  gv_net_free(net);
+  hand_run_free(&h);
 }
 END_TEST
 
@@ -226,22 +233,14 @@ START_TEST(test_backward_soft_target)
 {
   /* Weights summing to 1.5: delta1 = 1.5 p - y. */
   const double yv[2] = {0.625, 0.875};
-  gv_net *net = hand_net();
-  gv_net_state *s = gv_net_state_alloc(net);
-  gv_net_grad *g = gv_net_grad_alloc(net);
-  gsl_vector *x = vec_from(X2, 2), *y = vec_from(yv, 2);
-  ck_assert_int_eq(gv_net_forward(net, x, y, s), GSL_SUCCESS);
-  ck_assert_int_eq(gv_net_backward(net, x, y, s, g), GSL_SUCCESS);
+  hand_run h = hand_run_at(yv);
+  const gv_net_grad *g = h.g;
   const double d0 = 1.5 * P0 - 0.625, d1 = 1.5 * P1 - 0.875;
   ck_assert_double_eq_tol(gsl_vector_get(g->delta1, 0), d0, 1e-15);
   ck_assert_double_eq_tol(gsl_vector_get(g->delta1, 1), d1, 1e-15);
   ck_assert_double_eq_tol(gsl_vector_get(g->delta2, 0), 2.0 * d0 - d1, 4e-15);
   ck_assert_double_eq(gsl_vector_get(g->delta2, 1), 0.0);
-  gsl_vector_free(x);
-  gsl_vector_free(y);
-  gv_net_grad_free(g);
-  gv_net_state_free(s);
-  gv_net_free(net);
+  hand_run_free(&h);
 }
 END_TEST
 
@@ -254,7 +253,7 @@ START_TEST(test_relu_backward_mask)
   for (size_t i = 0; i < 2; i++)
     for (size_t j = 0; j < 3; j++)
       gsl_matrix_set(V, i, j, Vv[i][j]);
-  gsl_vector *d1 = vec_from(d1v, 2), *z = vec_from(zv, 3), *d2 = gsl_vector_alloc(3);
+  gsl_vector *d1 = fx_vector(d1v, 2), *z = fx_vector(zv, 3), *d2 = gsl_vector_alloc(3);
   gsl_vector_set_all(d2, 7.0);
   ck_assert_int_eq(gv_net_relu_backward(V, d1, z, d2), GSL_SUCCESS);
   ck_assert_double_eq(gsl_vector_get(d2, 0), 0.75 * 0.375 + 1.25 * -0.625); /* exact */

@@ -10,18 +10,11 @@
 #include <gsl/gsl_vector.h>
 
 #include "check_main.h"
+#include "fixtures.h"
 #include "gv_softmax.h"
 
 #define SEED 20240611UL
 #define NRANDOM 24
-
-static gsl_vector *vec_from(const double *v, size_t n)
-{
-  gsl_vector *x = gsl_vector_alloc(n);
-  for (size_t i = 0; i < n; i++)
-    gsl_vector_set(x, i, v[i]);
-  return x;
-}
 
 /* A random logit vector for row _i: its own generator, so rows are independent. */
 static gsl_vector *random_logits(int row, double scale)
@@ -46,7 +39,7 @@ static const double LSE3 = 2.30492925389380757998309902491;
 
 START_TEST(test_softmax_values)
 {
-  gsl_vector *a = vec_from(A3, 3), *p = gsl_vector_alloc(3);
+  gsl_vector *a = fx_vector(A3, 3), *p = gsl_vector_alloc(3);
   ck_assert_int_eq(gv_softmax(a, p), GSL_SUCCESS);
   for (size_t i = 0; i < 3; i++)
     ck_assert_double_eq_tol(gsl_vector_get(p, i), P3[i], 4e-16);
@@ -60,7 +53,7 @@ END_TEST
 
 START_TEST(test_softmax_alias)
 {
-  gsl_vector *a = vec_from(A3, 3);
+  gsl_vector *a = fx_vector(A3, 3);
   ck_assert_int_eq(gv_softmax(a, a), GSL_SUCCESS);
   for (size_t i = 0; i < 3; i++)
     ck_assert_double_eq_tol(gsl_vector_get(a, i), P3[i], 4e-16);
@@ -71,7 +64,7 @@ END_TEST
 START_TEST(test_softmax_single)
 {
   const double v = -3.7182;
-  gsl_vector *a = vec_from(&v, 1), *p = gsl_vector_alloc(1);
+  gsl_vector *a = fx_vector(&v, 1), *p = gsl_vector_alloc(1);
   ck_assert_int_eq(gv_softmax(a, p), GSL_SUCCESS);
   ck_assert_double_eq(gsl_vector_get(p, 0), 1.0);
   gsl_vector_free(a);
@@ -81,7 +74,7 @@ END_TEST
 
 START_TEST(test_logsumexp_value)
 {
-  gsl_vector *a = vec_from(A3, 3);
+  gsl_vector *a = fx_vector(A3, 3);
   double lse = 0.0;
   ck_assert_int_eq(gv_logsumexp(a, &lse), GSL_SUCCESS);
   ck_assert_double_eq_tol(lse, LSE3, 1e-15);
@@ -135,7 +128,7 @@ END_TEST
 START_TEST(test_softmax_huge)
 {
   const double v[3] = {1000.0, 999.0, -1000.0};
-  gsl_vector *a = vec_from(v, 3), *p = gsl_vector_alloc(3);
+  gsl_vector *a = fx_vector(v, 3), *p = gsl_vector_alloc(3);
   ck_assert_int_eq(gv_softmax(a, p), GSL_SUCCESS);
   for (size_t i = 0; i < 3; i++)
     ck_assert_double_finite(gsl_vector_get(p, i));
@@ -152,7 +145,7 @@ END_TEST
 START_TEST(test_softmax_tiny)
 {
   const double v[2] = {-800.0, -801.0};
-  gsl_vector *a = vec_from(v, 2), *p = gsl_vector_alloc(2);
+  gsl_vector *a = fx_vector(v, 2), *p = gsl_vector_alloc(2);
   ck_assert_int_eq(gv_softmax(a, p), GSL_SUCCESS);
   /* Naively both exp underflow to 0 and p = 0/0. */
   /* lse is near 1000 where an ulp is 1.1e-13: p inherits that absolute error. */
@@ -167,7 +160,7 @@ START_TEST(test_softmax_minus_inf)
 {
   /* A logit of -inf is a class with probability exactly 0. */
   const double v[3] = {-INFINITY, 0.37, 0.37};
-  gsl_vector *a = vec_from(v, 3), *p = gsl_vector_alloc(3);
+  gsl_vector *a = fx_vector(v, 3), *p = gsl_vector_alloc(3);
   ck_assert_int_eq(gv_softmax(a, p), GSL_SUCCESS);
   ck_assert_double_eq(gsl_vector_get(p, 0), 0.0);
   ck_assert_double_eq_tol(gsl_vector_get(p, 1), 0.5, 2e-16);
@@ -191,7 +184,7 @@ static const struct {
 
 START_TEST(test_logsumexp_huge)
 {
-  gsl_vector *a = vec_from(huge_rows[_i].a, huge_rows[_i].n);
+  gsl_vector *a = fx_vector(huge_rows[_i].a, huge_rows[_i].n);
   double lse = 0.0;
   ck_assert_int_eq(gv_logsumexp(a, &lse), GSL_SUCCESS);
   ck_assert_double_finite(lse);
@@ -209,7 +202,7 @@ START_TEST(test_logsumexp_nonfinite)
 {
   const double plus[2] = {INFINITY, 1.5};
   const double minus[2] = {-INFINITY, -INFINITY};
-  gsl_vector *a = vec_from(plus, 2), *b = vec_from(minus, 2);
+  gsl_vector *a = fx_vector(plus, 2), *b = fx_vector(minus, 2);
   double lse = 0.0;
   ck_assert_int_eq(gv_logsumexp(a, &lse), GSL_SUCCESS);
   ck_assert(isinf(lse) && lse > 0.0);
@@ -227,7 +220,7 @@ START_TEST(test_jacobian_literal)
   /* p = (0.2, 0.3, 0.5): diag(p) - p p^T worked out on paper. */
   const double pv[3] = {0.2, 0.3, 0.5};
   const double Jv[3][3] = {{0.16, -0.06, -0.10}, {-0.06, 0.21, -0.15}, {-0.10, -0.15, 0.25}};
-  gsl_vector *p = vec_from(pv, 3);
+  gsl_vector *p = fx_vector(pv, 3);
   gsl_matrix *J = gsl_matrix_alloc(3, 3);
   gsl_matrix_set_all(J, 123.456); /* whatever was there is overwritten */
   ck_assert_int_eq(gv_softmax_jacobian(p, J), GSL_SUCCESS);
@@ -241,7 +234,7 @@ END_TEST
 
 START_TEST(test_jacobian_n3)
 {
-  gsl_vector *a = vec_from(A3, 3), *p = gsl_vector_alloc(3);
+  gsl_vector *a = fx_vector(A3, 3), *p = gsl_vector_alloc(3);
   gsl_matrix *J = gsl_matrix_alloc(3, 3);
   ck_assert_int_eq(gv_softmax(a, p), GSL_SUCCESS);
   ck_assert_int_eq(gv_softmax_jacobian(p, J), GSL_SUCCESS);
@@ -301,7 +294,7 @@ END_TEST
 
 START_TEST(test_softmax_badlen)
 {
-  gsl_vector *a = vec_from(A3, 3), *p = gsl_vector_alloc(2);
+  gsl_vector *a = fx_vector(A3, 3), *p = gsl_vector_alloc(2);
   ck_assert_int_eq(gv_softmax(a, p), GSL_EBADLEN);
   gsl_vector_free(p);
   p = gsl_vector_alloc(4);
@@ -323,7 +316,7 @@ END_TEST
 
 START_TEST(test_jacobian_badlen)
 {
-  gsl_vector *p = vec_from(P3, 3);
+  gsl_vector *p = fx_vector(P3, 3);
   gsl_matrix *J32 = gsl_matrix_alloc(3, 2), *J23 = gsl_matrix_alloc(2, 3);
   gsl_matrix *J22 = gsl_matrix_alloc(2, 2), *J44 = gsl_matrix_alloc(4, 4);
   ck_assert_int_eq(gv_softmax_jacobian(p, J32), GSL_EBADLEN);

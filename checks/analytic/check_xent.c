@@ -8,19 +8,12 @@
 #include <gsl/gsl_vector.h>
 
 #include "check_main.h"
+#include "fixtures.h"
 #include "gv_softmax.h"
 #include "gv_xent.h"
 
 #define SEED 20240612UL
 #define NRANDOM 24
-
-static gsl_vector *vec_from(const double *v, size_t n)
-{
-  gsl_vector *x = gsl_vector_alloc(n);
-  for (size_t i = 0; i < n; i++)
-    gsl_vector_set(x, i, v[i]);
-  return x;
-}
 
 /* Row _i of the randomized cases: logits a, p = softmax(a), and a target y,
  * one-hot on even rows and soft labels (a probability vector) on odd rows. */
@@ -65,7 +58,7 @@ START_TEST(test_loss_value)
 {
   /* -(0.2 log 0.1 + 0.5 log 0.6 + 0.3 log 0.3), at 30 digits. */
   const double yv[3] = {0.2, 0.5, 0.3}, pv[3] = {0.1, 0.6, 0.3};
-  gsl_vector *y = vec_from(yv, 3), *p = vec_from(pv, 3);
+  gsl_vector *y = fx_vector(yv, 3), *p = fx_vector(pv, 3);
   double L = 0.0;
   ck_assert_int_eq(gv_xent_loss(y, p, &L), GSL_SUCCESS);
   ck_assert_double_eq_tol(L, 1.07712167177958527619317920442, 1e-15);
@@ -78,7 +71,7 @@ START_TEST(test_loss_logits_value)
 {
   /* One-hot on class 1: L = lse(a) - a_1, at 30 digits. */
   const double av[3] = {0.385, -1.27, 2.113}, yv[3] = {0.0, 1.0, 0.0};
-  gsl_vector *a = vec_from(av, 3), *y = vec_from(yv, 3);
+  gsl_vector *a = fx_vector(av, 3), *y = fx_vector(yv, 3);
   double L = 0.0;
   ck_assert_int_eq(gv_xent_loss_logits(y, a, &L), GSL_SUCCESS);
   ck_assert_double_eq_tol(L, 3.57492925389380757998309902491, 2e-15);
@@ -106,7 +99,7 @@ START_TEST(test_loss_logits_hundreds)
    * logits it is lse - a_1 = 612.5 + log(1 + exp(-312.375) + ...) + 415.25. */
   const double av[3] = {612.5, -415.25, 300.125};
   const double onehot[3] = {0.0, 1.0, 0.0}, soft[3] = {0.25, 0.5, 0.25};
-  gsl_vector *a = vec_from(av, 3), *y = vec_from(onehot, 3), *ys = vec_from(soft, 3);
+  gsl_vector *a = fx_vector(av, 3), *y = fx_vector(onehot, 3), *ys = fx_vector(soft, 3);
   gsl_vector *p = gsl_vector_alloc(3);
   double L = 0.0;
   ck_assert_int_eq(gv_xent_loss_logits(y, a, &L), GSL_SUCCESS);
@@ -130,7 +123,7 @@ START_TEST(test_loss_zero_target_zero_p)
 {
   /* 0 log 0 is taken as 0: an underflowed p_i under y_i = 0 costs nothing. */
   const double yv[3] = {0.0, 1.0, 0.0}, pv[3] = {0.0, 0.625, 0.375};
-  gsl_vector *y = vec_from(yv, 3), *p = vec_from(pv, 3);
+  gsl_vector *y = fx_vector(yv, 3), *p = fx_vector(pv, 3);
   double L = 0.0;
   ck_assert_int_eq(gv_xent_loss(y, p, &L), GSL_SUCCESS);
   ck_assert_double_finite(L);
@@ -144,7 +137,7 @@ START_TEST(test_loss_logits_zero_target_minus_inf)
 {
   /* Likewise a logit of -inf under y_i = 0. */
   const double yv[3] = {0.0, 1.0, 0.0}, av[3] = {-INFINITY, 0.385, 0.385};
-  gsl_vector *y = vec_from(yv, 3), *a = vec_from(av, 3);
+  gsl_vector *y = fx_vector(yv, 3), *a = fx_vector(av, 3);
   double L = 0.0;
   ck_assert_int_eq(gv_xent_loss_logits(y, a, &L), GSL_SUCCESS);
   ck_assert_double_eq_tol(L, log(2.0), 1e-15);
@@ -159,7 +152,7 @@ START_TEST(test_grad_p_value)
 {
   const double yv[4] = {0.2, 0.5, 0.3, 0.0}, pv[4] = {0.1, 0.6, 0.3, 0.0};
   const double want[4] = {-2.0, -0.5 / 0.6, -1.0, 0.0};
-  gsl_vector *y = vec_from(yv, 4), *p = vec_from(pv, 4), *g = gsl_vector_alloc(4);
+  gsl_vector *y = fx_vector(yv, 4), *p = fx_vector(pv, 4), *g = gsl_vector_alloc(4);
   gsl_vector_set_all(g, 99.0);
   ck_assert_int_eq(gv_xent_grad_p(y, p, g), GSL_SUCCESS);
   for (size_t i = 0; i < 4; i++)
@@ -173,7 +166,7 @@ END_TEST
 START_TEST(test_grad_p_edom)
 {
   const double yv[3] = {0.25, 0.75, 0.0}, pv[3] = {0.0, 0.5, 0.5};
-  gsl_vector *y = vec_from(yv, 3), *p = vec_from(pv, 3), *g = gsl_vector_alloc(3);
+  gsl_vector *y = fx_vector(yv, 3), *p = fx_vector(pv, 3), *g = gsl_vector_alloc(3);
   ck_assert_int_eq(gv_xent_grad_p(y, p, g), GSL_EDOM);
   gsl_vector_free(y);
   gsl_vector_free(p);
@@ -185,7 +178,7 @@ START_TEST(test_grad_logits_value)
 {
   const double yv[3] = {0.0, 1.0, 0.0}, pv[3] = {0.146, 0.028, 0.826};
   const double want[3] = {0.146, -0.972, 0.826};
-  gsl_vector *y = vec_from(yv, 3), *p = vec_from(pv, 3), *g = gsl_vector_alloc(3);
+  gsl_vector *y = fx_vector(yv, 3), *p = fx_vector(pv, 3), *g = gsl_vector_alloc(3);
   ck_assert_int_eq(gv_xent_grad_logits(y, p, g), GSL_SUCCESS);
   for (size_t i = 0; i < 3; i++)
     ck_assert_double_eq_tol(gsl_vector_get(g, i), want[i], 1e-15);
@@ -209,7 +202,7 @@ static const struct {
 START_TEST(test_grad_logits_sum)
 {
   const double yv[3] = {sum_rows[_i].y0, 0.5, 0.3}, pv[3] = {0.375, 0.125, 0.5};
-  gsl_vector *y = vec_from(yv, 3), *p = vec_from(pv, 3), *g = gsl_vector_alloc(3);
+  gsl_vector *y = fx_vector(yv, 3), *p = fx_vector(pv, 3), *g = gsl_vector_alloc(3);
   ck_assert_int_eq(gv_xent_grad_logits(y, p, g), sum_rows[_i].status);
   if (sum_rows[_i].status == GSL_SUCCESS)
     for (size_t i = 0; i < 3; i++)
@@ -225,7 +218,7 @@ START_TEST(test_grad_logits_general_value)
   /* Weights summing to 1.65: g = 1.65 p - y. */
   const double yv[3] = {0.4, 1.25, 0.0}, pv[3] = {0.375, 0.125, 0.5};
   const double want[3] = {1.65 * 0.375 - 0.4, 1.65 * 0.125 - 1.25, 1.65 * 0.5};
-  gsl_vector *y = vec_from(yv, 3), *p = vec_from(pv, 3), *g = gsl_vector_alloc(3);
+  gsl_vector *y = fx_vector(yv, 3), *p = fx_vector(pv, 3), *g = gsl_vector_alloc(3);
   ck_assert_int_eq(gv_xent_grad_logits_general(y, p, g), GSL_SUCCESS);
   for (size_t i = 0; i < 3; i++)
     ck_assert_double_eq_tol(gsl_vector_get(g, i), want[i], 1e-15);

@@ -24,6 +24,7 @@
 
 #include "api_trials.h"
 #include "check_main.h"
+#include "fixtures.h"
 #include "gradverify.h"
 #include "gv_ridders.h"
 #include "gv_net.h"
@@ -643,12 +644,7 @@ static void decay_init(decayp *d, int weighted)
 
 static gsl_multifit_nlinear_fdf decay_fdf(decayp *d)
 {
-  gsl_multifit_nlinear_fdf fdf = {0};
-  fdf.f = decay_f;
-  fdf.df = decay_df;
-  fdf.n = DECAY_N;
-  fdf.p = 3;
-  fdf.params = d;
+  gsl_multifit_nlinear_fdf fdf = {.f = decay_f, .df = decay_df, .n = DECAY_N, .p = 3, .params = d};
   return fdf;
 }
 
@@ -801,15 +797,8 @@ static int rres_df(const gsl_vector *x, void *params, gsl_matrix *J)
 START_TEST(test_jacobian_rosenbrock)
 {
   int wrong = 0;
-  gsl_multifit_nlinear_fdf fdf = {0};
-  fdf.f = rres_f;
-  fdf.df = rres_df;
-  fdf.n = 2;
-  fdf.p = 2;
-  fdf.params = &wrong;
-  gsl_vector *x = gsl_vector_alloc(2);
-  gsl_vector_set(x, 0, -1.2);
-  gsl_vector_set(x, 1, 1.0);
+  gsl_multifit_nlinear_fdf fdf = {.f = rres_f, .df = rres_df, .n = 2, .p = 2, .params = &wrong};
+  gsl_vector *x = fx_vector((const double[]){-1.2, 1.0}, 2);
   gv_outcome *out = gv_outcome_alloc();
   ck_assert_int_eq(gv_check_jacobian(&fdf, x, NULL, out), GSL_SUCCESS);
   ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
@@ -852,12 +841,7 @@ static int kres_df(const gsl_vector *x, void *params, gsl_matrix *J)
 START_TEST(test_jacobian_kinks)
 {
   double j00 = 1.0;
-  gsl_multifit_nlinear_fdf fdf = {0};
-  fdf.f = kres_f;
-  fdf.df = kres_df;
-  fdf.n = 3;
-  fdf.p = 2;
-  fdf.params = &j00;
+  gsl_multifit_nlinear_fdf fdf = {.f = kres_f, .df = kres_df, .n = 3, .p = 2, .params = &j00};
   gsl_vector *x = gsl_vector_calloc(2);
   gv_outcome *out = gv_outcome_alloc();
   ck_assert_int_eq(gv_check_jacobian(&fdf, x, NULL, out), GSL_SUCCESS);

@@ -16,6 +16,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "check_main.h"
+#include "fixtures.h"
 #include "gv_complex.h"
 #include "gv_cstep.h"
 #include "gv_net.h"
@@ -44,17 +45,10 @@ static int closed_f(void *params, const double complex *x, size_t n, double comp
   return GSL_SUCCESS;
 }
 
-static gsl_vector *vec_from(const double *v, size_t n)
-{
-  gsl_vector *x = gsl_vector_alloc(n);
-  memcpy(x->data, v, n * sizeof *v);
-  return x;
-}
-
 START_TEST(test_closed_form)
 {
   const double xv[3] = {0.6931, -1.385, 2.213};
-  gsl_vector *x = vec_from(xv, 3), *g = gsl_vector_alloc(3);
+  gsl_vector *x = fx_vector(xv, 3), *g = gsl_vector_alloc(3);
   cparams p = {0};
   gv_cstep_fn fn = {closed_f, &p, 1};
   ck_assert_int_eq(gv_cstep_gradient(&fn, x, g, 0.0), GSL_SUCCESS);
@@ -71,7 +65,7 @@ START_TEST(test_closed_form)
     ck_assert_double_eq_tol(gsl_vector_get(g2, i), want[i], 4e-15 * fabs(want[i]));
   /* The directional derivative g.v from one evaluation. */
   const double vv[3] = {0.3, -0.7, 0.2};
-  gsl_vector *v = vec_from(vv, 3), *Jv = gsl_vector_alloc(1);
+  gsl_vector *v = fx_vector(vv, 3), *Jv = gsl_vector_alloc(1);
   p.calls = 0;
   ck_assert_int_eq(gv_cstep_directional(&fn, x, v, Jv, 0.0), GSL_SUCCESS);
   ck_assert_int_eq(p.calls, 1);
@@ -183,7 +177,7 @@ START_TEST(test_relu_kink)
   gsl_vector_set(net->b1, 1, 0.25);
   gsl_vector_set(net->b2, 0, 0.1);
   const double xv[2] = {1.0, 2.0}, yv[2] = {0.0, 1.0};
-  gsl_vector *x = vec_from(xv, 2), *y = vec_from(yv, 2);
+  gsl_vector *x = fx_vector(xv, 2), *y = fx_vector(yv, 2);
   gv_net_state *s = gv_net_state_alloc(net);
   gv_net_grad *gr = gv_net_grad_alloc(net);
   ck_assert_int_eq(gv_net_forward(net, x, y, s), GSL_SUCCESS);
@@ -219,7 +213,7 @@ END_TEST
 START_TEST(test_softmax_jacobian)
 {
   const double av[5] = {300.2, 301.7, 299.4, -250.3, 300.9};
-  gsl_vector *a = vec_from(av, 5), *p = gsl_vector_alloc(5);
+  gsl_vector *a = fx_vector(av, 5), *p = gsl_vector_alloc(5);
   gsl_matrix *J = gsl_matrix_alloc(5, 5), *D = gsl_matrix_alloc(5, 5);
   ck_assert_int_eq(gv_softmax(a, p), GSL_SUCCESS);
   ck_assert_int_eq(gv_softmax_jacobian(p, J), GSL_SUCCESS);
@@ -266,7 +260,7 @@ END_TEST
 START_TEST(test_errors)
 {
   const double xv[3] = {0.6931, -1.385, 2.213};
-  gsl_vector *x = vec_from(xv, 3), *g = gsl_vector_alloc(3), *g2 = gsl_vector_alloc(2);
+  gsl_vector *x = fx_vector(xv, 3), *g = gsl_vector_alloc(3), *g2 = gsl_vector_alloc(2);
   gsl_matrix *D = gsl_matrix_alloc(3, 1), *Dbad = gsl_matrix_alloc(3, 2);
   cparams p = {0};
   gv_cstep_fn fn = {closed_f, &p, 1};

@@ -21,122 +21,52 @@
 #include <gsl/gsl_vector.h>
 
 #include "check_main.h"
+#include "fixtures.h"
 #include "gv_ridders.h"
 
 #define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-enum kind { K_SIN, K_EXP, K_LOG, K_SIN40, K_EXP10, K_SOFTMAX300, K_SIN1000, K_SLOW, K_LINEAR };
-
+/* The state a test function reads: its variable (x for fixtures.h's scalar
+ * kinds, v for the function of 4 variables below), and a call counter with an
+ * optional planted failure (fixtures.h). */
 typedef struct {
-  enum kind kind;
+  fx_kind kind;
   const double *x;
   const gsl_vector *v;
-  int calls, bad_call, bad_status;
-  double bad_value;
+  fx_plant plant;
 } fparams;
-
-static double value(enum kind kind, double x)
-{
-  switch (kind) {
-  case K_SIN:
-    return sin(x);
-  case K_EXP:
-    return exp(x);
-  case K_LOG:
-    return log(x);
-  case K_SIN40:
-    return sin(40.0 * x);
-  case K_EXP10:
-    return exp(10.0 * x);
-  case K_SOFTMAX300: { /* p_0 of softmax(x, 300.9, 299.7), computed stably */
-    double m = fmax(x, 300.9);
-    double lse = m + log(exp(x - m) + exp(300.9 - m) + exp(299.7 - m));
-    return exp(x - lse);
-  }
-  case K_SIN1000:
-    return sin(1000.0 * x);
-  case K_SLOW:
-    return 3.0 + exp(x / 1e6);
-  case K_LINEAR:
-    return 2.5 * x - 7.0;
-  }
-  return NAN;
-}
-
-static double derivative(enum kind kind, double x)
-{
-  switch (kind) {
-  case K_SIN:
-    return cos(x);
-  case K_EXP:
-    return exp(x);
-  case K_LOG:
-    return 1.0 / x;
-  case K_SIN40:
-    return 40.0 * cos(40.0 * x);
-  case K_EXP10:
-    return 10.0 * exp(10.0 * x);
-  case K_SOFTMAX300: {
-    double p = 1.0 / (1.0 + exp(300.9 - x) + exp(299.7 - x));
-    return p * (1.0 - p);
-  }
-  case K_SIN1000:
-    return 1000.0 * cos(1000.0 * x);
-  case K_SLOW:
-    return exp(x / 1e6) / 1e6;
-  case K_LINEAR:
-    return 2.5;
-  }
-  return NAN;
-}
 
 static int scalar_f(void *params, double *fx)
 {
   fparams *p = params;
-  p->calls++;
-  if (p->bad_call && p->calls == p->bad_call) {
-    if (p->bad_status)
-      return p->bad_status;
-    *fx = p->bad_value;
-    return GSL_SUCCESS;
-  }
   if (p->v) { /* f(v) = exp(0.3 v0) + v0 v1^2 + sin(v2 v3) */
     double v0 = gsl_vector_get(p->v, 0), v1 = gsl_vector_get(p->v, 1);
     double v2 = gsl_vector_get(p->v, 2), v3 = gsl_vector_get(p->v, 3);
     *fx = exp(0.3 * v0) + v0 * v1 * v1 + sin(v2 * v3);
   } else {
-    *fx = value(p->kind, *p->x);
+    *fx = fx_value(p->kind, *p->x);
   }
-  return GSL_SUCCESS;
+  return fx_planted(&p->plant, fx);
 }
 
-/* F: R^3 -> R^2, F0 = x0 x1 + sin(x2), F1 = exp(x0) - x2^2 + x1. */
+/* F: R^3 -> R^2 of fixtures.h. */
 static int vector_f(void *params, gsl_vector *fx)
 {
   fparams *p = params;
-  p->calls++;
-  double x0 = gsl_vector_get(p->v, 0), x1 = gsl_vector_get(p->v, 1), x2 = gsl_vector_get(p->v, 2);
-  gsl_vector_set(fx, 0, x0 * x1 + sin(x2));
-  gsl_vector_set(fx, 1, exp(x0) - x2 * x2 + x1);
-  if (p->bad_call && p->calls == p->bad_call) {
-    if (p->bad_status)
-      return p->bad_status;
-    gsl_vector_set(fx, 1, p->bad_value);
-  }
-  return GSL_SUCCESS;
+  return fx_F32(&p->plant, p->v, fx);
 }
 
 /* ---- Values and error estimates ---- */
 
 static const struct {
-  enum kind kind;
+  fx_kind kind;
   double x;
 } rows[] = {
-    {K_SIN, 0.8137},    {K_SIN, 2.385},        {K_SIN, -1.93},        {K_EXP, 1.2345},
-    {K_EXP, -0.731},    {K_EXP, 3.71},         {K_LOG, 0.37},         {K_LOG, 7.389},
-    {K_LOG, 0.0213},    {K_SIN40, 0.3183},     {K_SIN40, -2.718},     {K_EXP10, 0.4142},
-    {K_EXP10, -1.732},  {K_SOFTMAX300, 300.1}, {K_SOFTMAX300, 298.7}, {K_SIN1000, 0.3183},
-    {K_SLOW, 1.2345e6}, {K_SLOW, 0.577},
+    {FX_SIN, 0.8137},    {FX_SIN, 2.385},        {FX_SIN, -1.93},        {FX_EXP, 1.2345},
+    {FX_EXP, -0.731},    {FX_EXP, 3.71},         {FX_LOG, 0.37},         {FX_LOG, 7.389},
+    {FX_LOG, 0.0213},    {FX_SIN40, 0.3183},     {FX_SIN40, -2.718},     {FX_EXP10, 0.4142},
+    {FX_EXP10, -1.732},  {FX_SOFTMAX300, 300.1}, {FX_SOFTMAX300, 298.7}, {FX_SIN1000, 0.3183},
+    {FX_SLOW, 1.2345e6}, {FX_SLOW, 0.577},
 };
 
 START_TEST(test_known)
@@ -147,12 +77,12 @@ START_TEST(test_known)
   double d = NAN, err = NAN;
   size_t n = 0;
   ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d, &err, &n), GSL_SUCCESS);
-  double want = derivative(p.kind, x0), scale = fabs(want), true_err = fabs(d - want);
+  double want = fx_derivative(p.kind, x0), scale = fabs(want), true_err = fabs(d - want);
   ck_assert_msg(true_err <= 1e-11 * scale, "row %d: d %.17g want %.17g", _i, d, want);
   ck_assert_msg(true_err <= 2.0 * err, "row %d: error %g, estimate %g", _i, true_err, err);
   ck_assert_msg(err <= 3e-11 * scale, "row %d: estimate %g too large", _i, err);
   ck_assert_int_le(n, GV_RIDDERS_MAX_EVALS);
-  ck_assert_int_eq((int)n, p.calls);
+  ck_assert_int_eq((int)n, p.plant.calls);
   ck_assert_mem_eq(&x, &x0, sizeof x);
 }
 END_TEST
@@ -177,7 +107,7 @@ START_TEST(test_estimate_median)
     double x = rows[r].x;
     fparams p = {.kind = rows[r].kind, .x = &x};
     gv_fd_scalar fn = {scalar_f, &p};
-    double d = NAN, err = NAN, want = derivative(p.kind, x);
+    double d = NAN, err = NAN, want = fx_derivative(p.kind, x);
     size_t n = 0;
     ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d, &err, &n), GSL_SUCCESS);
     ratio[r] = err / fmax(fabs(d - want), DBL_EPSILON * fabs(want));
@@ -193,7 +123,7 @@ START_TEST(test_linear)
 {
   /* Every central difference of a linear function is exact up to rounding. */
   double x = -3.217, x0 = x;
-  fparams p = {.kind = K_LINEAR, .x = &x};
+  fparams p = {.kind = FX_LINEAR, .x = &x};
   gv_fd_scalar fn = {scalar_f, &p};
   double d, err;
   ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d, &err, NULL), GSL_SUCCESS);
@@ -207,7 +137,7 @@ START_TEST(test_nulls)
 {
   /* err and nevals may be NULL, and the value does not depend on them. */
   double x = 0.8137, d1, d2, err;
-  fparams p = {.kind = K_SIN40, .x = &x};
+  fparams p = {.kind = FX_SIN40, .x = &x};
   gv_fd_scalar fn = {scalar_f, &p};
   ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d1, NULL, NULL), GSL_SUCCESS);
   ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d2, &err, NULL), GSL_SUCCESS);
@@ -309,14 +239,13 @@ END_TEST
 START_TEST(test_jacobian)
 {
   const double xv[3] = {0.6931, -1.385, 2.213};
-  gsl_vector *x = gsl_vector_alloc(3);
-  memcpy(x->data, xv, sizeof xv);
+  gsl_vector *x = fx_vector(xv, 3);
   gsl_matrix *D = gsl_matrix_alloc(3, 2), *E = gsl_matrix_alloc(3, 2);
   fparams p = {.v = x};
   gv_fd_vector fn = {vector_f, &p, 2};
   ck_assert_int_eq(gv_ridders_jacobian(&fn, x, D, E), GSL_SUCCESS);
-  /* D(i, j) = dF_j/dx_i */
-  const double want[3][2] = {{xv[1], exp(xv[0])}, {xv[0], 1.0}, {cos(xv[2]), -2.0 * xv[2]}};
+  double want[3][2]; /* D(i, j) = dF_j/dx_i */
+  fx_F32_jacobian(xv, want);
   for (size_t i = 0; i < 3; i++)
     for (size_t j = 0; j < 2; j++) {
       double dij = gsl_matrix_get(D, i, j), eij = gsl_matrix_get(E, i, j);
@@ -325,7 +254,7 @@ START_TEST(test_jacobian)
                     fabs(dij - want[i][j]), eij);
     }
   ck_assert_mem_eq(x->data, xv, sizeof xv);
-  ck_assert_int_le(p.calls, 3 * GV_RIDDERS_MAX_EVALS);
+  ck_assert_int_le(p.plant.calls, 3 * GV_RIDDERS_MAX_EVALS);
   ck_assert_int_eq(gv_ridders_jacobian(&fn, x, D, NULL), GSL_SUCCESS);
   gsl_matrix *bad = gsl_matrix_alloc(2, 3);
   ck_assert_int_eq(gv_ridders_jacobian(&fn, x, bad, NULL), GSL_EBADLEN);
@@ -534,11 +463,11 @@ START_TEST(test_fail_derivative)
   /* A non-finite value in the tableau is GSL_EBADFUNC; in the probe it only
    * shrinks the step (row 4), so a value still comes back. */
   double x = 0.7071, x0 = x, d = 0.0;
-  fparams p = {.kind = K_EXP,
+  fparams p = {.kind = FX_EXP,
                .x = &x,
-               .bad_call = fail_rows[_i].call,
-               .bad_status = fail_rows[_i].status,
-               .bad_value = fail_rows[_i].value};
+               .plant.bad_call = fail_rows[_i].call,
+               .plant.bad_status = fail_rows[_i].status,
+               .plant.bad_value = fail_rows[_i].value};
   gv_fd_scalar fn = {scalar_f, &p};
   int status = gv_ridders_derivative(&fn, &x, &d, NULL, NULL);
   if (fail_rows[_i].call <= 5 && !fail_rows[_i].status) {
@@ -558,15 +487,15 @@ START_TEST(test_fail_vector)
   memcpy(x->data, xv, sizeof xv);
   gsl_matrix *D = gsl_matrix_alloc(3, 2);
   fparams p = {.v = x,
-               .bad_call = fail_rows[_i].call + 30,
-               .bad_status = fail_rows[_i].status,
-               .bad_value = fail_rows[_i].value};
+               .plant.bad_call = fail_rows[_i].call + 30,
+               .plant.bad_status = fail_rows[_i].status,
+               .plant.bad_value = fail_rows[_i].value};
   gv_fd_vector fn = {vector_f, &p, 2};
   int status = gv_ridders_jacobian(&fn, x, D, NULL);
   ck_assert_int_ne(status, GSL_SUCCESS);
   ck_assert_mem_eq(x->data, xv, sizeof xv);
   /* The scalar gradient: the same, at the second entry. */
-  fparams q = {.bad_call = 30 + 8, .bad_status = GSL_EDOM};
+  fparams q = {.plant.bad_call = 30 + 8, .plant.bad_status = GSL_EDOM};
   gsl_vector *x4 = gsl_vector_alloc(4), *g = gsl_vector_alloc(4);
   gsl_vector_set_all(x4, 0.577);
   q.v = x4;
@@ -628,7 +557,7 @@ START_TEST(test_domain_edge)
   /* log at 0.0213: the first probe step (0.1) leaves the domain; the
    * engine shrinks it and succeeds. */
   double x = 0.0213, d, err;
-  fparams p = {.kind = K_LOG, .x = &x};
+  fparams p = {.kind = FX_LOG, .x = &x};
   gv_fd_scalar fn = {scalar_f, &p};
   ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d, &err, NULL), GSL_SUCCESS);
   ck_assert_double_eq_tol(d, 1.0 / 0.0213, 1e-11 / 0.0213);

@@ -16,6 +16,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "check_main.h"
+#include "fixtures.h"
 #include "gv_mistakes.h"
 #include "gv_net.h"
 #include "gv_net_pack.h"
@@ -108,17 +109,14 @@ static void true_gradient(enum kind kind, const double *x, gsl_vector *g)
   }
 }
 
-/* Runs the test on kind at X4 along the _i-th random direction, with entry
- * `wrong` (or none if negative) of the gradient scaled by 1 + 1e-3. */
-static gv_taylor_result run(enum kind kind, int dir, int wrong)
+/* Runs the test on kind at X4 along the dir-th random direction with the
+ * gradient g, checking what every run must hold: a unit direction, x
+ * restored, one evaluation per point and one at x. */
+static gv_taylor_result run_with(enum kind kind, int dir, const gsl_vector *g)
 {
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   gsl_rng_set(r, SEED + (unsigned long)dir);
-  gsl_vector *x = gsl_vector_alloc(4), *g = gsl_vector_alloc(4), *v = gsl_vector_alloc(4);
-  memcpy(x->data, X4, sizeof X4);
-  true_gradient(kind, X4, g);
-  if (wrong >= 0)
-    *gsl_vector_ptr(g, (size_t)wrong) *= 1.0 + 1e-3;
+  gsl_vector *x = fx_vector(X4, 4), *v = gsl_vector_alloc(4);
   ck_assert_int_eq(gv_taylor_direction(r, v), GSL_SUCCESS);
   ck_assert_double_eq_tol(gsl_blas_dnrm2(v), 1.0, 1e-15);
   fparams p = {.kind = kind, .x = x};
@@ -128,9 +126,21 @@ static gv_taylor_result run(enum kind kind, int dir, int wrong)
   ck_assert_mem_eq(x->data, X4, sizeof X4);
   ck_assert_int_eq(p.calls, (int)res.npoints + 1);
   gsl_vector_free(x);
-  gsl_vector_free(g);
   gsl_vector_free(v);
   gsl_rng_free(r);
+  return res;
+}
+
+/* run_with the true gradient, its entry `wrong` (or none if negative)
+ * scaled by 1 + 1e-3. */
+static gv_taylor_result run(enum kind kind, int dir, int wrong)
+{
+  gsl_vector *g = gsl_vector_alloc(4);
+  true_gradient(kind, X4, g);
+  if (wrong >= 0)
+    *gsl_vector_ptr(g, (size_t)wrong) *= 1.0 + 1e-3;
+  gv_taylor_result res = run_with(kind, dir, g);
+  gsl_vector_free(g);
   return res;
 }
 
@@ -185,21 +195,12 @@ START_TEST(test_kink)
    * by 1e-3 in one entry shows before the kink and fails. */
   gv_taylor_result res = run(K_KINK, _i, -1);
   ck_assert_int_eq(res.verdict, GV_TAYLOR_EXACT);
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-  gsl_vector *x = gsl_vector_alloc(4), *g = gsl_vector_calloc(4), *v = gsl_vector_alloc(4);
-  memcpy(x->data, X4, sizeof X4);
-  gsl_rng_set(r, SEED + (unsigned long)_i);
-  gv_taylor_direction(r, v);
+  gsl_vector *g = gsl_vector_calloc(4);
   gsl_vector_set(g, (size_t)_i % 4, 1e-3);
-  fparams p = {.kind = K_KINK, .x = x};
-  gv_fd_scalar fn = {scalar_f, &p};
-  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, NULL, &res), GSL_SUCCESS);
+  res = run_with(K_KINK, _i, g);
   ck_assert_int_eq(res.verdict, GV_TAYLOR_FAIL);
   ck_assert_msg(fabs(res.slope - 1.0) < 0.1, "slope %g", res.slope);
-  gsl_vector_free(x);
   gsl_vector_free(g);
-  gsl_vector_free(v);
-  gsl_rng_free(r);
 }
 END_TEST
 
@@ -522,8 +523,7 @@ END_TEST
 
 START_TEST(test_options)
 {
-  gsl_vector *x = gsl_vector_alloc(4), *g = gsl_vector_alloc(4), *v = gsl_vector_alloc(4);
-  memcpy(x->data, X4, sizeof X4);
+  gsl_vector *x = fx_vector(X4, 4), *g = gsl_vector_alloc(4), *v = gsl_vector_alloc(4);
   true_gradient(K_SMOOTH, X4, g);
   gsl_vector_set_all(v, 0.5);
   fparams p = {.kind = K_SMOOTH, .x = x};
@@ -628,9 +628,8 @@ END_TEST
 
 START_TEST(test_errors)
 {
-  gsl_vector *x = gsl_vector_alloc(4), *g = gsl_vector_alloc(4), *v = gsl_vector_alloc(4);
+  gsl_vector *x = fx_vector(X4, 4), *g = gsl_vector_alloc(4), *v = gsl_vector_alloc(4);
   gsl_vector *bad = gsl_vector_alloc(3);
-  memcpy(x->data, X4, sizeof X4);
   true_gradient(K_SMOOTH, X4, g);
   gsl_vector_set_all(v, 0.5);
   fparams p = {.kind = K_SMOOTH, .x = x};

@@ -24,6 +24,29 @@ static void merge(const unsigned char *flag, size_t n, const size_t *drawn, size
     }
 }
 
+/* Flags the named variables, counting the distinct ones into *nn; GSL_EINVAL
+ * for a name >= n. */
+static int mark_named(const size_t *named, size_t nnamed, size_t n, unsigned char *flag, size_t *nn)
+{
+  for (size_t k = 0; k < nnamed; k++) {
+    if (named[k] >= n)
+      return GSL_EINVAL;
+    if (!flag[named[k]])
+      flag[named[k]] = 1, ++*nn;
+  }
+  return GSL_SUCCESS;
+}
+
+/* The variables not flagged, in increasing order, into src; returns their count. */
+static size_t unnamed(const unsigned char *flag, size_t n, size_t *src)
+{
+  size_t N = 0;
+  for (size_t j = 0; j < n; j++)
+    if (!flag[j])
+      src[N++] = j;
+  return N;
+}
+
 int gv_sample_choose(size_t n, size_t m, const size_t *named, size_t nnamed, unsigned long seed,
                      size_t **vars, size_t *nvars, size_t *nnamed_distinct)
 {
@@ -31,15 +54,10 @@ int gv_sample_choose(size_t n, size_t m, const size_t *named, size_t nnamed, uns
   size_t *src = malloc(n * sizeof *src), *drawn = NULL, nn = 0, N = 0;
   gsl_rng *r = gv_rng_alloc(gsl_rng_mt19937, seed);
   int status = flag && src && r ? GSL_SUCCESS : GSL_ENOMEM;
-  for (size_t k = 0; k < nnamed && !status; k++) {
-    if (named[k] >= n)
-      status = GSL_EINVAL;
-    else if (!flag[named[k]])
-      flag[named[k]] = 1, nn++;
-  }
-  for (size_t j = 0; j < n && !status; j++)
-    if (!flag[j])
-      src[N++] = j;
+  if (!status)
+    status = mark_named(named, nnamed, n, flag, &nn);
+  if (!status)
+    N = unnamed(flag, n, src);
   const size_t ndrawn = m < N ? m : N;
   if (!status && !(drawn = malloc((ndrawn ? ndrawn : 1) * sizeof *drawn)))
     status = GSL_ENOMEM;

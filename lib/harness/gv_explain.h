@@ -17,12 +17,13 @@
  * GSL_SUCCESS, or GSL_EFAILED if writing to out failed. */
 int gv_explain_list(FILE *out);
 
-/* Prints the worked example for formula id, its inputs drawn from an MT19937
- * generator seeded with seed. Returns GSL_SUCCESS when the example was
- * printed, whatever its verdict (a FAIL line says the formula failed);
- * GSL_EINVAL for an unknown id, having printed nothing; GSL_ENOMEM;
- * GSL_EFAILED if writing to out failed; or the status of a computation that
- * could not be completed (as the driver's trials). */
+/* Prints the worked example for formula id of the seed's catalogue
+ * (gv_formula_list; a layer's id is gv_explain_layer's), its trial drawing
+ * from an MT19937 generator seeded with seed. Returns GSL_SUCCESS when the
+ * example was printed, whatever its verdict (a FAIL line says the formula
+ * failed); GSL_EINVAL for an unknown id, having printed nothing; GSL_ENOMEM;
+ * GSL_EFAILED if writing to out failed; or the status of the trial when it
+ * could not be completed (as in the driver). */
 int gv_explain_print(FILE *out, const char *id, unsigned long seed);
 
 /* The worked example of a layer's gradient f (f->layer set, gv_suite.h): one
