@@ -52,7 +52,9 @@ typedef struct {
 } gv_flat_result;
 
 /* Probes output i (< fn->m) along *xi as above; fp and fm are work vectors of
- * size fn->m. */
+ * size fn->m. *xi is restored. GSL_EBADLEN for a size that is not fn->m or
+ * i >= fn->m; GSL_EINVAL unless 0 < h0 <= hmax < inf; fn's own error status
+ * (a non-finite value ends the probe at the last step that had values). */
 int gv_flat_probe(const gv_fd_vector *fn, double *xi, size_t i, double h0, double hmax,
                   const gsl_vector *f0, gsl_vector *fp, gsl_vector *fm, gv_flat_result *res);
 

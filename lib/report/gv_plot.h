@@ -49,9 +49,11 @@ int gv_plot_data_open(gv_plot *p, const char *name, FILE **f, int *err_no);
 
 /* Draws `script` (gnuplot commands, without terminal or output settings) on
  * an SVG canvas of width x height pixels. On success *svg receives the SVG
- * element as a NUL-terminated string that the caller frees. A script that
- * gnuplot rejects gives GSL_EFAILED (its stderr is kept in the work
- * directory's gnuplot.log until gv_plot_free). */
+ * element as a NUL-terminated string that the caller frees (NULL otherwise).
+ * GSL_EINVAL for no plot, no script or a zero size; GSL_ENOMEM; GSL_EFAILED
+ * when the script cannot be written or read back (errno in *err_no) or
+ * gnuplot rejects it (its stderr is kept in the work directory's gnuplot.log
+ * until gv_plot_free). Cost: one gnuplot process. */
 int gv_plot_render(gv_plot *p, const char *script, unsigned width, unsigned height, char **svg,
                    int *err_no);
 
