@@ -3,6 +3,7 @@
  * The boundary rows use dyadic values, so that error and bound are computed
  * exactly and "exactly at the bound" means exactly; "just above" is one small
  * power of two beyond it. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -314,7 +315,11 @@ START_TEST(test_histograms)
   gv_cmp_entry(&c, 5, 0, 0.0, 0.0, 0.0, &tight); /* both zero: unresolved, ratio 0 */
   ratio[0]++;
   gv_cmp_entry(&c, 6, 0, NAN, 1.0, 0.0, &tol); /* non-finite: in neither */
-  ck_assert_uint_eq(c.count, 7);
+  /* Ratio 2^-52 / 0.5, below 10^GV_CMP_RATIO_MIN_EXP: the first bin. */
+  gv_cmp_entry(&c, 7, 0, 1.0, 1.0 + DBL_EPSILON, 0.0, &tol);
+  rel[-16 - GV_CMP_REL_MIN_EXP]++;
+  ratio[0]++;
+  ck_assert_uint_eq(c.count, 8);
   ck_assert_uint_eq(c.unresolved, 2);
   ck_assert_uint_eq(c.nonfinite, 1);
   for (size_t k = 0; k < GV_CMP_HIST_BINS; k++) {
@@ -328,7 +333,10 @@ START_TEST(test_histograms)
   gv_cmp_init(&d);
   gv_cmp_entry(&d, 0, 0, 1.0, 1.0 - 3e-3, 0.0, &tol);
   gv_cmp_entry(&d, 1, 0, 2.0, 1.5, 0.0, &loose);
+  gv_cmp_entry(&d, 2, 0, 1.0, 1.0, 0.0, &tol); /* the first bins merge too */
   gv_cmp_merge(&c, &d);
+  rel[0]++;
+  ratio[0]++;
   rel[-3 - GV_CMP_REL_MIN_EXP]++;
   ratio[-3 - GV_CMP_RATIO_MIN_EXP]++;
   ratio[-1 - GV_CMP_RATIO_MIN_EXP]++;
