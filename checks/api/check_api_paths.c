@@ -147,6 +147,72 @@ START_TEST(test_nan_at_x_only)
 }
 END_TEST
 
+/* ---- Directions: v_i = +-s_i, the signs a gsl_rng's bits ---- */
+
+/* f(x) = sum_i 2^(i - 20) x_i for 40 variables: g.v for a sign vector v is
+ * a sum of distinct powers of two, exact, from which v's signs read back. */
+#define DIR_N 40
+
+static double pow2_f(const gsl_vector *x, void *params)
+{
+  (void)params;
+  double f = 0.0;
+  for (size_t i = 0; i < x->size; i++)
+    f += ldexp(gsl_vector_get(x, i), (int)i - 20);
+  return f;
+}
+
+static void pow2_df(const gsl_vector *x, void *params, gsl_vector *g)
+{
+  (void)params;
+  for (size_t i = 0; i < x->size; i++)
+    gsl_vector_set(g, i, ldexp(1.0, (int)i - 20));
+}
+
+static void pow2_fdf(const gsl_vector *x, void *params, double *f, gsl_vector *g)
+{
+  *f = pow2_f(x, params);
+  pow2_df(x, params, g);
+}
+
+/* The signs of direction k, read back from the analytic g.v_k at x = 0
+ * (step scale 1): bit i of (g.v + sum_i 2^(i-20)) / 2 scaled by 2^20. */
+static unsigned long long signs_of(double gv)
+{
+  const double all = ldexp(1.0, DIR_N - 20) - ldexp(1.0, -20);
+  return (unsigned long long)ldexp(0.5 * (gv + all), 20);
+}
+
+/* Four directions over 40 variables (two blocks of a generator's 32 bits):
+ * each mixes the signs within the first 32 variables and within the last 8,
+ * and no two are the same, as random signs do (all but with probability
+ * below 2^-7 per block); the check passes the right gradient. */
+START_TEST(test_direction_signs)
+{
+  gsl_multimin_function_fdf fdf = {.f = pow2_f, .df = pow2_df, .fdf = pow2_fdf, .n = DIR_N};
+  gsl_vector *x = gsl_vector_calloc(DIR_N);
+  gv_outcome *out = gv_outcome_alloc();
+  gv_options o;
+  gv_options_init(&o);
+  o.directions = 4;
+  ck_assert_int_eq(gv_check_gradient(&fdf, x, &o, out), GSL_SUCCESS);
+  ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
+  unsigned long long seen[4];
+  for (size_t k = 0; k < 4; k++) {
+    gv_entry e;
+    gv_outcome_entry(out, k, &e);
+    unsigned long long bits = signs_of(e.analytic), low = bits & 0xffffffffULL, high = bits >> 32;
+    ck_assert_msg(low != 0 && low != 0xffffffffULL, "direction %zu: x_0..x_31 one sign", k);
+    ck_assert_msg(high != 0 && high != 0xffULL, "direction %zu: x_32..x_39 one sign", k);
+    for (size_t l = 0; l < k; l++)
+      ck_assert_msg(seen[l] != bits, "directions %zu and %zu alike", l, k);
+    seen[k] = bits;
+  }
+  gv_outcome_free(out);
+  gsl_vector_free(x);
+}
+END_TEST
+
 /* ---- Jacobians: one variable; NaN at x; a row's noise pooled ---- */
 
 /* Residuals f_i(x) = exp(-t_i x_0) - y_i, t_i = i / 2, with p = 1; or (pool)
@@ -284,6 +350,7 @@ Suite *gv_test_suite(void)
   TCase *tc = tcase_create("Paths");
   tcase_add_test(tc, test_step_relative);
   tcase_add_test(tc, test_nan_at_x_only);
+  tcase_add_test(tc, test_direction_signs);
   tcase_add_test(tc, test_jacobian_one_variable);
   tcase_add_test(tc, test_jacobian_pooled_noise);
   suite_add_tcase(s, tc);
