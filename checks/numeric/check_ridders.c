@@ -236,6 +236,35 @@ START_TEST(test_jacobian_scales)
 }
 END_TEST
 
+/* scales_f counting its calls: {x, calls}. */
+static int counted_scales_f(void *params, gsl_vector *fx)
+{
+  double *state = params;
+  state[1] += 1.0;
+  return scales_f(state, fx);
+}
+
+/* gv_ridders_vector_entry's info: the evaluations it made (every call of fn,
+ * counted by fn itself), the first row's step and each output's measured
+ * noise; the values as gv_ridders_jacobian's. */
+START_TEST(test_vector_entry_info)
+{
+  double state[2] = {0.6, 0.0}, d[3], e[3];
+  gv_fd_vector fn = {counted_scales_f, state, 3};
+  gv_ridders_workspace *ws = gv_ridders_workspace_alloc(3);
+  gv_ridders_info info = {.nevals = 12345};
+  ck_assert_int_eq(gv_ridders_vector_entry(&fn, ws, &state[0], 0.0, d, e, &info), GSL_SUCCESS);
+  ck_assert_uint_eq(info.nevals, (size_t)state[1]);
+  ck_assert_uint_le(info.nevals, GV_RIDDERS_MAX_EVALS);
+  ck_assert(info.step > 0.0 && info.step <= GV_RIDDERS_H0);
+  for (size_t k = 0; k < 3; k++)
+    ck_assert(info.sigma[k] >= 0.0 && isfinite(info.sigma[k]));
+  ck_assert_double_eq_tol(d[0], cos(0.6), 1e-11);
+  ck_assert_double_eq(state[0], 0.6);
+  gv_ridders_workspace_free(ws);
+}
+END_TEST
+
 START_TEST(test_jacobian)
 {
   const double xv[3] = {0.6931, -1.385, 2.213};
@@ -570,6 +599,7 @@ Suite *gv_test_suite(void)
   TCase *values = tcase_create("Values");
   tcase_add_test(values, test_estimate_median);
   tcase_add_test(values, test_jacobian_scales);
+  tcase_add_test(values, test_vector_entry_info);
   tcase_add_loop_test(values, test_known, 0, NROWS(rows));
   tcase_add_test(values, test_linear);
   tcase_add_test(values, test_nulls);
