@@ -93,6 +93,19 @@ double fx_derivative(fx_kind kind, double x)
   return d;
 }
 
+double fx_smooth4(const double x[4])
+{
+  return exp(0.3 * x[0]) + x[0] * x[1] * x[1] + sin(x[2] * x[3]);
+}
+
+void fx_smooth4_gradient(const double x[4], double g[4])
+{
+  g[0] = 0.3 * exp(0.3 * x[0]) + x[1] * x[1];
+  g[1] = 2.0 * x[0] * x[1];
+  g[2] = x[3] * cos(x[2] * x[3]);
+  g[3] = x[2] * cos(x[2] * x[3]);
+}
+
 int fx_F32(fx_plant *p, const gsl_vector *x, gsl_vector *fx)
 {
   double x0 = gsl_vector_get(x, 0), x1 = gsl_vector_get(x, 1), x2 = gsl_vector_get(x, 2);

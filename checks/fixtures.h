@@ -46,6 +46,10 @@ typedef enum {
 double fx_value(fx_kind kind, double x);
 double fx_derivative(fx_kind kind, double x);
 
+/* f(x) = exp(0.3 x0) + x0 x1^2 + sin(x2 x3) on R^4, and its gradient. */
+double fx_smooth4(const double x[4]);
+void fx_smooth4_gradient(const double x[4], double g[4]);
+
 /* F: R^3 -> R^2, F0 = x0 x1 + sin(x2), F1 = exp(x0) - x2^2 + x1, its value at
  * x into fx, through the plant p (a bad value lands in F1); and its Jacobian
  * in denominator layout, J(i, j) = dF_j/dx_i (3 x 2). */

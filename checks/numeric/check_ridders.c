@@ -27,7 +27,7 @@
 #define NROWS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* The state a test function reads: its variable (x for fixtures.h's scalar
- * kinds, v for the function of 4 variables below), and a call counter with an
+ * kinds, v for its fx_smooth4), and a call counter with an
  * optional planted failure (fixtures.h). */
 typedef struct {
   fx_kind kind;
@@ -39,10 +39,10 @@ typedef struct {
 static int scalar_f(void *params, double *fx)
 {
   fparams *p = params;
-  if (p->v) { /* f(v) = exp(0.3 v0) + v0 v1^2 + sin(v2 v3) */
-    double v0 = gsl_vector_get(p->v, 0), v1 = gsl_vector_get(p->v, 1);
-    double v2 = gsl_vector_get(p->v, 2), v3 = gsl_vector_get(p->v, 3);
-    *fx = exp(0.3 * v0) + v0 * v1 * v1 + sin(v2 * v3);
+  if (p->v) {
+    const double v[4] = {gsl_vector_get(p->v, 0), gsl_vector_get(p->v, 1), gsl_vector_get(p->v, 2),
+                         gsl_vector_get(p->v, 3)};
+    *fx = fx_smooth4(v);
   } else {
     *fx = fx_value(p->kind, *p->x);
   }
@@ -150,14 +150,12 @@ END_TEST
 START_TEST(test_gradient)
 {
   const double xv[4] = {0.6931, -1.385, 2.213, 0.4142};
-  gsl_vector *x = gsl_vector_alloc(4), *g = gsl_vector_alloc(4), *e = gsl_vector_alloc(4);
-  for (size_t i = 0; i < 4; i++)
-    gsl_vector_set(x, i, xv[i]);
+  gsl_vector *x = fx_vector(xv, 4), *g = gsl_vector_alloc(4), *e = gsl_vector_alloc(4);
   fparams p = {.v = x};
   gv_fd_scalar fn = {scalar_f, &p};
   ck_assert_int_eq(gv_ridders_gradient(&fn, x, g, e), GSL_SUCCESS);
-  const double want[4] = {0.3 * exp(0.3 * xv[0]) + xv[1] * xv[1], 2.0 * xv[0] * xv[1],
-                          xv[3] * cos(xv[2] * xv[3]), xv[2] * cos(xv[2] * xv[3])};
+  double want[4];
+  fx_smooth4_gradient(xv, want);
   for (size_t i = 0; i < 4; i++) {
     double gi = gsl_vector_get(g, i), ei = gsl_vector_get(e, i);
     ck_assert_double_eq_tol(gi, want[i], 1e-12 * fmax(1.0, fabs(want[i])));
@@ -186,8 +184,8 @@ START_TEST(test_gradient_matrix)
   fparams p = {.v = &flat.vector};
   gv_fd_scalar fn = {scalar_f, &p};
   ck_assert_int_eq(gv_ridders_gradient_matrix(&fn, X, G, E), GSL_SUCCESS);
-  const double want[4] = {0.3 * exp(0.3 * xv[0]) + xv[1] * xv[1], 2.0 * xv[0] * xv[1],
-                          xv[3] * cos(xv[2] * xv[3]), xv[2] * cos(xv[2] * xv[3])};
+  double want[4];
+  fx_smooth4_gradient(xv, want);
   for (size_t i = 0; i < 4; i++)
     ck_assert_double_eq_tol(G->data[i], want[i], 1e-12 * fmax(1.0, fabs(want[i])));
   ck_assert_mem_eq(X->data, xv, sizeof xv);

@@ -57,7 +57,7 @@ static int scalar_f(void *params, double *fx)
   }
   switch (p->kind) {
   case K_SMOOTH:
-    *fx = exp(0.3 * x[0]) + x[0] * x[1] * x[1] + sin(x[2] * x[3]);
+    *fx = fx_smooth4(x);
     break;
   case K_LINEAR:
     *fx = 3.0 + C4[0] * x[0] + C4[1] * x[1] + C4[2] * x[2] + C4[3] * x[3];
@@ -85,10 +85,7 @@ static void true_gradient(enum kind kind, const double *x, gsl_vector *g)
 {
   switch (kind) {
   case K_SMOOTH:
-    gsl_vector_set(g, 0, 0.3 * exp(0.3 * x[0]) + x[1] * x[1]);
-    gsl_vector_set(g, 1, 2.0 * x[0] * x[1]);
-    gsl_vector_set(g, 2, x[3] * cos(x[2] * x[3]));
-    gsl_vector_set(g, 3, x[2] * cos(x[2] * x[3]));
+    fx_smooth4_gradient(x, g->data); /* g is contiguous here */
     break;
   case K_LINEAR:
     for (size_t i = 0; i < 4; i++)
