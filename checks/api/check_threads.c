@@ -437,6 +437,80 @@ START_TEST(test_error_same_for_any_threads)
 }
 END_TEST
 
+/* A layer, out = X ⊙ tanh(X): gv_check_layer's loss writes the layer's
+ * shared input and output, so it runs on one thread whatever opts.threads
+ * (else its evaluations would race and its numbers differ); a sampled layer
+ * check names its entries by their row-major index in X. */
+static int tanh_forward(const gsl_matrix *const in[], void *params, gsl_matrix *out)
+{
+  fn_params *p = params;
+  if (!pthread_equal(pthread_self(), p->main))
+    atomic_store(&p->others, 1);
+  for (size_t i = 0; i < out->size1; i++)
+    for (size_t j = 0; j < out->size2; j++) {
+      const double x = gsl_matrix_get(in[0], i, j);
+      gsl_matrix_set(out, i, j, x * tanh(x));
+    }
+  return GSL_SUCCESS;
+}
+
+static int tanh_backward(const gsl_matrix *const in[], const gsl_matrix *dout, void *params,
+                         gsl_matrix *const grad[])
+{
+  (void)params;
+  for (size_t i = 0; i < dout->size1; i++)
+    for (size_t j = 0; j < dout->size2; j++) {
+      const double x = gsl_matrix_get(in[0], i, j), t = tanh(x);
+      gsl_matrix_set(grad[0], i, j, gsl_matrix_get(dout, i, j) * (t + x * (1.0 - t * t)));
+    }
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_layer_serial_whatever_threads)
+{
+  static const gv_layer_input inputs[] = {{"X", 1, "dX"}};
+  fn_params p = {.main = pthread_self()};
+  const gv_layer layer = {.name = "xtanh",
+                          .params = &p,
+                          .n_inputs = 1,
+                          .inputs = inputs,
+                          .forward = tanh_forward,
+                          .backward = tanh_backward};
+  gsl_matrix *X = gsl_matrix_alloc(9, 7);
+  gsl_vector_view xv = gsl_vector_view_array(X->data, 63);
+  fill_point(&xv.vector, SMOOTH);
+  const gsl_matrix *in[] = {X};
+  gv_outcome *ref = gv_outcome_alloc(), *out = gv_outcome_alloc();
+  gv_options o;
+  gv_options_init(&o);
+  ck_assert_int_eq(gv_check_layer(&layer, in, 0, NULL, &o, ref), GSL_SUCCESS);
+  ck_assert_int_eq(gv_outcome_verdict(ref), GV_PASS);
+  o.threads = 8;
+  ck_assert_int_eq(gv_check_layer(&layer, in, 0, NULL, &o, out), GSL_SUCCESS);
+  assert_outcomes_equal(ref, out, "layer, 8 threads");
+  o.entries = 5;
+  ck_assert_int_eq(gv_check_layer(&layer, in, 0, NULL, &o, out), GSL_SUCCESS);
+  ck_assert_uint_eq(gv_outcome_rows(out), 1);
+  ck_assert_uint_eq(gv_outcome_cols(out), 5);
+  gv_entry e, ef;
+  for (size_t k = 0; k < 5; k++) { /* entry k is X's entry e.col, (e.col / 7, e.col % 7) */
+    ck_assert_int_eq(gv_outcome_entry(out, k, &e), GSL_SUCCESS);
+    ck_assert_int_eq(gv_outcome_entry(ref, e.col, &ef), GSL_SUCCESS);
+    ck_assert(ef.row == e.col / 7 && ef.col == e.col % 7);
+    ck_assert_double_eq(e.analytic, ef.analytic);
+    ck_assert_int_eq(e.passed, 1);
+  }
+  o.entries = 0;
+  ck_assert_int_eq(gv_check_layer_jacobian(&layer, in, 0, NULL, ref), GSL_SUCCESS);
+  ck_assert_int_eq(gv_check_layer_jacobian(&layer, in, 0, &o, out), GSL_SUCCESS);
+  assert_outcomes_equal(ref, out, "layer Jacobian, 8 threads");
+  ck_assert_msg(!atomic_load(&p.others), "the layer's forward ran off the calling thread");
+  gv_outcome_free(ref);
+  gv_outcome_free(out);
+  gsl_matrix_free(X);
+}
+END_TEST
+
 Suite *gv_test_suite(void)
 {
   Suite *s = suite_create("threads");
@@ -444,6 +518,7 @@ Suite *gv_test_suite(void)
   tcase_add_loop_test(tc, test_gradient_same_for_any_threads, 0, NKINDS * NMODES * 2);
   tcase_add_loop_test(tc, test_jacobian_same_for_any_threads, 0, NMODES * 2);
   tcase_add_test(tc, test_error_same_for_any_threads);
+  tcase_add_test(tc, test_layer_serial_whatever_threads);
   suite_add_tcase(s, tc);
   return s;
 }
