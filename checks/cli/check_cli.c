@@ -290,6 +290,11 @@ START_TEST(size_fixes_network)
   json_t *f = json_array_get(json_object_get(root, "formulas"), 0);
   ck_assert_int_eq(json_integer_value(json_object_get(f, "entries_min")), 600);
   ck_assert_int_eq(json_integer_value(json_object_get(f, "entries_max")), 600);
+  /* The report records the sizes it was given. */
+  json_t *size = json_object_get(root, "size");
+  ck_assert_int_eq(json_integer_value(json_object_get(size, "D")), 30);
+  ck_assert_int_eq(json_integer_value(json_object_get(size, "H")), 20);
+  ck_assert_int_eq(json_integer_value(json_object_get(size, "K")), 5);
   json_decref(root);
   remove_tmpdir();
   free_result(&r);
@@ -308,6 +313,7 @@ START_TEST(only_selects)
   ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "id")), "grad_W");
   /* grad_W and identity_xTAx have one control each. */
   ck_assert_uint_eq(json_array_size(cs), 2);
+  ck_assert_ptr_null(json_object_get(root, "size")); /* drawn sizes: no key */
   json_decref(root);
   remove_tmpdir();
   free_result(&r);

@@ -95,10 +95,12 @@ static json_t *control(const gv_control_result *cr)
                    "taylor", taylor(&cr->taylor), "worst", worst(&cr->cmp));
 }
 
+/* The root object; with --size, its "size": {"D", "H", "K"} after "trials". */
+static json_t *root_object(const gv_run *run, json_t *fs, json_t *cs);
+
 json_t *gv_report_json(const gv_run *run)
 {
   json_t *fs = json_array(), *cs = json_array();
-  const gv_run_totals n = gv_run_count(run);
   for (size_t i = 0; fs && i < run->n_formulas; i++) {
     if (json_array_append_new(fs, formula(&run->formulas[i], &run->tol)))
       goto fail;
@@ -109,21 +111,32 @@ json_t *gv_report_json(const gv_run *run)
   }
   if (!fs || !cs)
     goto fail;
-  /* The seed is written as a number (JSON integers hold 2^63): scripts compare it. */
-  return json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I, s:I}, "
-                   "s:o, s:o}",
-                   "tool", "gradverify", "version", GV_VERSION, "seed", (json_int_t)run->seed,
-                   "trials", (json_int_t)run->trials, "verdict", run->pass ? "pass" : "fail",
-                   "tolerance", tolerance(&run->tol), "method", gv_method_name(run->method),
-                   "step_rule", gv_report_method_text(run->method), "taylor", run->taylor,
-                   "summary", "formulas", (json_int_t)run->n_formulas, "formulas_passed",
-                   (json_int_t)n.passed, "controls", (json_int_t)run->n_controls, "controls_caught",
-                   (json_int_t)n.caught, "kink_redraws", (json_int_t)n.redraws, "formulas", fs,
-                   "controls", cs);
+  return root_object(run, fs, cs);
 fail:
   json_decref(fs);
   json_decref(cs);
   return NULL;
+}
+
+static json_t *root_object(const gv_run *run, json_t *fs, json_t *cs)
+{
+  const gv_run_totals n = gv_run_count(run);
+  /* Drawn sizes: no "size" key ("o*" skips a NULL value). */
+  json_t *size = run->net_size[0]
+                     ? json_pack("{s:I, s:I, s:I}", "D", (json_int_t)run->net_size[0], "H",
+                                 (json_int_t)run->net_size[1], "K", (json_int_t)run->net_size[2])
+                     : NULL;
+  /* The seed is written as a number (JSON integers hold 2^63): scripts compare it. */
+  return json_pack("{s:s, s:s, s:I, s:I, s:o*, s:s, s:o, s:s, s:s, s:b, "
+                   "s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o}",
+                   "tool", "gradverify", "version", GV_VERSION, "seed", (json_int_t)run->seed,
+                   "trials", (json_int_t)run->trials, "size", size, "verdict",
+                   run->pass ? "pass" : "fail", "tolerance", tolerance(&run->tol), "method",
+                   gv_method_name(run->method), "step_rule", gv_report_method_text(run->method),
+                   "taylor", run->taylor, "summary", "formulas", (json_int_t)run->n_formulas,
+                   "formulas_passed", (json_int_t)n.passed, "controls", (json_int_t)run->n_controls,
+                   "controls_caught", (json_int_t)n.caught, "kink_redraws", (json_int_t)n.redraws,
+                   "formulas", fs, "controls", cs);
 }
 
 static int dump(FILE *stream, void *ctx)
