@@ -1,8 +1,9 @@
 # scripts/lib.sh: shared by scripts/report and scripts/test (sourced, not run).
 # Installs what is missing (as root) or says how, then configures and builds build/.
 
-# Debian packages the build and the tests need (gnuplot draws the HTML report's plots).
-GV_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libgsl-dev check libjansson-dev gnuplot-nox libxml2-dev libseccomp-dev"
+# Debian packages the build and the tests need (gnuplot draws the HTML report's plots;
+# libopenblas-dev is the CBLAS under gsl_blas, meson option blas=auto).
+GV_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libgsl-dev check libjansson-dev gnuplot-nox libxml2-dev libseccomp-dev libopenblas-dev"
 
 gv_top=$(cd "$(dirname "$0")/.." && pwd)
 

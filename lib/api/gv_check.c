@@ -130,11 +130,13 @@ static void dirs_load(dirs *d, size_t j)
   /* s and v are ours, contiguous: plain pointers in the loop. */
   const double *s = d->s->data;
   double *v = d->v->data;
-  unsigned long bits = 0;
-  for (size_t i = 0; i < d->v->size; i++, bits >>= 1) {
-    if (i % 32 == 0)
-      bits = gsl_rng_get(d->r); /* mt19937: 32 random bits */
-    v[i] = bits & 1UL ? s[i] : -s[i];
+  const size_t n = d->v->size;
+  for (size_t i0 = 0; i0 < n; i0 += 32) {
+    /* mt19937: 32 random bits, one per entry, in a branch-free inner loop. */
+    const unsigned long bits = gsl_rng_get(d->r);
+    const size_t len = n - i0 < 32 ? n - i0 : 32;
+    for (size_t b = 0; b < len; b++)
+      v[i0 + b] = (bits >> b) & 1UL ? s[i0 + b] : -s[i0 + b];
   }
   d->cur = j;
 }
