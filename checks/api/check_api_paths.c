@@ -99,6 +99,27 @@ START_TEST(test_step_relative)
 }
 END_TEST
 
+/* gv_options_central: the previous mode's defaults as gradverify.h states
+ * them (central differences, rtol 1e-5, kerr 2, atol_scale 1e-8), every
+ * other field as gv_options_init. */
+START_TEST(test_options_central)
+{
+  gv_options c, d;
+  gv_options_central(&c);
+  gv_options_init(&d);
+  ck_assert_int_eq(c.method, GV_METHOD_CENTRAL);
+  ck_assert_double_eq(c.rtol, 1e-5);
+  ck_assert_double_eq(c.kerr, 2.0);
+  ck_assert_double_eq(c.atol_scale, 1e-8);
+  ck_assert_double_eq(c.atol, d.atol);
+  ck_assert_int_eq(c.step_rule, d.step_rule);
+  ck_assert_double_eq(c.step, d.step);
+  ck_assert_int_eq(c.refine, d.refine);
+  ck_assert_uint_eq(c.directions, d.directions);
+  ck_assert_uint_eq(c.seed, d.seed);
+}
+END_TEST
+
 /* ---- f NaN at x alone: GSL_EBADFUNC (gradverify.h: "f returned one at x"),
  * the outcome left empty ---- */
 
@@ -349,6 +370,7 @@ Suite *gv_test_suite(void)
   Suite *s = suite_create("api_paths");
   TCase *tc = tcase_create("Paths");
   tcase_add_test(tc, test_step_relative);
+  tcase_add_test(tc, test_options_central);
   tcase_add_test(tc, test_nan_at_x_only);
   tcase_add_test(tc, test_direction_signs);
   tcase_add_test(tc, test_jacobian_one_variable);
