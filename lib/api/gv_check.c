@@ -72,12 +72,18 @@ void gv_options_central(gv_options *opts)
   opts->atol_scale = 1e-8;
 }
 
+/* Sampled mode's options: a count of names needs the names, and a sample
+ * is of variables, not of directions. */
+static int sample_valid(const gv_options *o)
+{
+  return !(o->nnamed && !o->named) && !(o->directions && (o->entries || o->nnamed));
+}
+
 static int options_valid(const gv_options *o)
 {
   int ok = isfinite(o->rtol) && o->rtol >= 0.0 && isfinite(o->kerr) && o->kerr >= 0.0 &&
            isfinite(o->atol) && o->atol >= 0.0 && isfinite(o->atol_scale) && o->atol_scale >= 0.0 &&
-           (o->method == GV_METHOD_RIDDERS || o->method == GV_METHOD_CENTRAL) &&
-           !(o->nnamed && !o->named) && !(o->directions && (o->entries || o->nnamed));
+           (o->method == GV_METHOD_RIDDERS || o->method == GV_METHOD_CENTRAL) && sample_valid(o);
   switch (o->step_rule) {
   case GV_STEP_SCALED:
   case GV_STEP_RELATIVE:
