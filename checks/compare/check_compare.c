@@ -142,21 +142,36 @@ END_TEST
 
 START_TEST(test_relative_unresolved)
 {
-  /* max_rel is over resolved entries: those whose absolute allowance
-   * atol + kerr e is at most 1% of the entry, so that a relative error means
-   * something. Near zero, or under a wide error bar, only max_abs records it. */
+  /* max_rel is over resolved entries: those whose magnitude is a normal
+   * double and at least GV_CMP_RESOLVED_MARGIN / GV_CMP_RESOLVED_REL (10^8)
+   * times the error bar plus the analytic side's rounding. Elsewhere only
+   * max_abs records the error, and `unresolved` counts the entry. */
   const gv_tol tol = {1e-9, 1e-5, 2.0};
   gv_cmp c;
   gv_cmp_init(&c);
-  gv_cmp_entry(&c, 0, 0, 1e-12, 3e-12, 0.0, &tol); /* rel 2/3, below atol */
-  ck_assert_double_eq_tol(c.max_abs, 2e-12, 1e-27);
-  ck_assert_double_eq(c.max_rel, 0.0);
-  gv_cmp_entry(&c, 1, 0, 2.0, 1.5, 0.25, &tol); /* rel 0.25, but e = 0.25 of 2 */
+  gv_cmp_entry(&c, 0, 0, 2.0, 1.5, 2.1e-8, &tol); /* rel 0.25, but e just above 1e-8 of 2 */
   ck_assert_double_eq(c.max_abs, 0.5);
   ck_assert_double_eq(c.max_rel, 0.0);
-  gv_cmp_entry(&c, 2, 0, 2.0, 1.875, 0.0, &tol); /* resolved: rel 1/16 */
-  ck_assert_double_eq(c.max_abs, 0.5);
+  ck_assert_uint_eq(c.unresolved, 1);
+  gv_cmp_entry(&c, 1, 0, 2.0, 1.875, 1.9e-8, &tol); /* resolved: rel 1/16 */
   ck_assert_double_eq(c.max_rel, 0.0625);
+  ck_assert_uint_eq(c.unresolved, 1);
+  /* Below atol, but with no error bar: resolved (the tolerance does not decide it). */
+  gv_cmp_entry(&c, 2, 0, 1e-12, 3e-12, 0.0, &tol);
+  ck_assert_double_eq_tol(c.max_rel, 2.0 / 3.0, 1e-15);
+  /* The analytic side's rounding counts like the error bar. */
+  gv_cmp_init(&c);
+  gv_cmp_set_resolution(&c, 2.1e-8);
+  gv_cmp_entry(&c, 0, 0, 2.0, 1.5, 0.0, &tol);
+  ck_assert_double_eq(c.max_rel, 0.0);
+  ck_assert_uint_eq(c.unresolved, 1);
+  gv_cmp_set_resolution(&c, 0.0);
+  gv_cmp_entry(&c, 1, 0, 2.0, 1.5, 0.0, &tol);
+  ck_assert_double_eq(c.max_rel, 0.25);
+  /* A subnormal carries fewer than 53 bits: never resolved. */
+  gv_cmp_entry(&c, 2, 0, 1e-310, 3e-310, 0.0, &tol);
+  ck_assert_double_eq(c.max_rel, 0.25);
+  ck_assert_uint_eq(c.unresolved, 2);
 }
 END_TEST
 
@@ -310,7 +325,7 @@ START_TEST(test_histograms)
   gv_cmp_entry(&c, 3, 0, -0.5, 0.5, 0.0, &tight); /* rel 2, ratio 2e12: the last bin */
   rel[0 - GV_CMP_REL_MIN_EXP]++;
   ratio[GV_CMP_HIST_BINS - 1]++;
-  gv_cmp_entry(&c, 4, 0, 2.0, 1.5, 0.0, &loose); /* atol 1 > 1% of 2: unresolved, ratio 0.5 */
+  gv_cmp_entry(&c, 4, 0, 2.0, 1.5, 0.25, &loose); /* e 0.25 of 2: unresolved, ratio 0.5 */
   ratio[-1 - GV_CMP_RATIO_MIN_EXP]++;
   gv_cmp_entry(&c, 5, 0, 0.0, 0.0, 0.0, &tight); /* both zero: unresolved, ratio 0 */
   ratio[0]++;
@@ -332,7 +347,7 @@ START_TEST(test_histograms)
   gv_cmp d;
   gv_cmp_init(&d);
   gv_cmp_entry(&d, 0, 0, 1.0, 1.0 - 3e-3, 0.0, &tol);
-  gv_cmp_entry(&d, 1, 0, 2.0, 1.5, 0.0, &loose);
+  gv_cmp_entry(&d, 1, 0, 2.0, 1.5, 0.25, &loose);
   gv_cmp_entry(&d, 2, 0, 1.0, 1.0, 0.0, &tol); /* the first bins merge too */
   gv_cmp_merge(&c, &d);
   rel[0]++;

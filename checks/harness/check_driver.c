@@ -60,6 +60,13 @@ START_TEST(formula_passes)
                 fr->formula->id, fr->cmp.nfail, fr->cmp.worst_trial, fr->cmp.worst_row,
                 fr->cmp.worst_col, fr->cmp.worst_analytic, fr->cmp.worst_numeric,
                 fr->cmp.worst_ratio);
+  /* Every resolved entry agrees to 1e-7 (gv_compare.h), and there are some
+   * (exact zeros, a ReLU's masked entries, are not resolved). */
+  size_t resolved = fr->cmp.count - fr->cmp.nonfinite - fr->cmp.unresolved;
+  ck_assert_msg(fr->cmp.max_rel <= GV_CMP_RESOLVED_REL, "%s: max rel error %.2e over %zu resolved",
+                fr->formula->id, fr->cmp.max_rel, resolved);
+  ck_assert_msg(resolved > 0, "%s: %zu of %zu entries resolved", fr->formula->id, resolved,
+                fr->cmp.count);
   /* A margin, not just a pass: the worst entry stays within half its tolerance. */
   ck_assert_double_lt(fr->cmp.worst_ratio, 0.5);
   ck_assert_uint_eq(fr->cmp.nonfinite, 0);

@@ -287,6 +287,13 @@ START_TEST(test_driver_layer)
     ck_assert_msg(fr->pass, "%s fails under %s: trial %zu entry (%zu, %zu) analytic %g numeric %g",
                   fr->formula->id, gv_method_name(o.method), fr->cmp.worst_trial, fr->cmp.worst_row,
                   fr->cmp.worst_col, fr->cmp.worst_analytic, fr->cmp.worst_numeric);
+    /* Central differences resolve most entries, to 1e-7 (gv_compare.h). */
+    size_t resolved = fr->cmp.count - fr->cmp.nonfinite - fr->cmp.unresolved;
+    ck_assert_msg(o.method != GV_METHOD_CENTRAL || fr->cmp.max_rel <= GV_CMP_RESOLVED_REL,
+                  "%s: max rel error %.2e over %zu resolved entries", fr->formula->id,
+                  fr->cmp.max_rel, resolved);
+    ck_assert_msg(o.method != GV_METHOD_CENTRAL || resolved > 0, "%s: %zu of %zu entries resolved",
+                  fr->formula->id, resolved, fr->cmp.count);
   }
   for (size_t i = 0; i < run.n_controls; i++)
     ck_assert_msg(run.controls[i].caught, "%s missed under %s", run.controls[i].control->id,

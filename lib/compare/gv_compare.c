@@ -1,6 +1,7 @@
 /* gv_compare.c: per-entry tolerance test and error statistics. */
 #include "gv_compare.h"
 
+#include <float.h>
 #include <math.h>
 
 #include <gsl/gsl_errno.h>
@@ -13,6 +14,18 @@ void gv_cmp_init(gv_cmp *c)
 void gv_cmp_set_trial(gv_cmp *c, size_t t)
 {
   c->trial = t;
+}
+
+void gv_cmp_set_resolution(gv_cmp *c, double r)
+{
+  c->resolution = r;
+}
+
+int gv_cmp_resolved(double analytic, double numeric, double e, double r)
+{
+  double size = fmax(fabs(analytic), fabs(numeric));
+  return isfinite(analytic) && isfinite(numeric) && size >= DBL_MIN &&
+         GV_CMP_RESOLVED_MARGIN * (e + r) <= GV_CMP_RESOLVED_REL * size;
 }
 
 const char *gv_decided_name(gv_decided t)
@@ -68,7 +81,7 @@ int gv_cmp_entry(gv_cmp *c, size_t row, size_t col, double analytic, double nume
     double err = fabs(analytic - numeric);
     double size = fmax(fabs(analytic), fabs(numeric));
     c->max_abs = fmax(c->max_abs, err);
-    if (tol->atol + tol->kerr * e <= 0.01 * size && size > 0.0) {
+    if (gv_cmp_resolved(analytic, numeric, e, c->resolution)) {
       c->max_rel = fmax(c->max_rel, err / size);
       c->hist_rel[decade_bin(err / size, GV_CMP_REL_MIN_EXP)]++;
     } else {

@@ -5,6 +5,8 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "gv_trial.h"
+
 static const gv_formula formulas[] = {
     {"softmax_jacobian", "∂p/∂a = diag(p) − ppᵀ", "∂pᵢ/∂aⱼ = pᵢ(δᵢⱼ − pⱼ) by the quotient rule",
      "n ∈ [1, 50]; a uniform in [−s, s], s log-uniform in [0.1, 500]",

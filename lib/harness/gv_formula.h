@@ -67,6 +67,10 @@ typedef struct {
                                 on its way, 0 for none (gv_taylor_options.fscale) */
   int taylor_verdict;        /* out: GV_TAYLOR_PASS, _FAIL or _EXACT, when run */
   double taylor_slope;       /* out: its fitted slope (NaN without a window) */
+  double round_scale;        /* in: the absolute rounding of the values the analytic side
+                                is computed from, in units of DBL_EPSILON; 0 when the
+                                derivative's largest entry stands for it (softmax of logits
+                                a: max |a|, p <= 1 carrying the rounding of a - max a) */
   size_t entries;            /* out: entries compared */
   size_t redraws;            /* out: inputs redrawn because a ReLU sat within a step of its kink */
   double step_min, step_max; /* in/out: the central steps chosen (gv_trial.h), relative to
@@ -109,23 +113,5 @@ const gv_formula *gv_formula_list(size_t *count);
 const gv_control *gv_control_list(size_t *count);
 /* The entry with this id, or NULL. */
 const gv_formula *gv_formula_find(const char *id);
-
-/* The trial functions, by family (gv_trials_*.c). */
-int gv_trial_softmax_jacobian(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_ce_grad_p(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_ce_grad_logits(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_ce_grad_logits_general(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *,
-                                    gv_trial_info *);
-int gv_trial_relu_delta(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_grad_V(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_grad_b2(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_grad_W(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_grad_b1(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_identity_xTa(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_identity_Ax(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_identity_aTXb(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_identity_xTAx(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_identity_sqnorm(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
-int gv_trial_chain_rule(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
 
 #endif

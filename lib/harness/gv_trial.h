@@ -5,9 +5,9 @@
 #define GV_TRIAL_H
 
 #include <gsl/gsl_matrix.h>
-
 #include <gsl/gsl_rng.h>
 
+#include "gv_cstep.h"
 #include "gv_fd.h"
 #include "gv_formula.h"
 #include "gv_random.h"
@@ -27,15 +27,32 @@ gsl_vector_view gv_trial_col(gsl_matrix *m);
 int gv_trial_pair_compare(const gv_trial_pair *t, const gv_tol *tol, gv_cmp *cmp,
                           gv_trial_info *info);
 
-/* The numeric side by info->method: central differences or Ridders (the
- * complex step, which needs a complex implementation, falls back to Ridders
- * here; trials that have one call gv_trial_cstep_*). Sets info->used. */
-int gv_trial_gradient(gv_trial_info *info, const gv_fd_scalar *fn, gsl_vector *x, gsl_vector *g,
-                      gsl_vector *e);
-int gv_trial_gradient_matrix(gv_trial_info *info, const gv_fd_scalar *fn, gsl_matrix *X,
-                             gsl_matrix *G, gsl_matrix *E);
-int gv_trial_jacobian(gv_trial_info *info, const gv_fd_vector *fn, gsl_vector *x, gsl_matrix *D,
-                      gsl_matrix *E);
+/* The numeric side by info->method: central differences (the step per entry
+ * of gv_trial_central_step), Ridders, or the complex step through cf, with
+ * its error bar (gv_trial_cstep_errbar); the complex step falls back to
+ * Ridders where cf is NULL (no complex implementation). Sets info->used.
+ * The matrix form's variable X must have tda == size2 for the complex step
+ * (GSL_EINVAL otherwise). */
+int gv_trial_gradient(gv_trial_info *info, const gv_fd_scalar *fn, const gv_cstep_fn *cf,
+                      gsl_vector *x, gsl_vector *g, gsl_vector *e);
+int gv_trial_gradient_matrix(gv_trial_info *info, const gv_fd_scalar *fn, const gv_cstep_fn *cf,
+                             gsl_matrix *X, gsl_matrix *G, gsl_matrix *E);
+int gv_trial_jacobian(gv_trial_info *info, const gv_fd_vector *fn, const gv_cstep_fn *cf,
+                      gsl_vector *x, gsl_matrix *D, gsl_matrix *E);
+
+/* The central difference of one entry by the harness's step rule
+ * (gv_trial.c): the step among gv_fd_step(x) 10^k, k = 1 .. -4, whose
+ * estimate has the smallest error bar (truncation, plus the round-off
+ * measured from the function's own noise), a longer step only where f is
+ * smooth across it. f0 = f at the current point; *xi is restored bit for
+ * bit. Cost: 4 evaluations per step tried (12 to 24). Errors: fn's status,
+ * GSL_EBADFUNC for a non-finite value. The one function the harness and
+ * `gradverify explain` share for the step. */
+typedef struct {
+  double d, err;   /* the estimate and its error bar */
+  double rel_step; /* the step chosen, relative to max(1, |x|) */
+} gv_trial_estimate;
+int gv_trial_central_entry(const gv_fd_scalar *fn, double *xi, double f0, gv_trial_estimate *est);
 
 /* The complex step's error bar for the numeric matrix N: GV_TRIAL_CSTEP_ULPS
  * units in the last place of the derivative's scale (its largest entry), the
@@ -94,5 +111,22 @@ void gv_trial_show_value(gv_trial_info *info, const char *label, double v);
 /* Copies the pair (the first one a trial compares); gv_trial_pair_compare calls it. */
 void gv_trial_show_pair(gv_trial_info *info, const gv_trial_pair *t);
 void gv_trial_show_free(gv_trial_show *s);
+/* The trial functions, by family (gv_trials_*.c). */
+int gv_trial_softmax_jacobian(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_ce_grad_p(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_ce_grad_logits(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_ce_grad_logits_general(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *,
+                                    gv_trial_info *);
+int gv_trial_relu_delta(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_grad_V(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_grad_b2(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_grad_W(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_grad_b1(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_identity_xTa(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_identity_Ax(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_identity_aTXb(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_identity_xTAx(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_identity_sqnorm(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
+int gv_trial_chain_rule(gsl_rng *, gv_variant, const gv_tol *, gv_cmp *, gv_trial_info *);
 
 #endif

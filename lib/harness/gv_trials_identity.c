@@ -134,28 +134,6 @@ static int cid_f(void *params, const double complex *z, size_t n, double complex
   return GSL_SUCCESS;
 }
 
-/* The numeric side by the complex step: into N, with its error bar in E. */
-static int id_cstep(id_kind kind, id_case *c, gsl_vector *var, size_t m, gsl_matrix *N,
-                    gsl_matrix *E, gv_trial_info *info)
-{
-  cid_ctx cc = {kind, c, NULL};
-  if (kind == ID_CHAIN && !(cc.work = malloc(c->chain.B->size1 * sizeof *cc.work)))
-    return GSL_ENOMEM;
-  gv_cstep_fn cf = {cid_f, &cc, kind == ID_AX ? m : 1};
-  int status;
-  if (kind == ID_AX) {
-    status = gv_cstep_jacobian(&cf, var, N, 0.0);
-  } else {
-    /* N holds the gradient in the variable's memory order (a column, or X's shape). */
-    gsl_vector_view g = gsl_vector_view_array(N->data, N->size1 * N->size2);
-    status = gv_cstep_gradient(&cf, var, &g.vector, 0.0);
-  }
-  free(cc.work);
-  gv_trial_cstep_errbar(N, E);
-  info->used = GV_METHOD_CSTEP;
-  return status;
-}
-
 /* Per-kind allocation and draws. Each returns GSL_ENOMEM if an allocation
  * fails (the caller frees whatever was allocated). The draws happen here, in
  * this order, so a seed gives the same numbers as before the table existed. */
@@ -319,15 +297,19 @@ static int id_numeric(id_kind kind, id_case *c, gv_trial_pair *t, size_t m, cons
   gsl_vector_view xv = kind == ID_ATXB
                            ? gsl_vector_view_array(c->X->data, c->X->size1 * c->X->size2)
                            : gsl_vector_subvector(c->x, 0, c->x->size);
-  int status;
-  if (info->method == GV_METHOD_CSTEP)
-    status = id_cstep(kind, c, &xv.vector, m, t->numeric, t->err, info);
+  cid_ctx cc = {kind, c, NULL};
+  gv_cstep_fn cf = {cid_f, &cc, kind == ID_AX ? m : 1};
+  int status = GSL_SUCCESS;
+  if (info->method == GV_METHOD_CSTEP && kind == ID_CHAIN &&
+      !(cc.work = malloc(c->chain.B->size1 * sizeof *cc.work)))
+    status = GSL_ENOMEM;
   else if (kind == ID_AX)
-    status = gv_trial_jacobian(info, &fv, c->x, t->numeric, t->err);
+    status = gv_trial_jacobian(info, &fv, &cf, c->x, t->numeric, t->err);
   else if (kind == ID_ATXB)
-    status = gv_trial_gradient_matrix(info, &fn, c->X, t->numeric, t->err);
+    status = gv_trial_gradient_matrix(info, &fn, &cf, c->X, t->numeric, t->err);
   else
-    status = gv_trial_gradient(info, &fn, c->x, &gn.vector, &ge.vector);
+    status = gv_trial_gradient(info, &fn, &cf, c->x, &gn.vector, &ge.vector);
+  free(cc.work);
   if (!status)
     status = kind == ID_AX ? gv_trial_taylor(info, NULL, &fv, c->x, t->analytic)
                            : gv_trial_taylor(info, &fn, NULL, &xv.vector, t->analytic);

@@ -111,7 +111,8 @@ static int closs(void *params, const double complex *x, size_t n, double complex
   return status;
 }
 
-static int layer_cstep(layer_case *c, gv_trial_pair *t, gv_trial_info *info)
+/* The complex step's copies of the inputs. */
+static int layer_complex_inputs(layer_case *c)
 {
   const gv_layer *l = c->layer;
   c->zout = malloc(c->G->size1 * c->G->size2 * sizeof *c->zout);
@@ -124,22 +125,35 @@ static int layer_cstep(layer_case *c, gv_trial_pair *t, gv_trial_info *info)
     for (size_t i = 0; i < n; i++)
       c->z[j][i] = c->in[j]->data[i];
   }
-  gsl_matrix *X = c->in[c->k];
-  gsl_vector_view x = gsl_vector_view_array(X->data, X->size1 * X->size2);
-  gsl_vector_view g = gsl_vector_view_array(t->numeric->data, X->size1 * X->size2);
-  gv_cstep_fn cf = {closs, c, 1};
-  int status = gv_cstep_gradient(&cf, &x.vector, &g.vector, 0.0);
-  gv_trial_cstep_errbar(t->numeric, t->err);
-  info->used = GV_METHOD_CSTEP;
-  return status;
+  return GSL_SUCCESS;
 }
 
 static int layer_numeric(layer_case *c, gv_trial_pair *t, gv_trial_info *info)
 {
-  if (info->method == GV_METHOD_CSTEP && c->layer->forward_complex)
-    return layer_cstep(c, t, info);
   gv_fd_scalar fn = {loss, c};
-  return gv_trial_gradient_matrix(info, &fn, c->in[c->k], t->numeric, t->err);
+  gv_cstep_fn cf = {closs, c, 1};
+  int use_cstep = info->method == GV_METHOD_CSTEP && c->layer->forward_complex;
+  int status = use_cstep ? layer_complex_inputs(c) : GSL_SUCCESS;
+  if (!status)
+    status = gv_trial_gradient_matrix(info, &fn, use_cstep ? &cf : NULL, c->in[c->k], t->numeric,
+                                      t->err);
+  return status;
+}
+
+/* The scale of the values backward computes from, for the analytic side's
+ * rounding (gv_formula.h, round_scale): max |G| times the largest magnitude
+ * of a differentiable input. A backward that cancels terms of that size (the
+ * softmax of logits in the hundreds, P - Y with P rounded at eps max |A|)
+ * leaves entries no better than its eps. */
+static double input_scale(const layer_case *c)
+{
+  double in = 1.0, g = 0.0;
+  for (size_t j = 0; j < c->layer->n_inputs; j++)
+    if (c->layer->inputs[j].differentiable)
+      in = fmax(in, fmax(gsl_matrix_max(c->in[j]), -gsl_matrix_min(c->in[j])));
+  for (size_t i = 0; i < c->G->size1 * c->G->size2; i++)
+    g = fmax(g, fabs(c->G->data[i]));
+  return g * in;
 }
 
 /* "X 3×4, W 4×2, b 2×1; G 3×2" into buf. */
@@ -176,6 +190,8 @@ int gv_trial_layer_pair(gsl_rng *r, const gv_formula *f, gv_layer_backward_fn ba
     gsl_vector_view x = gsl_vector_view_array(X->data, X->size1 * X->size2);
     status = gv_trial_taylor(info, &fn, NULL, &x.vector, t->analytic);
   }
+  if (!status)
+    info->round_scale = input_scale(&c);
   if (!status && shapes)
     describe(&c, shapes, size);
   if (status)

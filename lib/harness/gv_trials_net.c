@@ -247,6 +247,7 @@ static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_
   info->used = info->method;
   /* The loss lse(a) - a_k rounds logits of size max |a|. */
   info->taylor_fscale = fmax(gsl_vector_max(c.s->a), -gsl_vector_min(c.s->a));
+  info->round_scale = info->taylor_fscale; /* p = softmax(a) rounds a - max a */
   if (!status)
     status = gv_trial_taylor(info, &fn, NULL, &var.vector, t.analytic);
   if (!status)

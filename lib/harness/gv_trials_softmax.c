@@ -34,18 +34,70 @@ static void draw_labels(gsl_rng *r, gsl_vector *y)
 typedef struct {
   gsl_vector *a; /* the variable */
   const gsl_vector *y;
+  /* The numeric side's base point (logits functions): a0, a copy of a as
+   * drawn, and p0 = softmax(a0), written by base_init. */
+  gsl_vector *a0, *p0;
 } ce_ctx;
+
+/* Softmax and the loss from the logits, evaluated about the base point:
+ * with d = a - a0 (exact: a differs from a0 by a step the engine took),
+ * softmax(a)_j = p0_j e^(d_j) / sum_k p0_k e^(d_k) and
+ * L(a) - L(a0) = (sum_k y_k) log(sum_k p0_k e^(d_k) / sum_k p0_k) - y.d. The same
+ * functions as gv_softmax and gv_xent_loss_logits, but their values round at
+ * eps of themselves instead of at eps max |a| (the rounding of a - max a at
+ * logits in the hundreds), which is noise in a difference of two values. */
+static int base_init(ce_ctx *c)
+{
+  c->a0 = gsl_vector_alloc(c->a->size);
+  c->p0 = gsl_vector_alloc(c->a->size);
+  if (!c->a0 || !c->p0)
+    return GSL_ENOMEM;
+  gsl_vector_memcpy(c->a0, c->a);
+  return gv_softmax(c->a0, c->p0);
+}
+
+static void base_free(ce_ctx *c)
+{
+  gsl_vector_free(c->a0);
+  gsl_vector_free(c->p0);
+}
+
+/* sum_k p0_k expm1(d_k), the relative change of the softmax denominator, into *u and
+ * sum_k p0_k into *s0. */
+static void base_sum(const ce_ctx *c, double *u, double *s0)
+{
+  *u = 0.0;
+  *s0 = 0.0;
+  for (size_t k = 0; k < c->a->size; k++) {
+    double p = gsl_vector_get(c->p0, k);
+    *u += p * expm1(gsl_vector_get(c->a, k) - gsl_vector_get(c->a0, k));
+    *s0 += p;
+  }
+}
 
 static int softmax_of_a(void *params, gsl_vector *p)
 {
   ce_ctx *c = params;
-  return gv_softmax(c->a, p);
+  double u, s0;
+  base_sum(c, &u, &s0);
+  for (size_t j = 0; j < p->size; j++)
+    gsl_vector_set(p, j,
+                   gsl_vector_get(c->p0, j) *
+                       exp(gsl_vector_get(c->a, j) - gsl_vector_get(c->a0, j)) / (s0 + u));
+  return GSL_SUCCESS;
 }
 
 static int loss_of_logits(void *params, double *L)
 {
   ce_ctx *c = params;
-  return gv_xent_loss_logits(c->y, c->a, L);
+  double u, s0, yd = 0.0, ysum = 0.0;
+  base_sum(c, &u, &s0);
+  for (size_t k = 0; k < c->a->size; k++) {
+    yd += gsl_vector_get(c->y, k) * (gsl_vector_get(c->a, k) - gsl_vector_get(c->a0, k));
+    ysum += gsl_vector_get(c->y, k);
+  }
+  *L = ysum * log1p(u / s0) - yd;
+  return GSL_SUCCESS;
 }
 
 static int loss_of_p(void *params, double *L)
@@ -97,22 +149,21 @@ int gv_trial_softmax_jacobian(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cm
     status = gv_softmax_jacobian(p, t.analytic);
   if (status)
     goto out;
-  ce_ctx c = {a, NULL};
+  ce_ctx c = {a, NULL, NULL, NULL};
   gv_fd_vector fn = {softmax_of_a, &c, n};
-  if (info->method == GV_METHOD_CSTEP) {
-    gv_cstep_fn cf = {gv_complex_softmax_fn, NULL, n};
-    status = gv_cstep_jacobian(&cf, a, t.numeric, 0.0);
-    gv_trial_cstep_errbar(t.numeric, t.err);
-    info->used = GV_METHOD_CSTEP;
-  } else {
-    status = gv_trial_jacobian(info, &fn, a, t.numeric, t.err);
-  }
+  if ((status = base_init(&c)))
+    goto out_base;
+  gv_cstep_fn cf = {gv_complex_softmax_fn, NULL, n};
+  status = gv_trial_jacobian(info, &fn, &cf, a, t.numeric, t.err);
   /* softmax rounds a_i - max a: its values carry the rounding of max |a|. */
   info->taylor_fscale = fmax(gsl_vector_max(a), -gsl_vector_min(a));
+  info->round_scale = info->taylor_fscale; /* p = softmax(a) rounds a - max a */
   if (!status)
     status = gv_trial_taylor(info, NULL, &fn, a, t.analytic);
   if (!status)
     status = gv_trial_pair_compare(&t, tol, cmp, info);
+out_base:
+  base_free(&c);
 out:
   gv_trial_pair_free(&t);
   gsl_vector_free(a);
@@ -141,16 +192,10 @@ int gv_trial_ce_grad_p(gsl_rng *r, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
   status = gv_xent_grad_p(y, p, &ga.vector);
   if (status)
     goto out;
-  ce_ctx c = {p, y};
+  ce_ctx c = {p, y, NULL, NULL};
   gv_fd_scalar fn = {loss_of_p, &c};
-  if (info->method == GV_METHOD_CSTEP) {
-    gv_cstep_fn cf = {closs_of_p, &c, 1};
-    status = gv_cstep_gradient(&cf, p, &gn.vector, 0.0);
-    gv_trial_cstep_errbar(t.numeric, t.err);
-    info->used = GV_METHOD_CSTEP;
-  } else {
-    status = gv_trial_gradient(info, &fn, p, &gn.vector, &ge.vector);
-  }
+  gv_cstep_fn cf = {closs_of_p, &c, 1};
+  status = gv_trial_gradient(info, &fn, &cf, p, &gn.vector, &ge.vector);
   /* -log p lives on p > 0: a unit direction times half the smallest p stays there. */
   info->taylor_eps0 = 0.5 * gsl_vector_min(p);
   if (!status)
@@ -196,23 +241,22 @@ static int logits_trial(gsl_rng *r, gv_variant v, int general, const gv_tol *tol
     status = gv_xent_grad_logits(y, p, &ga.vector);
   if (status)
     goto out;
-  ce_ctx c = {a, y};
+  ce_ctx c = {a, y, NULL, NULL};
   gv_fd_scalar fn = {loss_of_logits, &c};
-  if (info->method == GV_METHOD_CSTEP) {
-    gv_cstep_fn cf = {closs_of_logits, &c, 1};
-    status = gv_cstep_gradient(&cf, a, &gn.vector, 0.0);
-    gv_trial_cstep_errbar(t.numeric, t.err);
-    info->used = GV_METHOD_CSTEP;
-  } else {
-    status = gv_trial_gradient(info, &fn, a, &gn.vector, &ge.vector);
-  }
+  if ((status = base_init(&c)))
+    goto out_base;
+  gv_cstep_fn cf = {closs_of_logits, &c, 1};
+  status = gv_trial_gradient(info, &fn, &cf, a, &gn.vector, &ge.vector);
   /* L = sum_i y_i (lse(a) - a_i) cancels terms of size max |a| down to
    * what may be 0: its rounding is that of max |a| sum_i y_i. */
   info->taylor_fscale = fmax(gsl_vector_max(a), -gsl_vector_min(a)) * gsl_blas_dasum(y);
+  info->round_scale = fmax(gsl_vector_max(a), -gsl_vector_min(a)); /* p rounds a - max a */
   if (!status)
     status = gv_trial_taylor(info, &fn, NULL, a, t.analytic);
   if (!status)
     status = gv_trial_pair_compare(&t, tol, cmp, info);
+out_base:
+  base_free(&c);
 out:
   gv_trial_pair_free(&t);
   gsl_vector_free(a);

@@ -700,11 +700,12 @@ static void put_formula_details(FILE *f, const page *pg)
     gv_xml_puts(f, fr->formula->reason);
     fputs(".</p>\n<p><b>Inputs:</b> ", f);
     gv_xml_puts(f, fr->formula->draw);
-    fprintf(f,
-            ".</p>\n<p>%zu trials, %zu–%zu entries each, %zu compared; %zu failed, %zu NaN or "
-            "infinite; %zu not resolved to 1%% by the difference (not in the histogram)",
-            fr->trials, fr->min_entries, fr->max_entries, c->count, c->nfail, c->nonfinite,
-            c->unresolved);
+    fprintf(
+        f,
+        ".</p>\n<p>%zu trials, %zu–%zu entries each, %zu compared; %zu failed, %zu NaN or "
+        "infinite; %zu not resolved (the comparison cannot see 1e-7 of them; not in the histogram)",
+        fr->trials, fr->min_entries, fr->max_entries, c->count, c->nfail, c->nonfinite,
+        c->unresolved);
     if (fr->redraws)
       fprintf(f, "; %zu draws redrawn at a ReLU kink", fr->redraws);
     fputs(".</p>\n<p><b>Worst entry:</b> ", f);
@@ -720,7 +721,7 @@ static void put_formula_details(FILE *f, const page *pg)
     snprintf(cap, sizeof cap,
              "Relative error of every resolved entry over all trials, one bin per decade; the "
              "first bin also holds exact agreement, the last everything above. Dashed: rtol = "
-             "%g. %zu entries were not resolved to 1%%.",
+             "%g. %zu entries were not resolved (error bar plus rounding above 1e-8 of the entry).",
              run->tol.rtol, c->unresolved);
     put_plot(f, &pg->hist[i], pid, cap);
     fputs("</div>\n", f);
@@ -866,7 +867,8 @@ static void put_reading(FILE *f, const page *pg)
   (void)pg;
   fputs("<section id=\"reading\">\n<h2>How to read this report</h2>\n<ul>\n"
         "<li><i>max rel error</i> is |analytic − numeric| / max(|analytic|, |numeric|) over the "
-        "entries the finite difference resolves to 1%; <i>worst / tolerance</i> is the largest "
+        "resolved entries, those at least 10⁸ times the numeric side's error bar plus the "
+        "analytic side's rounding (README, Accuracy); <i>worst / tolerance</i> is the largest "
         "error as a fraction of its own tolerance: below 1 passes. <i>Decided by</i> names the "
         "largest term of that entry's bound (atol, rtol or error bar).</li>\n"
         "<li>Entries are numbered from 0 as (row, column); a vector is a column.</li>\n"

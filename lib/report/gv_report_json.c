@@ -62,6 +62,11 @@ static json_t *formula(const gv_formula_result *fr, const gv_tol *tol)
 {
   const gv_cmp *c = &fr->cmp;
   json_t *j = formula_fields(fr, tol, c);
+  if (j &&
+      (json_object_set_new(j, "resolved_entries",
+                           json_integer((json_int_t)(c->count - c->nonfinite - c->unresolved))) ||
+       json_object_set_new(j, "unresolved_entries", json_integer((json_int_t)c->unresolved))))
+    return json_decref(j), NULL;
   if (j && fr->step_min > 0.0 &&
       json_object_set_new(
           j, "central_step",

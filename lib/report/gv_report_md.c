@@ -77,6 +77,8 @@ static void put_reasons(FILE *f, const gv_run *run)
     const gv_formula_result *fr = &run->formulas[i];
     fprintf(f, "- `%s`: %s — because %s. Inputs: %s.", fr->formula->id, fr->formula->formula,
             fr->formula->reason, fr->formula->draw);
+    fprintf(f, " Resolved entries: %zu of %zu (max rel error %.2e over them).",
+            fr->cmp.count - fr->cmp.nonfinite - fr->cmp.unresolved, fr->cmp.count, fr->cmp.max_rel);
     if (fr->step_min > 0.0)
       fprintf(f, " Central steps chosen per entry: h/max(1, |x|) from %.1e to %.1e.", fr->step_min,
               fr->step_max);
@@ -121,8 +123,11 @@ static int write_md(FILE *f, void *ctx)
   put_controls(f, run);
   fprintf(f, "\n## How to read this report\n\n");
   fprintf(f, "- *max rel error* is |analytic − numeric| / max(|analytic|, |numeric|) over the "
-             "entries the finite difference resolves; *worst / tolerance* is the largest error "
-             "as a fraction of its own tolerance: below 1 passes.\n");
+             "resolved entries: those whose magnitude is a normal double and at least 10⁸ times "
+             "the numeric side's error bar plus the analytic side's rounding (README, "
+             "\"Accuracy, measured\"); the tolerance decides pass or fail for every entry alike. "
+             "*worst / tolerance* is the largest error as a fraction of its own tolerance: below 1 "
+             "passes.\n");
   fprintf(f, "- Entries are numbered from 0 as (row, column); a vector is a column.\n");
   fprintf(f, "- A control caught in fewer than all trials is normal: some draws hide a mistake "
              "(a one-hot softmax has a zero Jacobian whatever its sign).\n");
