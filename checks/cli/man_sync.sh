@@ -22,6 +22,17 @@ if cmp -s "$tmp/help.opts" "$tmp/cut.opts"; then
   echo "man_sync: a man page missing an option was not noticed"; exit 1
 fi
 
+# Every layer --list shows is named in --help and in the man page (the
+# layers --only accepts).
+"$exe" --list | grep -v '^ ' | cut -d: -f1 | grep -vx seed >"$tmp/layers"
+[ -s "$tmp/layers" ] || { echo "man_sync: --list shows no layer"; exit 1; }
+sed 's/\\f[BIRP]//g' "$man" >"$tmp/man_words.txt"
+while read -r layer; do
+  for f in "$tmp/help.txt" "$tmp/man_words.txt"; do
+    grep -qw -- "$layer" "$f" || { echo "man_sync: layer $layer missing from $f"; exit 1; }
+  done
+done <"$tmp/layers"
+
 from_man "$man" >"$tmp/man.opts"
 if cmp -s "$tmp/help.opts" "$tmp/man.opts"; then
   echo "man_sync: $(wc -l <"$tmp/man.opts") options, the same in --help and $man"
