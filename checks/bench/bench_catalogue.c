@@ -5,8 +5,9 @@
  * For seeds S .. S + N - 1 (default 1 .. 20) and each method (central,
  * ridders, cstep), runs the driver over every formula and control at the
  * default tolerance of the method and prints, per formula, the largest
- * relative error over resolved entries (over all seeds) and the seeds on
- * which it passed; per control, the trials that caught it out of all; and
+ * relative error over resolved entries (over all seeds), the resolved
+ * entries of all compared (gv_compare.h) and the seeds on which it passed;
+ * per control, the trials that caught it out of all, for every method run; and
  * the CPU time of each layer (its formulas and controls, all seeds and
  * methods), the slowest first. Asserts nothing: `meson test --benchmark
  * catalogue -v`, or run it from the build tree. */
@@ -26,7 +27,8 @@ static const gv_method methods[N_METHODS] = {GV_METHOD_CENTRAL, GV_METHOD_RIDDER
 typedef struct {
   double max_rel[N_METHODS];
   size_t passed[N_METHODS];
-  double cpu; /* seconds, all seeds and methods */
+  size_t resolved[N_METHODS], entries[N_METHODS]; /* gv_compare.h's rule */
+  double cpu;                                     /* seconds, all seeds and methods */
 } formula_stats;
 
 typedef struct {
@@ -64,6 +66,8 @@ static int run_one(const gv_suite *s, size_t i, unsigned long seed, size_t m, si
   if (fr->cmp.max_rel > fs[i].max_rel[m])
     fs[i].max_rel[m] = fr->cmp.max_rel;
   fs[i].passed[m] += fr->pass != 0;
+  fs[i].resolved[m] += fr->cmp.count - fr->cmp.nonfinite - fr->cmp.unresolved;
+  fs[i].entries[m] += fr->cmp.count;
   for (size_t k = 0; k < run.n_controls; k++) {
     size_t c = (size_t)(run.controls[k].control - s->controls);
     cs[c].caught[m] += run.controls[k].caught_trials;
@@ -86,21 +90,25 @@ static int selected(const char *only, const gv_formula *f)
 }
 
 /* Formula i's row, then a row per control of it, as soon as they are known
- * (a long run shows its progress). */
+ * (a long run shows its progress); a column per method run. */
 static void print_rows(const gv_suite *s, size_t i, const formula_stats *fs,
-                       const control_stats *cs, size_t nseeds)
+                       const control_stats *cs, size_t nseeds, const int use[N_METHODS])
 {
-  printf("| `%s` | %.1e, %zu/%zu | %.1e, %zu/%zu | %.1e, %zu/%zu |\n", s->formulas[i].id,
-         fs[i].max_rel[0], fs[i].passed[0], nseeds, fs[i].max_rel[1], fs[i].passed[1], nseeds,
-         fs[i].max_rel[2], fs[i].passed[2], nseeds);
+  printf("| `%s` |", s->formulas[i].id);
+  for (size_t m = 0; m < N_METHODS; m++)
+    if (use[m])
+      printf(" %.1e | %zu of %zu | %zu/%zu |", fs[i].max_rel[m], fs[i].resolved[m],
+             fs[i].entries[m], fs[i].passed[m], nseeds);
+  printf("\n");
   for (size_t c = 0; c < s->n_controls; c++) {
     if (!(cs[c].trials[0] + cs[c].trials[1] + cs[c].trials[2]) ||
         strcmp(s->controls[c].formula_id, s->formulas[i].id) != 0)
       continue;
     printf("| control `%s` |", s->controls[c].id);
     for (size_t m = 0; m < N_METHODS; m++)
-      printf(" caught %zu/%zu (%.1f%%) |", cs[c].caught[m], cs[c].trials[m],
-             cs[c].trials[m] ? 100.0 * (double)cs[c].caught[m] / (double)cs[c].trials[m] : 0.0);
+      if (use[m])
+        printf(" caught %zu/%zu (%.1f%%) | | |", cs[c].caught[m], cs[c].trials[m],
+               cs[c].trials[m] ? 100.0 * (double)cs[c].caught[m] / (double)cs[c].trials[m] : 0.0);
     printf("\n");
   }
   fflush(stdout);
@@ -167,10 +175,18 @@ int main(int argc, char **argv)
     return 2;
   }
   printf("Seeds %lu-%lu, %zu trials, each method at its default tolerance: per formula the "
-         "largest relative error over resolved entries and the seeds it passed on; per control "
-         "the trials that caught it.\n\n| formula / control | central | ridders | cstep |\n"
-         "|---|---|---|---|\n",
+         "largest relative error over resolved entries (gv_compare.h), the resolved entries of "
+         "all compared, and the seeds it passed on; per control the trials that caught it.\n\n"
+         "| formula / control |",
          first, first + nseeds - 1, trials);
+  for (size_t m = 0; m < N_METHODS; m++)
+    if (use[m])
+      printf(" %s max rel | resolved | seeds passed |", gv_method_name(methods[m]));
+  printf("\n|---|");
+  for (size_t m = 0; m < N_METHODS; m++)
+    if (use[m])
+      printf("---:|---:|---:|");
+  printf("\n");
   for (size_t i = 0; i < s->n_formulas; i++) {
     if (!selected(only, &s->formulas[i]))
       continue;
@@ -181,7 +197,7 @@ int main(int argc, char **argv)
           fprintf(stderr, "%s seed %lu %s: %s\n", s->formulas[i].id, first + k,
                   gv_method_name(methods[m]), gsl_strerror(status));
       }
-    print_rows(s, i, fs, cs, nseeds);
+    print_rows(s, i, fs, cs, nseeds, use);
   }
   size_t nm = (size_t)use[0] + (size_t)use[1] + (size_t)use[2];
   print_times(s, fs, nseeds * nm);
