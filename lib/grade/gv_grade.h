@@ -40,7 +40,7 @@ const char *gv_fn_verdict_name(gv_fn_verdict v);
 #define GV_GRADE_TEXT 512
 
 typedef struct {
-  char output[16]; /* the output's name, e.g. "dX" */
+  char output[32]; /* the output's name, e.g. "dX" (as long as gv_judge's names) */
   size_t row, col;
   double got, want;
   double ratio; /* error / tolerance: above 1 fails */
@@ -57,7 +57,7 @@ typedef struct {
   size_t nworst;
   gv_grade_entry worst[GV_GRADE_WORST]; /* the worst entries, worst first */
   gsl_matrix *heat;                     /* error / tolerance per entry of heat_output, or NULL */
-  char heat_output[16];
+  char heat_output[32];
   double points, max_points;
 } gv_fn_grade;
 
