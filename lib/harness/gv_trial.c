@@ -162,17 +162,14 @@ static int level_moves(const level *v, double f0)
   return 1;
 }
 
-/* Picks the estimate of levels v[0 .. n) (level_factor's order) for an entry
- * at x0 with f(x0) = f0, as described above; levels n .. n_eval, evaluated
- * but not candidates, count in the noise and the neighbours' check. */
-static void choose(double x0, double f0, const level *v, size_t n, size_t n_eval,
-                   gv_trial_estimate *est)
+/* The candidate level whose estimate is used: levels whose values move (f
+ * changes over the stencil) before those that do not, among them the smallest
+ * error bar, a longer level only where its one-sided slopes agree; s[0 .. n)
+ * receive the levels' estimates. */
+static size_t choose_level(double x0, double f0, const level *v, size_t n, gv_fd_sided *s)
 {
-  gv_fd_sided s[N_STEPS];
   size_t best = 0;
   int best_moves = 0;
-  for (size_t l = n; l < n_eval; l++)
-    gv_fd_sided_from_values(x0, v[l].h, f0, v[l].fv, &s[l]);
   for (size_t l = 0; l < n; l++) {
     gv_fd_sided_from_values(x0, v[l].h, f0, v[l].fv, &s[l]);
     int smooth = fabs(s[l].left - s[l].right) <= s[l].left_err + s[l].right_err;
@@ -181,19 +178,42 @@ static void choose(double x0, double f0, const level *v, size_t n, size_t n_eval
                                    (!level_longer(l) || smooth)))
       best = l, best_moves = moves;
   }
+  return best;
+}
+
+/* The error bar of level best's estimate: its own, the noise the fourth
+ * differences of the levels not longer than it show, and its gap to the
+ * estimates at steps 10 times longer and shorter. */
+static double choose_errbar(double x0, double f0, const level *v, size_t n_eval,
+                            const gv_fd_sided *s, size_t best)
+{
   double d4max = 0.0;
   for (size_t l = 0; l < n_eval; l++)
     if (v[l].h <= v[best].h)
       d4max = fmax(d4max, fabs(fourth_difference(&v[l], f0)));
   double sigma = d4max / sqrt(70.0), xp = x0 + v[best].h, xm = x0 - v[best].h;
-  est->d = s[best].central;
-  est->err = s[best].central_err + NOISE_SIGMAS * sqrt(2.0) * sigma / (xp - xm);
+  double err = s[best].central_err + NOISE_SIGMAS * sqrt(2.0) * sigma / (xp - xm);
   for (size_t l = 0; l < n_eval; l++) {
-    double ratio = v[l].h / v[best].h, gap = fabs(s[l].central - est->d);
+    double ratio = v[l].h / v[best].h, gap = fabs(s[l].central - s[best].central);
     if ((ratio > 5.0 && ratio < 20.0) || (ratio > 0.05 && ratio < 0.2))
-      if (gap > est->err + s[l].central_err)
-        est->err = gap;
+      if (gap > err + s[l].central_err)
+        err = gap;
   }
+  return err;
+}
+
+/* Picks the estimate of levels v[0 .. n) (level_factor's order) for an entry
+ * at x0 with f(x0) = f0, as described above; levels n .. n_eval, evaluated
+ * but not candidates, count in the noise and the neighbours' check. */
+static void choose(double x0, double f0, const level *v, size_t n, size_t n_eval,
+                   gv_trial_estimate *est)
+{
+  gv_fd_sided s[N_STEPS];
+  for (size_t l = n; l < n_eval; l++)
+    gv_fd_sided_from_values(x0, v[l].h, f0, v[l].fv, &s[l]);
+  size_t best = choose_level(x0, f0, v, n, s);
+  est->d = s[best].central;
+  est->err = choose_errbar(x0, f0, v, n_eval, s, best);
   est->rel_step = v[best].h / fmax(1.0, fabs(x0));
 }
 
@@ -291,23 +311,23 @@ int gv_trial_gradient(gv_trial_info *info, const gv_fd_scalar *fn, const gv_cste
   return status;
 }
 
-int gv_trial_gradient_matrix(gv_trial_info *info, const gv_fd_scalar *fn, const gv_cstep_fn *cf,
-                             gsl_matrix *X, gsl_matrix *G, gsl_matrix *E)
+/* The complex step over X in its memory order (G receives that order). */
+static int cstep_matrix(const gv_cstep_fn *cf, gsl_matrix *X, gsl_matrix *G, gsl_matrix *E)
 {
-  info->used = method_used(info, cf);
-  if (info->used == GV_METHOD_CSTEP) {
-    /* The complex function reads X in its memory order, G receives that order. */
-    if (X->tda != X->size2 || G->tda != G->size2 || G->size1 != X->size1 || G->size2 != X->size2)
-      return GSL_EINVAL;
-    gsl_vector_view x = gsl_vector_view_array(X->data, X->size1 * X->size2);
-    gsl_vector_view g = gsl_vector_view_array(G->data, G->size1 * G->size2);
-    int status = gv_cstep_gradient(cf, &x.vector, &g.vector, 0.0);
-    if (E)
-      gv_trial_cstep_errbar(G, E);
-    return status;
-  }
-  if (info->used != GV_METHOD_CENTRAL)
-    return gv_ridders_gradient_matrix(fn, X, G, E);
+  if (X->tda != X->size2 || G->tda != G->size2 || G->size1 != X->size1 || G->size2 != X->size2)
+    return GSL_EINVAL;
+  gsl_vector_view x = gsl_vector_view_array(X->data, X->size1 * X->size2);
+  gsl_vector_view g = gsl_vector_view_array(G->data, G->size1 * G->size2);
+  int status = gv_cstep_gradient(cf, &x.vector, &g.vector, 0.0);
+  if (E)
+    gv_trial_cstep_errbar(G, E);
+  return status;
+}
+
+/* Central differences entry by entry, each with its own step (central_entry). */
+static int central_matrix(gv_trial_info *info, const gv_fd_scalar *fn, gsl_matrix *X, gsl_matrix *G,
+                          gsl_matrix *E)
+{
   if (G->size1 != X->size1 || G->size2 != X->size2 ||
       (E && (E->size1 != X->size1 || E->size2 != X->size2)))
     return GSL_EBADLEN;
@@ -320,6 +340,17 @@ int gv_trial_gradient_matrix(gv_trial_info *info, const gv_fd_scalar *fn, const 
       status = central_entry(info, fn, gsl_matrix_ptr(X, i, j), f0, gsl_matrix_ptr(G, i, j),
                              E ? gsl_matrix_ptr(E, i, j) : NULL);
   return status;
+}
+
+int gv_trial_gradient_matrix(gv_trial_info *info, const gv_fd_scalar *fn, const gv_cstep_fn *cf,
+                             gsl_matrix *X, gsl_matrix *G, gsl_matrix *E)
+{
+  info->used = method_used(info, cf);
+  if (info->used == GV_METHOD_CSTEP)
+    return cstep_matrix(cf, X, G, E);
+  if (info->used != GV_METHOD_CENTRAL)
+    return gv_ridders_gradient_matrix(fn, X, G, E);
+  return central_matrix(info, fn, X, G, E);
 }
 
 /* Row i of the Jacobian (variable x_i), each output's step chosen as above

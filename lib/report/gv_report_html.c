@@ -676,65 +676,70 @@ static void put_formula_table(FILE *f, const page *pg)
   fputs("</table></div>\n</section>\n", f);
 }
 
-static void put_formula_details(FILE *f, const page *pg)
+/* Formula i's collapsible section: why it holds, what was drawn, the worst
+ * entry, its histogram and, when a trial failed, its heat map. */
+static void put_formula_detail(FILE *f, const page *pg, size_t i)
 {
   const gv_run *run = pg->run;
+  const gv_formula_result *fr = &run->formulas[i];
+  const gv_cmp *c = &fr->cmp;
+  const char *id = fr->formula->id;
+  fputs("<section id=\"f-", f);
+  gv_xml_puts(f, id);
+  /* Collapsible; open for the seed's formulas and for any that fails. */
+  fprintf(f, "\">\n<details%s><summary><h3><code>",
+          !fr->formula->layer || !fr->pass ? " open=\"open\"" : "");
+  gv_xml_puts(f, id);
+  fputs("</code>  <span class=\"math\">", f);
+  gv_xml_puts(f, fr->formula->formula);
+  fprintf(f, "</span>  %s</h3></summary>\n<div class=\"card\"><div>\n",
+          fr->pass ? "<span class=\"pass\">✔ pass</span>" : "<span class=\"fail\">✘ FAIL</span>");
+  fputs("<p><b>Why it holds:</b> ", f);
+  gv_xml_puts(f, fr->formula->reason);
+  fputs(".</p>\n<p><b>Inputs:</b> ", f);
+  gv_xml_puts(f, fr->formula->draw);
+  fprintf(
+      f,
+      ".</p>\n<p>%zu trials, %zu–%zu entries each, %zu compared; %zu failed, %zu NaN or "
+      "infinite; %zu not resolved (the comparison cannot see 1e-7 of them; not in the histogram)",
+      fr->trials, fr->min_entries, fr->max_entries, c->count, c->nfail, c->nonfinite,
+      c->unresolved);
+  if (fr->redraws)
+    fprintf(f, "; %zu draws redrawn at a ReLU kink", fr->redraws);
+  fputs(".</p>\n<p><b>Worst entry:</b> ", f);
+  worst_entry(f, c);
+  fputs(".</p>\n", f);
+  if (!fr->pass)
+    fprintf(f, "<p class=\"fail\">%zu of %zu trials failed.</p>\n", fr->failed_trials, fr->trials);
+  fputs("</div>\n", f);
+
+  char pid[128], cap[512];
+  snprintf(pid, sizeof pid, "plot-hist-%s", id);
+  snprintf(cap, sizeof cap,
+           "Relative error of every resolved entry over all trials, one bin per decade; the "
+           "first bin also holds exact agreement, the last everything above. Dashed: rtol = "
+           "%g. %zu entries were not resolved (error bar plus rounding above 1e-8 of the entry).",
+           run->tol.rtol, c->unresolved);
+  put_plot(f, &pg->hist[i], pid, cap);
+  fputs("</div>\n", f);
+  if (has_heat_map(fr->heat)) {
+    snprintf(pid, sizeof pid, "plot-heat-%s", id);
+    snprintf(cap, sizeof cap,
+             "Error over bound of each entry in trial %zu, the first that failed; red entries "
+             "fail.",
+             fr->heat_trial);
+    put_plot(f, &pg->fheat[i], pid, cap);
+  }
+  fputs("</details>\n</section>\n", f);
+}
+
+static void put_formula_details(FILE *f, const page *pg)
+{
   fputs("<section id=\"details\">\n<h2>Each formula: why it holds, what was drawn, how close "
         "it came</h2>\n",
         f);
-  for (size_t i = 0; i < run->n_formulas; i++) {
-    const gv_formula_result *fr = &run->formulas[i];
-    const gv_cmp *c = &fr->cmp;
-    const char *id = fr->formula->id;
-    fputs("<section id=\"f-", f);
-    gv_xml_puts(f, id);
-    /* Collapsible; open for the seed's formulas and for any that fails. */
-    fprintf(f, "\">\n<details%s><summary><h3><code>",
-            !fr->formula->layer || !fr->pass ? " open=\"open\"" : "");
-    gv_xml_puts(f, id);
-    fputs("</code>  <span class=\"math\">", f);
-    gv_xml_puts(f, fr->formula->formula);
-    fprintf(f, "</span>  %s</h3></summary>\n<div class=\"card\"><div>\n",
-            fr->pass ? "<span class=\"pass\">✔ pass</span>" : "<span class=\"fail\">✘ FAIL</span>");
-    fputs("<p><b>Why it holds:</b> ", f);
-    gv_xml_puts(f, fr->formula->reason);
-    fputs(".</p>\n<p><b>Inputs:</b> ", f);
-    gv_xml_puts(f, fr->formula->draw);
-    fprintf(
-        f,
-        ".</p>\n<p>%zu trials, %zu–%zu entries each, %zu compared; %zu failed, %zu NaN or "
-        "infinite; %zu not resolved (the comparison cannot see 1e-7 of them; not in the histogram)",
-        fr->trials, fr->min_entries, fr->max_entries, c->count, c->nfail, c->nonfinite,
-        c->unresolved);
-    if (fr->redraws)
-      fprintf(f, "; %zu draws redrawn at a ReLU kink", fr->redraws);
-    fputs(".</p>\n<p><b>Worst entry:</b> ", f);
-    worst_entry(f, c);
-    fputs(".</p>\n", f);
-    if (!fr->pass)
-      fprintf(f, "<p class=\"fail\">%zu of %zu trials failed.</p>\n", fr->failed_trials,
-              fr->trials);
-    fputs("</div>\n", f);
-
-    char pid[128], cap[512];
-    snprintf(pid, sizeof pid, "plot-hist-%s", id);
-    snprintf(cap, sizeof cap,
-             "Relative error of every resolved entry over all trials, one bin per decade; the "
-             "first bin also holds exact agreement, the last everything above. Dashed: rtol = "
-             "%g. %zu entries were not resolved (error bar plus rounding above 1e-8 of the entry).",
-             run->tol.rtol, c->unresolved);
-    put_plot(f, &pg->hist[i], pid, cap);
-    fputs("</div>\n", f);
-    if (has_heat_map(fr->heat)) {
-      snprintf(pid, sizeof pid, "plot-heat-%s", id);
-      snprintf(cap, sizeof cap,
-               "Error over bound of each entry in trial %zu, the first that failed; red entries "
-               "fail.",
-               fr->heat_trial);
-      put_plot(f, &pg->fheat[i], pid, cap);
-    }
-    fputs("</details>\n</section>\n", f);
-  }
+  for (size_t i = 0; i < pg->run->n_formulas; i++)
+    put_formula_detail(f, pg, i);
   fputs("</section>\n", f);
 }
 
