@@ -166,8 +166,7 @@ START_TEST(relu_delta_shows_mask)
     size_t on = 0;
     for (int i = 0; i < 3; i++) {
       ck_assert_double_eq(mask[i], z[i] > 0.0);
-      ck_assert_msg((mask[i] == 0.0) == (delta2[i] == 0.0), "seed %lu unit %d:\n%s", seed, i,
-                    text);
+      ck_assert_msg((mask[i] == 0.0) == (delta2[i] == 0.0), "seed %lu unit %d:\n%s", seed, i, text);
       on += mask[i] != 0.0;
     }
     mixed += on > 0 && on < 3;

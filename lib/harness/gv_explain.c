@@ -203,8 +203,7 @@ int gv_explain_list(FILE *out)
 }
 
 /* One run of f's trial at EX_SIZE, central differences, its inputs and pair in *s. */
-static int run_trial(const gv_formula *f, unsigned long seed, gv_trial_info *info,
-                     gv_trial_show *s)
+static int run_trial(const gv_formula *f, unsigned long seed, gv_trial_info *info, gv_trial_show *s)
 {
   const gv_tol tol = {GV_TOL_DEFAULT_ATOL, GV_TOL_DEFAULT_RTOL, GV_TOL_DEFAULT_KERR};
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);

@@ -76,7 +76,7 @@ typedef struct {
   double step_min, step_max; /* in/out: the central steps chosen (gv_trial.h), relative to
                                 max(1, |x|), folded in; start them NaN */
   size_t net_size[3];        /* in: D, H, K of the network formulas; 0, 0, 0 draws them */
-  size_t size;               /* in: the other formulas' vector sizes (gv_trial_size); 0 draws them */
+  size_t size; /* in: the other formulas' vector sizes (gv_trial_size); 0 draws them */
   struct gv_trial_show *show; /* in: when not NULL, the trial copies its inputs and its pair
                                  there for a reader (gv_trial.h) */
 } gv_trial_info;

@@ -282,7 +282,11 @@ static void id_show(const id_case *c, id_kind kind, gv_trial_info *info)
     if (m == 'X' || m == 'A')
       gv_trial_show_matrix(info, s->labels[k], m == 'X' ? c->X : c->A);
     else
-      gv_trial_show_vector(info, s->labels[k], m == 'x' ? c->x : m == 'a' ? c->a : m == 'b' ? c->b : c->u);
+      gv_trial_show_vector(info, s->labels[k],
+                           m == 'x'   ? c->x
+                           : m == 'a' ? c->a
+                           : m == 'b' ? c->b
+                                      : c->u);
   }
 }
 
