@@ -39,6 +39,7 @@
 #include "gv_net_pack.h"
 #include "gv_ridders.h"
 #include "gv_softmax.h"
+#include "bench_guard.h"
 
 #define NPOINTS 200
 #define NNETS 10
@@ -353,7 +354,7 @@ static void bench_softmax(gsl_rng *r)
 
 int main(void)
 {
-  gsl_set_error_handler_off();
+  bench_guard_install();
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   gsl_rng_set(r, 20240719UL);
   printf("| function | method | max rel error | estimate/true, median | range | estimate "

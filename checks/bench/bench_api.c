@@ -15,6 +15,7 @@
 
 #include "api_trials.h"
 #include "gradverify.h"
+#include "bench_guard.h"
 
 #define SEED 20240719UL
 #define DELTA 1e-6
@@ -29,7 +30,7 @@ static long parse_count(const char *s, long max)
 
 int main(int argc, char **argv)
 {
-  gsl_set_error_handler_off();
+  bench_guard_install();
   long want = argc > 1 ? parse_count(argv[1], 100000000L) : 10000;
   long first = argc > 2 ? parse_count(argv[2], AT_NKINDS - 1) : 0;
   if (argc > 3 || want <= 0 || first < 0) {

@@ -20,6 +20,7 @@
 
 #include "gv_driver.h"
 #include "gv_suite.h"
+#include "bench_guard.h"
 
 #define N_METHODS 3
 static const gv_method methods[N_METHODS] = {GV_METHOD_CENTRAL, GV_METHOD_RIDDERS, GV_METHOD_CSTEP};
@@ -147,7 +148,7 @@ static void print_times(const gv_suite *s, const formula_stats *fs, size_t runs)
 
 int main(int argc, char **argv)
 {
-  gsl_set_error_handler_off();
+  bench_guard_install();
   size_t nseeds = 20, trials = GV_DRIVER_DEFAULT_TRIALS;
   unsigned long first = 1;
   const char *only = NULL;

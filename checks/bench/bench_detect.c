@@ -68,6 +68,7 @@
 #include "gv_ridders.h"
 #include "gv_softmax.h"
 #include "gv_xent.h"
+#include "bench_guard.h"
 
 #define DEFAULT_SEED 20240801UL
 #define DEFAULT_TRIALS 1000
@@ -822,7 +823,7 @@ static void usage(FILE *s)
 
 int main(int argc, char **argv)
 {
-  gsl_set_error_handler_off();
+  bench_guard_install();
   unsigned long seed = DEFAULT_SEED;
   long trials = DEFAULT_TRIALS;
   int quick = 0, trials_given = 0;

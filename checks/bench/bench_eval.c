@@ -14,6 +14,7 @@
 
 #include "gv_net.h"
 #include "gv_net_pack.h"
+#include "bench_guard.h"
 
 static double cpu_seconds(void)
 {
@@ -24,7 +25,7 @@ static double cpu_seconds(void)
 
 int main(void)
 {
-  gsl_set_error_handler_off();
+  bench_guard_install();
   const size_t D = 784, H = 128, K = 10, reps = 2000;
   gv_net *net = gv_net_alloc(D, H, K);
   gv_net_state *s = net ? gv_net_state_alloc(net) : NULL;

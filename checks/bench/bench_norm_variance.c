@@ -17,6 +17,7 @@
 #include "gradverify.h"
 #include "gv_layers.h"
 #include "gv_layers_parts.h"
+#include "bench_guard.h"
 
 #define DRAWS 20
 
@@ -80,7 +81,7 @@ static double cstep_max_rel(const gv_layer *l, gsl_matrix *in[], const gsl_matri
 
 int main(void)
 {
-  gsl_set_error_handler_off();
+  bench_guard_install();
   const gv_layers_entry *e = gv_layers_find("batchnorm");
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   gv_outcome *out = gv_outcome_alloc();

@@ -25,6 +25,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "gradverify.h"
+#include "bench_guard.h"
 
 typedef struct {
   size_t D, H, K, y;
@@ -117,7 +118,7 @@ static int parse_size(const char *s, size_t *D, size_t *H, size_t *K)
 
 int main(int argc, char **argv)
 {
-  gsl_set_error_handler_off();
+  bench_guard_install();
   net nt = {0};
   if (argc != 3 || parse_size(argv[1], &nt.D, &nt.H, &nt.K)) {
     fprintf(stderr, "usage: bench_scale D,H,K defaults|central|directional|sampled|threads\n");
