@@ -16,18 +16,7 @@ args=(--only grad_b2,softmax_jacobian --trials 1 -q --out "$out")
 budgets=(0 100 1000 5000 20000 50000 100000 200000 400000 1000000000)
 echo "1..$((${#budgets[@]} + 4))"
 
-seeds() {
-  grep -o '"seed": [0-9]*' "$out/gradient-report.json" | head -1 | grep -o '[0-9]*$'
-  grep -o 'seed \*\*[0-9]*' "$out/gradient-report.md" | head -1 | grep -o '[0-9]*$'
-  grep -o 'seed [0-9]*</title>' "$out/gradient-report.html" | grep -o '[0-9][0-9]*'
-  grep -o 'name="seed" value="[0-9]*"' "$out/junit.xml" | head -1 | grep -o '[0-9][0-9]*'
-}
-leftovers() {
-  local cur
-  cur=$(readlink "$out/.gradverify/current")
-  ls -A "$out/.gradverify" | grep -v -x -e lock -e current -e "$cur"
-  ls -A "$TMPDIR"
-}
+. "$(dirname "$0")/report_set.sh" # seeds, leftovers
 
 "$bin" --seed 1 "${args[@]}" >/dev/null || exit 1
 fails=0

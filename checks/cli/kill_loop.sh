@@ -19,22 +19,7 @@ fails=0
 
 echo "1..$((runs + 2))"
 
-seeds() { # the seed each report names, one per line
-  grep -o '"seed": [0-9]*' "$out/gradient-report.json" | head -1 | grep -o '[0-9]*$'
-  grep -o 'seed \*\*[0-9]*' "$out/gradient-report.md" | head -1 | grep -o '[0-9]*$'
-  grep -o 'seed [0-9]*</title>' "$out/gradient-report.html" | grep -o '[0-9][0-9]*'
-  grep -o 'name="seed" value="[0-9]*"' "$out/junit.xml" | head -1 | grep -o '[0-9][0-9]*'
-}
-
-# Anything but the lock, the current link and its set, in .gradverify; anything in TMPDIR.
-leftovers() {
-  local cur
-  cur=$(readlink "$out/.gradverify/current")
-  ls -A "$out/.gradverify" | grep -v -x -e lock -e current -e "$cur"
-  ls -A "$TMPDIR"
-  ls -A "$out" | grep -v -x -e .gradverify -e gradient-report.json -e gradient-report.md \
-    -e gradient-report.html -e junit.xml
-}
+. "$(dirname "$0")/report_set.sh" # seeds, leftovers
 
 # gnuplot processes working in our directory.
 gnuplots() {
