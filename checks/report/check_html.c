@@ -191,6 +191,51 @@ START_TEST(page_without_gnuplot)
 }
 END_TEST
 
+/* How many gnuplot processes writing a page starts: a wrapper named gnuplot,
+ * first in PATH, counts its runs and hands over to the real one. */
+START_TEST(page_one_gnuplot)
+{
+  char dir[512], wrapper[600], count[600];
+  const char *old = getenv("PATH");
+  ck_assert_ptr_nonnull(old);
+  char *saved = strdup(old);
+  snprintf(dir, sizeof dir, "%s/counting-path", tmpdir);
+  ck_assert(mkdir(dir, 0700) == 0 || errno == EEXIST);
+  snprintf(wrapper, sizeof wrapper, "%s/gnuplot", dir);
+  snprintf(count, sizeof count, "%s/runs", dir);
+  FILE *w = fopen(wrapper, "w");
+  ck_assert_ptr_nonnull(w);
+  fprintf(w, "#!/bin/sh\necho run >> '%s'\nPATH='%s'\nexport PATH\nexec gnuplot \"$@\"\n", count,
+          saved);
+  ck_assert_int_eq(fclose(w), 0);
+  ck_assert_int_eq(chmod(wrapper, 0700), 0);
+  char *path = malloc(strlen(dir) + strlen(saved) + 2);
+  sprintf(path, "%s:%s", dir, saved);
+  ck_assert_int_eq(setenv("PATH", path, 1), 0);
+  int skipped = -1;
+  char *s = write_page("one-gnuplot.html", &skipped);
+  setenv("PATH", saved, 1);
+  free(path);
+  free(saved);
+  ck_assert_int_eq(skipped, 0);
+  xml_doc d;
+  assert_structure(s, &d);
+  ck_assert_uint_ge(d.n_svg, run.n_formulas + 4);
+  ck_assert_uint_eq(d.n_svg, d.n_figures);
+  FILE *c = fopen(count, "r");
+  ck_assert_ptr_nonnull(c);
+  int runs = 0, ch;
+  while ((ch = fgetc(c)) != EOF)
+    runs += ch == '\n';
+  fclose(c);
+  ck_assert_int_eq(runs, 1); /* every plot drawn by one process, no probe */
+  unlink(count);
+  unlink(wrapper);
+  xml_doc_free(&d);
+  free(s);
+}
+END_TEST
+
 START_TEST(page_escapes_text)
 {
   /* a hand-made run whose strings need escaping */
@@ -295,6 +340,43 @@ START_TEST(plot_errors)
 }
 END_TEST
 
+/* A batch: one process, plots in order, no setting carried from one plot to
+ * the next, a rejected script costing only its own plot. */
+START_TEST(plot_batch)
+{
+  int err_no;
+  gv_plot *p = gv_plot_alloc(NULL, &err_no);
+  ck_assert_ptr_nonnull(p);
+  gv_plot_job jobs[] = {
+      {.script = "set title 'LEAKED'\nplot x", .width = 300, .height = 200},
+      {.script = "plot x**2", .width = 320, .height = 200},
+      {.script = "plot x", .width = 0, .height = 200},
+      {.script = "plot sin(x)", .width = 300, .height = 210},
+  };
+  ck_assert_int_eq(gv_plot_render_all(p, jobs, 4), GSL_SUCCESS);
+  for (int i = 0; i < 4; i++)
+    ck_assert_int_eq(jobs[i].rc, i == 2 ? GSL_EINVAL : GSL_SUCCESS);
+  ck_assert_ptr_nonnull(strstr(jobs[0].svg, "LEAKED"));
+  ck_assert_ptr_null(strstr(jobs[1].svg, "LEAKED")); /* each plot starts afresh */
+  ck_assert_ptr_nonnull(strstr(jobs[1].svg, "width=\"320\""));
+  ck_assert_ptr_nonnull(strstr(jobs[0].svg, "id='gp1_gpPt0'"));
+  ck_assert_ptr_null(jobs[2].svg);
+  ck_assert_ptr_nonnull(strstr(jobs[3].svg, "id='gp3_gpPt0'"));
+  for (int i = 0; i < 4; i++)
+    free(jobs[i].svg);
+  /* a rejected script in the middle: the others are still drawn */
+  jobs[2] = (gv_plot_job){.script = "this is not gnuplot", .width = 300, .height = 200};
+  ck_assert_int_eq(gv_plot_render_all(p, jobs, 4), GSL_SUCCESS);
+  for (int i = 0; i < 4; i++) {
+    ck_assert_int_eq(jobs[i].rc, i == 2 ? GSL_EFAILED : GSL_SUCCESS);
+    ck_assert(i == 2 ? jobs[i].svg == NULL : strstr(jobs[i].svg, "</svg>") != NULL);
+    free(jobs[i].svg);
+  }
+  ck_assert_int_eq(gv_plot_render_all(NULL, jobs, 4), GSL_EINVAL);
+  gv_plot_free(p);
+}
+END_TEST
+
 START_TEST(plot_gnuplot_missing)
 {
   char empty[512], *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
@@ -306,11 +388,16 @@ START_TEST(plot_gnuplot_missing)
   ck_assert_ptr_nonnull(p);
   char *svg = NULL;
   int rc = gv_plot_render(p, "plot x", 300, 200, &svg, &err_no);
+  gv_plot_job job = {.script = "plot x", .width = 300, .height = 200};
+  int all = gv_plot_render_all(p, &job, 1);
   int avail = gv_plot_available();
   if (old)
     setenv("PATH", old, 1);
   free(old);
   ck_assert_int_eq(rc, GSL_EUNIMPL);
+  ck_assert_int_eq(all, GSL_EUNIMPL);
+  ck_assert_int_eq(job.rc, GSL_EUNIMPL);
+  ck_assert_ptr_null(job.svg);
   ck_assert_int_eq(avail, GSL_EUNIMPL);
   ck_assert_ptr_null(svg);
   gv_plot_free(p);
@@ -365,6 +452,7 @@ Suite *gv_test_suite(void)
   tcase_set_timeout(page, 120);
   tcase_add_test(page, page_with_plots);
   tcase_add_test(page, page_without_gnuplot);
+  tcase_add_test(page, page_one_gnuplot);
   tcase_add_test(page, page_escapes_text);
   tcase_add_test(page, page_unwritable);
   tcase_add_test(page, plot_gnuplot_missing);
@@ -373,6 +461,7 @@ Suite *gv_test_suite(void)
   TCase *plot = tcase_create("Plot");
   tcase_add_test(plot, plot_renders_svg);
   tcase_add_test(plot, plot_errors);
+  tcase_add_test(plot, plot_batch);
   suite_add_tcase(s, plot);
 
   TCase *data = tcase_create("Data");

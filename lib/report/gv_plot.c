@@ -22,7 +22,6 @@ struct gv_plot {
 };
 
 #define SCRIPT_NAME "plot.gp"
-#define SVG_NAME "plot.svg"
 #define LOG_NAME "gnuplot.log"
 
 /* dir + "/" + name, or NULL when out of memory. */
@@ -220,26 +219,36 @@ static int slurp(const char *path, char **text, size_t *len, int *err_no)
   return GSL_SUCCESS;
 }
 
+/* The length of the id or id reference that starts at s, 0 when none does.
+ * The first letter is tested first: this runs for every byte of every SVG. */
+static size_t mark_at(const char *s)
+{
+  static const char *const marks[] = {"id='", "id=\"", "href='#", "href=\"#", "url(#"};
+  if (*s != 'i' && *s != 'h' && *s != 'u')
+    return 0;
+  for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++) {
+    size_t len = strlen(marks[m]);
+    if (strncmp(s, marks[m], len) == 0)
+      return len;
+  }
+  return 0;
+}
+
 /* The <svg ...> element of gnuplot's output, every id and reference to one
  * prefixed with `prefix`: two inlined plots must not share ids. */
 static char *inline_svg(const char *text, const char *prefix)
 {
-  static const char *const marks[] = {"id='", "id=\"", "href='#", "href=\"#", "url(#"};
   const char *start = strstr(text, "<svg");
   if (!start)
     return NULL;
   size_t count = 0, plen = strlen(prefix), n = strlen(start);
   for (const char *s = start; *s; s++)
-    for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++)
-      count += strncmp(s, marks[m], strlen(marks[m])) == 0;
+    count += mark_at(s) != 0;
   char *out = malloc(n + count * plen + 1), *o = out;
   if (!out)
     return NULL;
   for (const char *s = start; *s;) {
-    size_t hit = 0;
-    for (size_t m = 0; m < sizeof marks / sizeof marks[0] && !hit; m++)
-      if (strncmp(s, marks[m], strlen(marks[m])) == 0)
-        hit = strlen(marks[m]);
+    size_t hit = mark_at(s);
     if (hit) {
       memcpy(o, s, hit);
       memcpy(o + hit, prefix, plen);
@@ -253,20 +262,39 @@ static char *inline_svg(const char *text, const char *prefix)
   return out;
 }
 
-/* The script gnuplot runs: terminal and output, then the caller's lines. */
-static int write_script(const char *gp, const char *script, unsigned width, unsigned height,
-                        int *err_no)
+/* The name of job i's SVG in the work directory. */
+static void svg_name(char *buf, size_t size, size_t i)
+{
+  snprintf(buf, size, "plot%zu.svg", i);
+}
+
+/* One job's block of the script: a fresh state (gnuplot keeps settings and
+ * variables from the previous plot otherwise), terminal and output, then the
+ * caller's lines. */
+static void put_job(FILE *f, const gv_plot_job *job, size_t i)
+{
+  char name[32];
+  svg_name(name, sizeof name, i);
+  if (i > 0)
+    fputs("reset session\n", f);
+  /* gnuplot runs in the work directory: the data files' plain names work in the script. */
+  fprintf(f, GV_PLOT_TERMINAL "\n", job->width, job->height);
+  fprintf(f, "set encoding utf8\nset output '%s'\n", name);
+  fputs(job->script, f);
+  fputs("\nunset output\n", f);
+}
+
+/* The script gnuplot runs: every valid job's block, in order. */
+static int write_script(const char *gp, const gv_plot_job *jobs, size_t n, int *err_no)
 {
   FILE *f = fopen(gp, "w");
   if (!f) {
     *err_no = errno;
     return GSL_EFAILED;
   }
-  /* gnuplot runs in the work directory: the data files' plain names work in the script. */
-  fprintf(f, GV_PLOT_TERMINAL "\n", width, height);
-  fprintf(f, "set encoding utf8\nset output '%s'\n", SVG_NAME);
-  fputs(script, f);
-  fputs("\nunset output\n", f);
+  for (size_t i = 0; i < n; i++)
+    if (jobs[i].rc == GSL_SUCCESS)
+      put_job(f, &jobs[i], i);
   if (ferror(f) | (fclose(f) != 0)) {
     *err_no = errno;
     return GSL_EFAILED;
@@ -285,43 +313,112 @@ static int run_script(const gv_plot *p, const char *log, int *err_no)
   return rc;
 }
 
-/* The SVG gnuplot wrote, its ids prefixed for this render, into *svg. */
-static int read_svg(gv_plot *p, const char *out, char **svg, int *err_no)
+/* The SVG gnuplot wrote for job i, its ids prefixed for this render, into job->svg. */
+static int read_svg(gv_plot *p, gv_plot_job *job, size_t i, int *err_no)
 {
-  char *text = NULL;
+  char name[32];
+  svg_name(name, sizeof name, i);
+  char *path = join(p->dir, name), *text = NULL;
   size_t len;
-  int rc = slurp(out, &text, &len, err_no);
+  int rc = path ? slurp(path, &text, &len, err_no) : GSL_ENOMEM;
+  free(path);
   if (rc != GSL_SUCCESS)
     return rc;
   char prefix[32];
   snprintf(prefix, sizeof prefix, "gp%u_", ++p->renders);
-  *svg = inline_svg(text, prefix);
-  if (!*svg)
+  job->svg = inline_svg(text, prefix);
+  if (!job->svg)
     rc = strstr(text, "<svg") ? GSL_ENOMEM : GSL_EFAILED;
   free(text);
   return rc;
 }
 
+/* Removes the SVGs a previous render left: never read back an old plot. */
+static int clear_svgs(const gv_plot *p, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    char name[32];
+    svg_name(name, sizeof name, i);
+    char *path = join(p->dir, name);
+    if (!path)
+      return GSL_ENOMEM;
+    unlink(path);
+    free(path);
+  }
+  return GSL_SUCCESS;
+}
+
+/* Every valid job drawn by one gnuplot process. Returns the process's
+ * status (GSL_SUCCESS when it ran the whole script); on success each job's
+ * rc says whether its SVG was read back. */
+static int render_once(gv_plot *p, gv_plot_job *jobs, size_t n)
+{
+  char *gp = join(p->dir, SCRIPT_NAME), *log = join(p->dir, LOG_NAME);
+  int err_no = 0, rc = gp && log ? clear_svgs(p, n) : GSL_ENOMEM;
+  if (rc == GSL_SUCCESS)
+    rc = write_script(gp, jobs, n, &err_no);
+  if (rc == GSL_SUCCESS)
+    rc = run_script(p, log, &err_no);
+  for (size_t i = 0; i < n; i++) {
+    gv_plot_job *job = &jobs[i];
+    if (job->rc != GSL_SUCCESS)
+      continue;
+    job->err_no = err_no;
+    job->rc = rc == GSL_SUCCESS ? read_svg(p, job, i, &job->err_no) : rc;
+  }
+  free(gp);
+  free(log);
+  return rc;
+}
+
+/* Marks the jobs that cannot be drawn (GSL_EINVAL), clears the others. */
+static size_t prepare_jobs(gv_plot_job *jobs, size_t n)
+{
+  size_t valid = 0;
+  for (size_t i = 0; i < n; i++) {
+    gv_plot_job *job = &jobs[i];
+    job->svg = NULL;
+    job->err_no = 0;
+    job->rc = job->script && job->width && job->height ? GSL_SUCCESS : GSL_EINVAL;
+    valid += job->rc == GSL_SUCCESS;
+  }
+  return valid;
+}
+
+int gv_plot_render_all(gv_plot *p, gv_plot_job *jobs, size_t n)
+{
+  if (!p || (n && !jobs))
+    return GSL_EINVAL;
+  if (prepare_jobs(jobs, n) == 0)
+    return GSL_SUCCESS;
+  int rc = render_once(p, jobs, n);
+  if (rc != GSL_EFAILED || n == 1)
+    return rc == GSL_ENOMEM || rc == GSL_EUNIMPL ? rc : GSL_SUCCESS;
+  /* gnuplot stops at the first script it rejects: draw each plot alone, so
+   * that a bad one costs only itself (a rare path: one process per plot). */
+  for (size_t i = 0; i < n; i++) {
+    if (jobs[i].rc == GSL_EINVAL)
+      continue;
+    jobs[i].rc = GSL_SUCCESS;
+    rc = render_once(p, &jobs[i], 1);
+    if (rc == GSL_ENOMEM || rc == GSL_EUNIMPL)
+      return rc;
+  }
+  return GSL_SUCCESS;
+}
+
 int gv_plot_render(gv_plot *p, const char *script, unsigned width, unsigned height, char **svg,
                    int *err_no)
 {
+  gv_plot_job job = {.script = script, .width = width, .height = height};
   *svg = NULL;
   *err_no = 0;
-  if (!p || !script || width == 0 || height == 0)
+  if (!p)
     return GSL_EINVAL;
-  char *gp = join(p->dir, SCRIPT_NAME), *out = join(p->dir, SVG_NAME),
-       *log = join(p->dir, LOG_NAME);
-  int rc = GSL_ENOMEM;
-  if (gp && out && log) {
-    unlink(out); /* never read back a previous plot */
-    rc = write_script(gp, script, width, height, err_no);
-    if (rc == GSL_SUCCESS)
-      rc = run_script(p, log, err_no);
-    if (rc == GSL_SUCCESS)
-      rc = read_svg(p, out, svg, err_no);
-  }
-  free(gp);
-  free(out);
-  free(log);
+  int rc = gv_plot_render_all(p, &job, 1);
+  if (rc == GSL_SUCCESS)
+    rc = job.rc;
+  *svg = job.svg;
+  *err_no = job.err_no;
   return rc;
 }

@@ -20,6 +20,7 @@
 #ifndef GV_PLOT_H
 #define GV_PLOT_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 typedef struct gv_plot gv_plot;
@@ -56,6 +57,26 @@ int gv_plot_data_open(gv_plot *p, const char *name, FILE **f, int *err_no);
  * until gv_plot_free). Cost: one gnuplot process. */
 int gv_plot_render(gv_plot *p, const char *script, unsigned width, unsigned height, char **svg,
                    int *err_no);
+
+/* One plot of a batch: the caller's script (as for gv_plot_render) and
+ * canvas size in; the SVG (caller frees; NULL unless rc is GSL_SUCCESS), the
+ * plot's own status and errno cause out. */
+typedef struct {
+  const char *script;
+  unsigned width, height;
+  char *svg;
+  int rc, err_no;
+} gv_plot_job;
+
+/* Draws n plots with one gnuplot process, in order (the SVG ids are
+ * prefixed as if each were rendered alone, one after another). Should gnuplot
+ * reject one script (it stops there), every plot is drawn again by its own
+ * process, so that only the bad ones fail. Returns GSL_EINVAL for no plot or
+ * no jobs, GSL_EUNIMPL when gnuplot is not installed, GSL_ENOMEM, otherwise
+ * GSL_SUCCESS with each job's outcome in its rc (GSL_EINVAL for no script or
+ * a zero size, GSL_EFAILED as for gv_plot_render). Cost: one gnuplot process
+ * (n + 1 when a script is rejected). */
+int gv_plot_render_all(gv_plot *p, gv_plot_job *jobs, size_t n);
 
 /* Whether gnuplot can be run at all: GSL_SUCCESS, GSL_EUNIMPL when it is
  * not installed, GSL_EFAILED when it is but `gnuplot --version` fails. */

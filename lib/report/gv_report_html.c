@@ -33,6 +33,11 @@ typedef struct {
   plot step, taylor;
   gv_step_curve sc;
   gv_taylor_curve tc;
+  /* The plots queued for one gnuplot process (draw, then render_queued):
+   * jobs[k] is drawn into *queued[k]; the scripts are owned here. */
+  gv_plot_job *jobs;
+  plot **queued;
+  size_t n_queued;
 } page;
 
 static const char failed_why[] = "this plot could not be drawn: gnuplot failed on it";
@@ -43,7 +48,8 @@ static int has_heat_map(const gsl_matrix *heat)
   return heat && heat->size2 > 1;
 }
 
-/* Draws one plot from a script built in memory, recording the outcome. */
+/* Queues one plot from a script built in memory (taking the script). The
+ * page has room for every plot it can hold (see gv_report_write_html). */
 static void draw(page *pg, plot *pl, char *script, unsigned w, unsigned h)
 {
   pl->svg = NULL;
@@ -56,22 +62,39 @@ static void draw(page *pg, plot *pl, char *script, unsigned w, unsigned h)
     free(script);
     return;
   }
-  int err_no;
-  int rc = gv_plot_render(pg->gp, script, w, h, &pl->svg, &err_no);
-  free(script);
-  if (rc == GSL_ENOMEM)
-    pg->fatal = GSL_ENOMEM;
-  if (rc == GSL_EUNIMPL) {
-    /* gnuplot vanished between the check and now: skip the rest too */
-    pl->why = GV_REPORT_HTML_SKIPPED;
-    pg->skipped = 1;
-    gv_plot_free(pg->gp);
-    pg->gp = NULL;
-  } else if (rc != GSL_SUCCESS) {
-    pl->why = failed_why;
-    if (!pg->skipped)
-      pg->skipped = 2;
+  pg->jobs[pg->n_queued] = (gv_plot_job){.script = script, .width = w, .height = h};
+  pg->queued[pg->n_queued++] = pl;
+}
+
+/* Draws every queued plot with one gnuplot process and records each outcome. */
+static void render_queued(page *pg)
+{
+  int rc = gv_plot_render_all(pg->gp, pg->jobs, pg->n_queued);
+  for (size_t k = 0; k < pg->n_queued; k++) {
+    plot *pl = pg->queued[k];
+    int prc = pg->jobs[k].svg ? GSL_SUCCESS : rc == GSL_SUCCESS ? pg->jobs[k].rc : rc;
+    pl->svg = pg->jobs[k].svg;
+    if (prc == GSL_ENOMEM)
+      pg->fatal = GSL_ENOMEM;
+    if (prc == GSL_EUNIMPL) {
+      /* gnuplot is not installed (or vanished between two plots): skip them all */
+      pl->why = GV_REPORT_HTML_SKIPPED;
+      pg->skipped = 1;
+    } else if (prc != GSL_SUCCESS) {
+      pl->why = failed_why;
+      if (!pg->skipped)
+        pg->skipped = 2;
+    }
   }
+}
+
+/* Frees the queued scripts (the SVGs belong to their plots by then). */
+static void queue_release(page *pg)
+{
+  for (size_t k = 0; pg->jobs && k < pg->n_queued; k++)
+    free((char *)pg->jobs[k].script);
+  free(pg->jobs);
+  free(pg->queued);
 }
 
 /* A data file in the work directory; NULL (and the plot marked failed) when it cannot be made. */
@@ -926,6 +949,25 @@ static void draw_plots(page *pg)
   }
 }
 
+/* The work directory beside the page: a report set being staged holds
+ * everything the run makes, and goes away with it. No `gnuplot --version`
+ * first: the one process that draws the plots says whether gnuplot is there
+ * (GSL_EUNIMPL: every plot skipped). NULL with the cause in *err_no. */
+static gv_plot *work_dir(const char *path, int *err_no)
+{
+  char *parent = strdup(path);
+  if (!parent) {
+    *err_no = ENOMEM;
+    return NULL;
+  }
+  char *slash = strrchr(parent, '/');
+  if (slash)
+    *slash = '\0';
+  gv_plot *gp = gv_plot_alloc(slash ? parent : ".", err_no);
+  free(parent);
+  return gp;
+}
+
 int gv_report_write_html(const gv_run *run, const char *path, int *plots_skipped, int *err_no)
 {
   page pg = {.run = run};
@@ -935,7 +977,12 @@ int gv_report_write_html(const gv_run *run, const char *path, int *plots_skipped
   pg.hist = calloc(run->n_formulas + 1, sizeof *pg.hist);
   pg.fheat = calloc(run->n_formulas + 1, sizeof *pg.fheat);
   pg.cheat = calloc(run->n_controls + 1, sizeof *pg.cheat);
-  if (!pg.hist || !pg.fheat || !pg.cheat) {
+  /* room for every plot: a histogram and a heat map per formula, a heat map
+   * per control, the step curve and the Taylor test */
+  size_t most = 2 * run->n_formulas + run->n_controls + 2;
+  pg.jobs = calloc(most, sizeof *pg.jobs);
+  pg.queued = calloc(most, sizeof *pg.queued);
+  if (!pg.hist || !pg.fheat || !pg.cheat || !pg.jobs || !pg.queued) {
     rc = GSL_ENOMEM;
     goto done;
   }
@@ -945,27 +992,14 @@ int gv_report_write_html(const gv_run *run, const char *path, int *plots_skipped
   if (rc != GSL_SUCCESS)
     goto done;
 
-  rc = gv_plot_available();
-  if (rc == GSL_EUNIMPL) {
-    pg.skipped = 1;
-  } else {
-    /* gnuplot present (or present but odd: each plot will then say it failed) */
-    /* The work directory beside the page: a report set being staged holds
-     * everything the run makes, and goes away with it. */
-    char *parent = strdup(path);
-    char *slash = parent ? strrchr(parent, '/') : NULL;
-    if (slash)
-      *slash = '\0';
-    pg.gp = parent ? gv_plot_alloc(slash ? parent : ".", err_no) : NULL;
-    if (!parent)
-      *err_no = ENOMEM;
-    free(parent);
-    if (!pg.gp) {
-      rc = *err_no == ENOMEM ? GSL_ENOMEM : GSL_EFAILED;
-      goto done;
-    }
+  pg.gp = work_dir(path, err_no);
+  if (!pg.gp) {
+    rc = *err_no == ENOMEM ? GSL_ENOMEM : GSL_EFAILED;
+    goto done;
   }
   draw_plots(&pg);
+  if (!pg.fatal && pg.n_queued)
+    render_queued(&pg);
   gv_plot_free(pg.gp);
   pg.gp = NULL;
   if (pg.fatal) {
@@ -981,5 +1015,6 @@ done:
   plot_release(pg.cheat, run->n_controls);
   free(pg.step.svg);
   free(pg.taylor.svg);
+  queue_release(&pg);
   return rc;
 }
