@@ -209,8 +209,10 @@ START_TEST(page_one_gnuplot)
           saved);
   ck_assert_int_eq(fclose(w), 0);
   ck_assert_int_eq(chmod(wrapper, 0700), 0);
-  char *path = malloc(strlen(dir) + strlen(saved) + 2);
-  sprintf(path, "%s:%s", dir, saved);
+  size_t len = strlen(dir) + strlen(saved) + 2;
+  char *path = malloc(len);
+  ck_assert_ptr_nonnull(path);
+  snprintf(path, len, "%s:%s", dir, saved);
   ck_assert_int_eq(setenv("PATH", path, 1), 0);
   int skipped = -1;
   char *s = write_page("one-gnuplot.html", &skipped);
