@@ -78,6 +78,18 @@
  * the gap |S(h)| / h between the row's one-sided differences. A false alarm
  * (near a zero of f''') costs a row, not the error estimate's honesty. */
 #define KINK_TAB 2.0
+/* After a row that restarted some output's tableau, the next row's step is
+ * KINK_CON times shorter, not CON: a kink the probe missed (its slope jump
+ * below the curvature f shows over the probe's step) may lie far below the
+ * first step, 1/50 of it in mlp.db1 at seed 13 under --method ridders, and
+ * CON^9 ~ 20 rows of the tableau never got below it: every row straddled
+ * it, and the last one's gap |S(h)| / h, taken as its error, is no bound
+ * where kinks lie on both sides (both one-sided differences blend slopes).
+ * Neville's weights use the rows' true ratios, so the longer contraction
+ * costs the extrapolation nothing; a restart in the first row below the kink
+ * (its pair with the row above still straddles) is followed by rows that
+ * extrapolate from there. */
+#define KINK_CON 4.0
 /* The probe never shrinks the step below H_FLOOR |x0|: the tableau's rows,
  * up to 1.4^9 ~ 20 times shorter, stay a few ulps of x0 apart (a shorter
  * step rounds x0 +- h to x0, and D(h) to 0/0). An output still too long or
@@ -247,6 +259,7 @@ typedef struct {
   size_t n;
   double hs[GV_RIDDERS_NTAB];
   double hp_prev, hm_prev;
+  int restarted; /* the last row restarted some output's tableau (KINK_CON) */
 } entry;
 
 /* f at x0 + delta into out, counted. */
@@ -506,13 +519,14 @@ static int extrapolate(entry *s, size_t k, int i, double *d)
   return fabs(a[top] - p[top - 1]) >= SAFE * w->err[k] && w->err[k] <= STOP_ROUND * w->rbest[k];
 }
 
-/* Row i of every output's tableau at step s->h / CON; *all_done says
- * whether every output's tableau has stopped. */
+/* Row i of every output's tableau at step s->h / CON (KINK_CON after a
+ * restart); *all_done says whether every output's tableau has stopped. */
 static int tableau_row(entry *s, int i, double *d, int *all_done)
 {
   work *w = s->w;
   const size_t m = w->m;
-  s->h /= GV_RIDDERS_CON;
+  s->h /= s->restarted ? KINK_CON : GV_RIDDERS_CON;
+  s->restarted = 0;
   row_steps rs = {.xp = s->x0 + s->h, .xm = s->x0 - s->h};
   rs.hp = rs.xp - s->x0;
   rs.hm = s->x0 - rs.xm;
@@ -540,6 +554,7 @@ static int tableau_row(entry *s, int i, double *d, int *all_done)
       w->rbest[k] = r[0];
       d[k] = a[0];
       *all_done = 0;
+      s->restarted = 1;
     } else if (extrapolate(s, k, i, d)) {
       w->done[k] = 1;
     } else {

@@ -46,8 +46,10 @@
  *    second-order one-sided estimates of every pair of rows: for smooth f
  *    their gap is O(h^3) and below the change of D between the rows, across
  *    a kink it is the slope jump. There the output's tableau restarts, so
- *    that rows straddling the kink drop out, and until another row joins,
- *    its error is the row's gap |S(h)| / h, which covers both slopes. Small
+ *    that rows straddling the kink drop out, the next row's step is 4 times
+ *    shorter (not 1.4: a kink far below the first step must be passed
+ *    within the rows), and until another row joins, its error is the row's
+ *    gap |S(h)| / h, which covers both slopes of one kink. Small
  *    jumps (below ~1e-3 of the slope, or of h f'') the probe misses and the
  *    tableau cannot shrink below: their estimate is covered, not resolved.
  *
