@@ -35,6 +35,7 @@ typedef struct {
   const double *x;
   const gsl_vector *v;
   fx_plant plant;
+  int exp2; /* the scalar function's values times 2^exp2 */
 } fparams;
 
 static int scalar_f(void *params, double *fx)
@@ -45,7 +46,7 @@ static int scalar_f(void *params, double *fx)
                          gsl_vector_get(p->v, 3)};
     *fx = fx_smooth4(v);
   } else {
-    *fx = fx_value(p->kind, *p->x);
+    *fx = ldexp(fx_value(p->kind, *p->x), p->exp2);
   }
   return fx_planted(&p->plant, fx);
 }
@@ -120,6 +121,33 @@ START_TEST(test_estimate_median)
 }
 END_TEST
 
+/* The engine has no scale of its own: f times a power of two (exact in
+ * floating point) gives the derivative and its error estimate times that
+ * power, bit for bit, after the same evaluations (its tests compare f's
+ * values with each other and with their own rounding, never with 1). Over
+ * the rows of test_known and FX_LINEAR, at 2^-30 and 2^30. */
+START_TEST(test_scale_free)
+{
+  for (int r = 0; r <= NROWS(rows); r++) {
+    const fx_kind kind = r < NROWS(rows) ? rows[r].kind : FX_LINEAR;
+    const double x0 = r < NROWS(rows) ? rows[r].x : -3.217;
+    double x = x0, d, err, ds, errs;
+    size_t n, ns;
+    fparams p = {.kind = kind, .x = &x};
+    gv_fd_scalar fn = {scalar_f, &p};
+    ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &d, &err, &n), GSL_SUCCESS);
+    for (int e = -30; e <= 30; e += 60) {
+      p.exp2 = e;
+      ck_assert_int_eq(gv_ridders_derivative(&fn, &x, &ds, &errs, &ns), GSL_SUCCESS);
+      ck_assert_msg(ds == ldexp(d, e) && errs == ldexp(err, e) && ns == n,
+                    "row %d, f times 2^%d: d %.17g err %.3g after %zu evaluations; unscaled "
+                    "d %.17g err %.3g after %zu",
+                    r, e, ldexp(ds, -e), ldexp(errs, -e), ns, d, err, n);
+    }
+  }
+}
+END_TEST
+
 START_TEST(test_linear)
 {
   /* Every central difference of a linear function is exact up to rounding. */
@@ -148,6 +176,12 @@ END_TEST
 
 /* ---- Gradients and Jacobians ---- */
 
+/* scalar_f as a vector function of one output. */
+static int one_output_f(void *params, gsl_vector *fx)
+{
+  return scalar_f(params, gsl_vector_ptr(fx, 0));
+}
+
 START_TEST(test_gradient)
 {
   const double xv[4] = {0.6931, -1.385, 2.213, 0.4142};
@@ -168,6 +202,14 @@ START_TEST(test_gradient)
   gsl_vector *g2 = gsl_vector_alloc(4);
   ck_assert_int_eq(gv_ridders_gradient(&fn, x, g2, NULL), GSL_SUCCESS);
   ck_assert_mem_eq(g2->data, g->data, 4 * sizeof(double));
+  /* One output as a Jacobian (m = 1, D 4-by-1): the gradient, bit for bit. */
+  gsl_matrix *D = gsl_matrix_alloc(4, 1), *E = gsl_matrix_alloc(4, 1);
+  gv_fd_vector vf = {one_output_f, &p, 1};
+  ck_assert_int_eq(gv_ridders_jacobian(&vf, x, D, E), GSL_SUCCESS);
+  ck_assert_mem_eq(D->data, g->data, 4 * sizeof(double));
+  ck_assert_mem_eq(E->data, e->data, 4 * sizeof(double));
+  gsl_matrix_free(D);
+  gsl_matrix_free(E);
   gsl_vector_free(x);
   gsl_vector_free(g);
   gsl_vector_free(g2);
@@ -605,6 +647,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(values, test_vector_entry_info);
   tcase_add_loop_test(values, test_known, 0, NROWS(rows));
   tcase_add_test(values, test_linear);
+  tcase_add_test(values, test_scale_free);
   tcase_add_test(values, test_nulls);
   tcase_add_test(values, test_gradient);
   tcase_add_test(values, test_gradient_matrix);
