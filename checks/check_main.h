@@ -3,6 +3,8 @@
 #ifndef CHECK_MAIN_H
 #define CHECK_MAIN_H
 
+#include <stddef.h>
+
 #include <check.h>
 
 /* Defined once per test executable. */
@@ -16,5 +18,12 @@ void gv_check_handler(const char *reason, const char *file, int line, int gsl_er
 /* Calls of gv_check_handler in this process so far (in fork mode, this
  * test's process). */
 unsigned long gv_check_handler_calls(void);
+
+/* The random trials a suite runs where it asks for n: n, or at most
+ * GV_CHECK_TRIALS when that is set to a positive count. Only
+ * `meson test --setup valgrind` sets it (checks/meson.build): under memcheck,
+ * where each trial costs ~100 times as much, fewer trials take every path of
+ * the code. The plain suite runs every trial it names. */
+size_t gv_check_trials(size_t n);
 
 #endif

@@ -19,8 +19,7 @@ static gv_run run_formula(const char *id, gv_method method, size_t trials, doubl
   o.n_only = 1;
   o.method = method;
   gv_driver_default_tol(method, &o.tol);
-  if (trials)
-    o.trials = trials;
+  o.trials = gv_check_trials(trials ? trials : o.trials);
   o.corrupt = corrupt;
   gv_run run;
   int status = gv_driver_run(&o, &run);
@@ -52,7 +51,7 @@ START_TEST(formula_passes)
   ck_assert_uint_eq(run.n_formulas, 1);
   const gv_formula_result *fr = &run.formulas[0];
   ck_assert_str_eq(fr->formula->id, f[_i].id);
-  ck_assert_uint_eq(fr->trials, GV_DRIVER_DEFAULT_TRIALS);
+  ck_assert_uint_eq(fr->trials, gv_check_trials(GV_DRIVER_DEFAULT_TRIALS));
   ck_assert_uint_gt(fr->cmp.count, 0);
   ck_assert_msg(fr->pass,
                 "%s failed: %zu entries, worst trial %zu entry (%zu, %zu) analytic %.17g numeric "
@@ -72,7 +71,7 @@ START_TEST(formula_passes)
   ck_assert_uint_eq(fr->cmp.nonfinite, 0);
   /* The Taylor test, on the same run, never fails a right gradient. */
   const gv_taylor_stats *t = &fr->taylor;
-  ck_assert_uint_eq(t->pass + t->exact + t->fail, GV_DRIVER_DEFAULT_TRIALS);
+  ck_assert_uint_eq(t->pass + t->exact + t->fail, fr->trials);
   ck_assert_msg(t->fail == 0, "%s: Taylor FAIL in %zu trials (slopes %g .. %g)", f[_i].id, t->fail,
                 t->min_slope, t->max_slope);
   gv_run_free(&run);
@@ -190,7 +189,7 @@ START_TEST(same_seed_same_numbers)
 {
   gv_driver_options o;
   gv_driver_options_init(&o);
-  o.trials = 20;
+  o.trials = gv_check_trials(20);
   gv_run a, b, c;
   ck_assert_int_eq(gv_driver_run(&o, &a), GSL_SUCCESS);
   ck_assert_int_eq(gv_driver_run(&o, &b), GSL_SUCCESS);
@@ -215,7 +214,7 @@ START_TEST(alone_or_together)
   /* A formula's numbers do not depend on which other formulas run. */
   gv_driver_options o;
   gv_driver_options_init(&o);
-  o.trials = 10;
+  o.trials = gv_check_trials(10);
   gv_run all;
   ck_assert_int_eq(gv_driver_run(&o, &all), GSL_SUCCESS);
   for (size_t i = 0; i < all.n_formulas; i++) {

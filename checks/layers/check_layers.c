@@ -271,7 +271,7 @@ START_TEST(test_driver_layer)
   gv_driver_options_init(&o);
   o.method = (gv_method)(_i % 3);
   gv_driver_default_tol(o.method, &o.tol);
-  o.trials = DRIVER_TRIALS;
+  o.trials = gv_check_trials(DRIVER_TRIALS);
   o.only = only;
   o.n_only = 1;
   gv_run run;
