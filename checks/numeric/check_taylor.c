@@ -6,6 +6,7 @@
  * variable is restored bit for bit, also after a failed evaluation, and every
  * error condition is provoked. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_blas.h>
@@ -600,6 +601,22 @@ static int offset_linear_f(void *params, double *fx)
   return GSL_SUCCESS;
 }
 
+static int by_value(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The median of the remainders at the last GV_TAYLOR_TAIL steps of res. */
+static double tail_median(const gv_taylor_result *res)
+{
+  double t[GV_TAYLOR_TAIL];
+  memcpy(t, res->rem + res->npoints - GV_TAYLOR_TAIL, sizeof t);
+  qsort(t, GV_TAYLOR_TAIL, sizeof t[0], by_value);
+  return t[GV_TAYLOR_TAIL / 2];
+}
+
+/* The plateau is the median of the tail's remainders (gv_taylor.h). */
 START_TEST(test_plateau_short_run)
 {
   gsl_vector *x = gsl_vector_alloc(2), *g = gsl_vector_alloc(2), *v = gsl_vector_alloc(2);
@@ -613,10 +630,44 @@ START_TEST(test_plateau_short_run)
   gv_taylor_options opt = {.eps0 = 1e-6, .npoints = GV_TAYLOR_TAIL};
   gv_taylor_result res;
   ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_SUCCESS);
-  ck_assert_uint_eq(res.npoints, GV_TAYLOR_TAIL);
+  ck_assert_uint_eq(res.npoints, opt.npoints);
   ck_assert_int_eq(res.verdict, GV_TAYLOR_EXACT);
   ck_assert_msg(res.noise > 0.0, "no plateau measured over %zu steps", res.npoints);
   ck_assert_double_le(res.noise, GV_TAYLOR_NOISE * res.floor[res.npoints - 1]);
+  ck_assert_double_eq(res.noise, tail_median(&res));
+  gsl_vector_free(x);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+}
+END_TEST
+
+/* f(x) = x / 2 + 1e-14 C_k at x = 1/2 + 2^-4 2^-k: a plateau of
+ * rounding-sized values in no order (the tail 3, 9, 1, 8, 4 e-14), far below
+ * any usable remainder: EXACT, its plateau their median (4e-14). */
+static const double PLATEAU_C[8] = {7.0, 2.0, 6.0, 3.0, 9.0, 1.0, 8.0, 4.0};
+
+static int plateau_f(void *params, double *fx)
+{
+  const double x = gsl_vector_get(params, 0), d = x - 0.5;
+  *fx = 0.5 * x;
+  if (d > 0.0)
+    *fx += 1e-14 * PLATEAU_C[lround(log2(0.0625 / d))];
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_plateau_median)
+{
+  gsl_vector *x = gsl_vector_alloc(1), *g = gsl_vector_alloc(1), *v = gsl_vector_alloc(1);
+  gsl_vector_set(x, 0, 0.5);
+  gsl_vector_set(g, 0, 0.5);
+  gsl_vector_set(v, 0, 1.0);
+  gv_fd_scalar fn = {plateau_f, x};
+  gv_taylor_options opt = {.eps0 = 0.0625, .npoints = 8};
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_SUCCESS);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_EXACT);
+  ck_assert_double_eq_tol(res.noise, 4e-14, 1e-16);
+  ck_assert_double_eq(res.noise, tail_median(&res));
   gsl_vector_free(x);
   gsl_vector_free(g);
   gsl_vector_free(v);
@@ -697,6 +748,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(errors, test_options);
   tcase_add_test(errors, test_default_steps);
   tcase_add_test(errors, test_plateau_short_run);
+  tcase_add_test(errors, test_plateau_median);
   tcase_add_test(errors, test_errors);
   suite_add_tcase(s, errors);
   return s;
