@@ -674,6 +674,38 @@ START_TEST(test_plateau_median)
 }
 END_TEST
 
+/* f(t) = t + t^2 - 2 t^3 with g = 1: its remainder t^2 (1 - 2t) vanishes at
+ * t = 1/2, the second of the steps 1, 1/2, ..., 1/16. The window holds
+ * usable steps only (gv_taylor.h): the three below 1/2, not 1/2 itself. */
+static int cubic_f(void *params, double *fx)
+{
+  const double t = gsl_vector_get(params, 0);
+  *fx = t + t * t - 2.0 * t * t * t;
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_window_usable_only)
+{
+  gsl_vector *x = gsl_vector_calloc(1), *g = gsl_vector_alloc(1), *v = gsl_vector_alloc(1);
+  gsl_vector_set(g, 0, 1.0);
+  gsl_vector_set(v, 0, 1.0);
+  gv_fd_scalar fn = {cubic_f, x};
+  gv_taylor_options opt = {.eps0 = 1.0, .npoints = 5};
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_SUCCESS);
+  ck_assert_double_eq(res.rem[1], 0.0);
+  ck_assert_uint_eq(res.nused, 3);
+  for (size_t k = 0; k < res.npoints; k++)
+    if (res.eps[k] >= res.window_lo && res.eps[k] <= res.window_hi)
+      ck_assert_msg(res.rem[k] > GV_TAYLOR_WINDOW * fmax(res.floor[k], res.noise),
+                    "step %zu (eps %g, remainder %g) in the window [%g, %g]", k, res.eps[k],
+                    res.rem[k], res.window_lo, res.window_hi);
+  gsl_vector_free(x);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
   gsl_vector *x = fx_vector(X4, 4), *g = gsl_vector_alloc(4), *v = gsl_vector_alloc(4);
@@ -749,6 +781,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(errors, test_default_steps);
   tcase_add_test(errors, test_plateau_short_run);
   tcase_add_test(errors, test_plateau_median);
+  tcase_add_test(errors, test_window_usable_only);
   tcase_add_test(errors, test_errors);
   suite_add_tcase(s, errors);
   return s;
