@@ -15,6 +15,8 @@
 #include "gv_net.h"
 #include "gv_net_shortcut.h"
 #include "gv_ridders.h"
+#include "gv_trial.h"
+#include "gv_trial_memo.h"
 
 typedef struct {
   gv_net *net;
@@ -219,6 +221,82 @@ START_TEST(driver_bad_sizes)
 }
 END_TEST
 
+/* The memo finds what was put under the same tag and generator state, and
+ * nothing once the generator moved, under another tag or over the budget. */
+START_TEST(memo_keys)
+{
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gv_trial_memo *m = gv_trial_memo_alloc(1 << 20), *none = gv_trial_memo_alloc(0);
+  gsl_matrix *N = gsl_matrix_alloc(3, 2), *E = gsl_matrix_alloc(3, 2);
+  gsl_matrix *N2 = gsl_matrix_calloc(3, 2), *E2 = gsl_matrix_calloc(3, 2);
+  ck_assert(r && m && none && N && E && N2 && E2);
+  gsl_rng_set(r, 17);
+  for (size_t i = 0; i < 6; i++) {
+    N->data[i] = gsl_rng_uniform(r);
+    E->data[i] = gsl_rng_uniform(r);
+  }
+  gv_trial_memo_key k, k2, other;
+  ck_assert_int_eq(gv_trial_memo_key_init(&k, r, 7), GSL_SUCCESS);
+  ck_assert_int_eq(gv_trial_memo_key_init(&k2, r, 7), GSL_SUCCESS);
+  ck_assert_int_eq(gv_trial_memo_key_init(&other, r, 8), GSL_SUCCESS);
+  ck_assert_int_eq(gv_trial_memo_put(m, &k, N, E), GSL_SUCCESS);
+  ck_assert_int_eq(gv_trial_memo_put(none, &k2, N, E), GSL_SUCCESS);
+  ck_assert_int_eq(gv_trial_memo_get(none, &k2, N2, E2), 0); /* over the budget: not kept */
+  ck_assert_int_eq(gv_trial_memo_get(m, &other, N2, E2), 0); /* another tag */
+  ck_assert_int_eq(gv_trial_memo_get(m, &k2, N2, E2), 1);
+  ck_assert(gsl_matrix_equal(N, N2) && gsl_matrix_equal(E, E2));
+  gv_trial_memo_key_free(&k2);
+  gsl_rng_uniform(r); /* one draw later: another state */
+  ck_assert_int_eq(gv_trial_memo_key_init(&k2, r, 7), GSL_SUCCESS);
+  ck_assert_int_eq(gv_trial_memo_get(m, &k2, N2, E2), 0);
+  gv_trial_memo_key_free(&k);
+  gv_trial_memo_key_free(&k2);
+  gv_trial_memo_key_free(&other);
+  gv_trial_memo_free(m);
+  gv_trial_memo_free(none);
+  gsl_matrix_free(N), gsl_matrix_free(E), gsl_matrix_free(N2), gsl_matrix_free(E2);
+  gsl_rng_free(r);
+}
+END_TEST
+
+/* A control's trial that takes its numeric side from the memo (its formula's
+ * trial having put it there) compares exactly as one that computes it. */
+START_TEST(memo_same_outcome)
+{
+  static const gv_trial_fn fns[] = {gv_trial_grad_W, gv_trial_grad_V, gv_trial_grad_b1};
+  static const gv_variant wrong[] = {GV_MISTAKE_W_NOMASK, GV_MISTAKE_V_ORDER,
+                                     GV_MISTAKE_B1_NOMASK};
+  gv_tol tol;
+  gv_driver_default_tol(GV_METHOD_CSTEP, &tol);
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gv_trial_memo *m = gv_trial_memo_alloc(1 << 20);
+  ck_assert(r && m);
+  size_t caught = 0;
+  for (unsigned long seed = 1; seed <= 8; seed++) {
+    gv_cmp plain, memo, right;
+    gv_trial_info info = {.method = GV_METHOD_CSTEP};
+    gv_cmp_init(&plain), gv_cmp_init(&memo), gv_cmp_init(&right);
+    gsl_rng_set(r, seed);
+    ck_assert_int_eq(fns[_i](r, wrong[_i], &tol, &plain, &info), GSL_SUCCESS);
+    info = (gv_trial_info){.method = GV_METHOD_CSTEP, .memo = m};
+    gsl_rng_set(r, seed);
+    ck_assert_int_eq(fns[_i](r, GV_RIGHT, &tol, &right, &info), GSL_SUCCESS);
+    gsl_rng_set(r, seed);
+    ck_assert_int_eq(fns[_i](r, wrong[_i], &tol, &memo, &info), GSL_SUCCESS);
+    ck_assert_uint_eq(plain.count, memo.count);
+    ck_assert_uint_eq(plain.nfail, memo.nfail);
+    caught += memo.nfail > 0;
+    ck_assert(plain.max_abs == memo.max_abs && plain.max_rel == memo.max_rel);
+    ck_assert(plain.worst_ratio == memo.worst_ratio && plain.worst_errbar == memo.worst_errbar);
+    ck_assert_int_eq(memcmp(plain.hist_rel, memo.hist_rel, sizeof plain.hist_rel), 0);
+    ck_assert_uint_eq(right.nfail, 0);
+  }
+  ck_assert_uint_gt(caught, 0); /* the mistake shows in some of them */
+  gv_trial_memo_free(m);
+  gsl_rng_free(r);
+}
+END_TEST
+
 Suite *gv_test_suite(void)
 {
   Suite *s = suite_create("shortcut");
@@ -226,6 +304,8 @@ Suite *gv_test_suite(void)
   tcase_add_loop_test(t, shortcut_matches_full, 0, 12);
   tcase_add_test(t, central_bar_covers);
   tcase_add_test(t, shortcut_bad_args);
+  tcase_add_test(t, memo_keys);
+  tcase_add_loop_test(t, memo_same_outcome, 0, 3);
   suite_add_tcase(s, t);
   TCase *d = tcase_create("size");
   tcase_add_loop_test(d, driver_at_size, 0, 3);

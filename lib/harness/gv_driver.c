@@ -11,6 +11,12 @@
 
 #include "gv_taylor.h"
 #include "gv_trial.h"
+#include "gv_trial_memo.h"
+
+/* The formulas' numeric sides kept for their controls (gv_trial_memo.h), at
+ * most this many bytes: --size 784,128,10 keeps about 1.7 MB a trial of
+ * grad_W; beyond the budget the controls compute them again. */
+#define GV_DRIVER_MEMO_BYTES ((size_t)64 << 20)
 
 void gv_driver_default_tol(gv_method m, gv_tol *tol)
 {
@@ -107,7 +113,7 @@ static void taylor_add(gv_taylor_stats *s, const gv_trial_info *info)
 
 /* Runs `trials` trials of f with variant v; fills cmp and t. */
 static int run_trials(const gv_driver_options *o, const gv_formula *f, const gv_control *c,
-                      gsl_rng *r, gsl_rng *rt, gv_cmp *cmp, totals *t)
+                      gsl_rng *r, gsl_rng *rt, gv_trial_memo *memo, gv_cmp *cmp, totals *t)
 {
   unsigned long s = gv_driver_formula_seed(o->seed, f->id);
   gsl_rng_set(r, s);
@@ -129,6 +135,7 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, const gv_
                           .want_heat = t->heat == NULL,
                           .method = o->method,
                           .taylor = o->taylor ? rt : NULL,
+                          .memo = memo,
                           .net_size = {o->net_size[0], o->net_size[1], o->net_size[2]}};
     int status =
         trial(r, f, c ? c->variant : GV_RIGHT, c ? c->backward : NULL, &o->tol, &one, &info);
@@ -166,11 +173,21 @@ static int options_valid(const gv_driver_options *o)
   return !(sized && (!o->net_size[0] || !o->net_size[1] || o->net_size[2] < 2));
 }
 
+/* Whether some control repeats f's trials (its numeric sides are then worth keeping). */
+static int has_control(const gv_suite *suite, const gv_formula *f)
+{
+  for (size_t i = 0; i < suite->n_controls; i++)
+    if (strcmp(suite->controls[i].formula_id, f->id) == 0)
+      return 1;
+  return 0;
+}
+
 /* Runs every selected formula into run->formulas (allocated by the caller,
  * one slot per formula). A failing trial's heat map is kept in its result so
- * that gv_run_free frees it. */
+ * that gv_run_free frees it. The numeric sides of formulas with controls go
+ * into memo, for run_controls. */
 static int run_formulas(const gv_driver_options *o, const gv_suite *suite, gsl_rng *r, gsl_rng *rt,
-                        gv_run *run)
+                        gv_trial_memo *memo, gv_run *run)
 {
   for (size_t i = 0; i < suite->n_formulas; i++) {
     if (!selected(o, &suite->formulas[i]))
@@ -179,7 +196,8 @@ static int run_formulas(const gv_driver_options *o, const gv_suite *suite, gsl_r
     fr->formula = &suite->formulas[i];
     fr->trials = o->trials;
     totals t;
-    int status = run_trials(o, fr->formula, NULL, r, rt, &fr->cmp, &t);
+    int status = run_trials(o, fr->formula, NULL, r, rt, has_control(suite, fr->formula) ? memo : NULL,
+                            &fr->cmp, &t);
     fr->heat = t.heat;
     fr->heat_trial = t.heat_trial;
     if (status)
@@ -202,7 +220,7 @@ static int run_formulas(const gv_driver_options *o, const gv_suite *suite, gsl_r
 /* Runs every control whose formula is selected into run->controls; a control
  * passes when its planted mistake is caught. */
 static int run_controls(const gv_driver_options *o, const gv_suite *suite, gsl_rng *r, gsl_rng *rt,
-                        gv_run *run)
+                        gv_trial_memo *memo, gv_run *run)
 {
   for (size_t i = 0; i < suite->n_controls; i++) {
     const gv_control *ctl = &suite->controls[i];
@@ -213,7 +231,7 @@ static int run_controls(const gv_driver_options *o, const gv_suite *suite, gsl_r
     totals t;
     cr->control = ctl;
     cr->trials = o->trials;
-    int status = run_trials(o, f, ctl, r, rt, &cr->cmp, &t);
+    int status = run_trials(o, f, ctl, r, rt, memo, &cr->cmp, &t);
     cr->heat = t.heat;
     cr->heat_trial = t.heat_trial;
     if (status)
@@ -249,15 +267,17 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
   run->formulas = calloc(nf ? nf : 1, sizeof *run->formulas);
   run->controls = calloc(nc ? nc : 1, sizeof *run->controls);
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937), *rt = gsl_rng_alloc(gsl_rng_mt19937);
+  gv_trial_memo *memo = gv_trial_memo_alloc(GV_DRIVER_MEMO_BYTES);
   int status = GSL_ENOMEM;
-  if (!run->formulas || !run->controls || !r || !rt)
+  if (!run->formulas || !run->controls || !r || !rt || !memo)
     goto out;
 
   run->pass = 1;
-  status = run_formulas(o, suite, r, rt, run);
+  status = run_formulas(o, suite, r, rt, memo, run);
   if (!status)
-    status = run_controls(o, suite, r, rt, run);
+    status = run_controls(o, suite, r, rt, memo, run);
 out:
+  gv_trial_memo_free(memo);
   gsl_rng_free(r);
   gsl_rng_free(rt);
   /* A failed run hands back nothing: the caller need not free it. */

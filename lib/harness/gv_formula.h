@@ -79,6 +79,8 @@ typedef struct {
   size_t size; /* in: the other formulas' vector sizes (gv_trial_size); 0 draws them */
   struct gv_trial_show *show; /* in: when not NULL, the trial copies its inputs and its pair
                                  there for a reader (gv_trial.h) */
+  struct gv_trial_memo *memo; /* in: when not NULL, a trial that supports it takes its numeric
+                                 side from there if kept, and keeps it (gv_trial_memo.h) */
 } gv_trial_info;
 
 /* Draws one random instance from r, compares analytic against numeric into

@@ -20,6 +20,7 @@
 #include "gv_net_shortcut.h"
 #include "gv_random.h"
 #include "gv_trial.h"
+#include "gv_trial_memo.h"
 
 #define MAX_REDRAWS 1000
 
@@ -214,6 +215,19 @@ static void net_show(const net_case *c, gv_trial_info *info)
   gv_trial_show_vector(info, "δ₁ = p − y", c->g->delta1);
 }
 
+/* The numeric side from the forward pass, O(K) per evaluation, or the copy
+ * kept under key (the formula's own trial, for a control repeating it). */
+static int numeric_side(const gv_net_base *b, char what, gv_trial_info *info,
+                        gv_trial_memo_key *key, gv_trial_pair *t)
+{
+  if (info->memo && gv_trial_memo_get(info->memo, key, t->numeric, t->err))
+    return GSL_SUCCESS;
+  int status = gv_net_shortcut_gradient(b, what, info->method, t->numeric, t->err);
+  if (!status && info->memo)
+    status = gv_trial_memo_put(info->memo, key, t->numeric, t->err);
+  return status;
+}
+
 /* One trial for the quantity named by `what`: 'z' (delta2), 'V', 'c' (b2),
  * 'W' or 'b' (b1). */
 static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_cmp *cmp,
@@ -222,7 +236,13 @@ static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_
   net_case c;
   gv_trial_pair t = {0};
   gsl_vector *z = NULL;
-  int status = net_case_draw(r, &c, info);
+  gv_trial_memo_key key = {0};
+  /* the key before the draw: the generator's state decides what is drawn */
+  int status = info->memo ? gv_trial_memo_key_init(&key, r, (unsigned)what << 8 | info->method)
+                          : GSL_SUCCESS;
+  c = (net_case){0};
+  if (!status)
+    status = net_case_draw(r, &c, info);
   if (status)
     goto out;
   const gv_net *net = c.net;
@@ -240,10 +260,9 @@ static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_
     goto out;
   if (info->show)
     net_show(&c, info);
-  /* The numeric side from the forward pass, O(K) per evaluation; the Taylor
-   * test below evaluates the full forward pass. */
+  /* The Taylor test below evaluates the full forward pass. */
   gv_net_base base = {.net = net, .x = c.x, .y = c.y, .s = c.s};
-  status = gv_net_shortcut_gradient(&base, what, info->method, t.numeric, t.err);
+  status = numeric_side(&base, what, info, &key, &t);
   info->used = info->method;
   /* The loss lse(a) - a_k rounds logits of size max |a|. */
   info->taylor_fscale = fmax(gsl_vector_max(c.s->a), -gsl_vector_min(c.s->a));
@@ -253,6 +272,7 @@ static int net_trial(gsl_rng *r, char what, gv_variant v, const gv_tol *tol, gv_
   if (!status)
     status = gv_trial_pair_compare(&t, tol, cmp, info);
 out:
+  gv_trial_memo_key_free(&key);
   gsl_vector_free(z);
   gv_trial_pair_free(&t);
   net_case_free(&c);

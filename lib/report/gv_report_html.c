@@ -359,31 +359,41 @@ static void heat_axes(const char *formula_id, const char **rows, const char **co
 
 /* The colour range of a map: log10(error / bound), so 0 is the tolerance; a
  * symmetric range puts it at white, passing entries blue, failing ones red.
- * At least 1, at most 16 decades, whole decades. */
+ * At least 1, at most 16 decades, whole decades. The largest |log10| of the
+ * positive finite entries is at the smallest or the largest of them: two
+ * logarithms, not one per entry (a --size map has 10^5 entries). */
 static double heat_range(const gsl_matrix *heat)
 {
-  double range = 1.0;
+  double lo = INFINITY, hi = 0.0;
   for (size_t i = 0; i < heat->size1; i++)
     for (size_t j = 0; j < heat->size2; j++) {
-      double v = log10(gsl_matrix_get(heat, i, j));
-      if (isfinite(v))
-        range = fmax(range, fabs(v));
+      double v = gsl_matrix_get(heat, i, j);
+      if (v > 0.0 && v < INFINITY) {
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+      }
     }
+  double range = 1.0;
+  if (hi > 0.0)
+    range = fmax(range, fmax(fabs(log10(lo)), fabs(log10(hi))));
   return fmin(ceil(range), 16.0);
 }
 
 /* The worst entry of the bh x bw block at (i, j), clipped to the range; a
- * NaN (no bound to compare with) shows as the worst colour. */
+ * NaN or a negative value (no bound to compare with) shows as the worst
+ * colour. log10 grows with its argument: one logarithm, of the block's largest. */
 static double heat_block_worst(const gsl_matrix *heat, size_t i, size_t j, size_t bh, size_t bw,
                                double range)
 {
-  double worst = -range;
+  double top = 0.0;
   for (size_t ii = i; ii < i + bh && ii < heat->size1; ii++)
     for (size_t jj = j; jj < j + bw && jj < heat->size2; jj++) {
-      double v = log10(gsl_matrix_get(heat, ii, jj));
-      worst = fmax(worst, isnan(v) ? range : fmax(-range, fmin(range, v)));
+      double v = gsl_matrix_get(heat, ii, jj);
+      if (!(v >= 0.0))
+        return range;
+      top = fmax(top, v);
     }
-  return worst;
+  return fmax(-range, fmin(range, log10(top)));
 }
 
 /* The gnuplot lines that draw the map in name; the axes keep entry indices

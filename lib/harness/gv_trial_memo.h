@@ -1,0 +1,50 @@
+/* gv_trial_memo.h: a trial's numeric side kept for the controls that repeat it.
+ *
+ * A control runs its formula's trials again, from the same seed, with a
+ * planted mistake on the analytic side only: the drawn inputs, and so the
+ * numeric side, are the same bit for bit. The driver keeps the formulas'
+ * numeric sides here and the controls' trials copy them instead of computing
+ * them again (at --size 784,128,10 that is most of a control's cost).
+ *
+ * An entry is found by a tag (which part, which method: the trial's choice)
+ * and the generator's whole state before the trial drew its inputs, compared
+ * byte for byte: same tag and state, same draw, same numbers. Entries are
+ * kept until gv_trial_memo_free, up to a budget in bytes; beyond it put
+ * stores nothing (the trial then computes, with the same result). */
+#ifndef GV_TRIAL_MEMO_H
+#define GV_TRIAL_MEMO_H
+
+#include <stddef.h>
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
+
+typedef struct gv_trial_memo gv_trial_memo;
+
+/* The key of one trial: tag and a copy of the generator's state. */
+typedef struct {
+  unsigned tag;
+  unsigned long long hash;
+  unsigned char *state;
+  size_t size;
+} gv_trial_memo_key;
+
+/* NULL when out of memory. budget: bytes of matrices and states kept at most. */
+gv_trial_memo *gv_trial_memo_alloc(size_t budget);
+void gv_trial_memo_free(gv_trial_memo *m); /* NULL is a no-op */
+
+/* Copies r's state into k (call it before the trial draws). GSL_ENOMEM. */
+int gv_trial_memo_key_init(gv_trial_memo_key *k, const gsl_rng *r, unsigned tag);
+void gv_trial_memo_key_free(gv_trial_memo_key *k);
+
+/* Copies the numeric side kept under k into N and E; 1 when found (and
+ * shaped like N and E), 0 otherwise (N and E untouched). O(size of N). */
+int gv_trial_memo_get(const gv_trial_memo *m, const gv_trial_memo_key *k, gsl_matrix *N,
+                      gsl_matrix *E);
+
+/* Keeps copies of N and E under k, taking k's state (k is emptied) when
+ * stored, when the budget allows; GSL_ENOMEM only when a copy failed. */
+int gv_trial_memo_put(gv_trial_memo *m, gv_trial_memo_key *k, const gsl_matrix *N,
+                      const gsl_matrix *E);
+
+#endif
