@@ -5,6 +5,7 @@
  * remainders at rounding level (EXACT), a quadratic one slope 2 exactly. The
  * variable is restored bit for bit, also after a failed evaluation, and every
  * error condition is provoked. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -706,6 +707,82 @@ START_TEST(test_window_usable_only)
 }
 END_TEST
 
+/* scalar_f as a vector function of one output. */
+static int one_output_f(void *params, gsl_vector *fx)
+{
+  return scalar_f(params, gsl_vector_ptr(fx, 0));
+}
+
+/* The rounding floor as gv_taylor.h states it, recomputed here at every
+ * step: DBL_EPSILON (|f(x)| + |f(x + d)| + |g.d| + sum_i |x_i g_i| + fscale),
+ * d = (x + eps v) - x as stored. */
+START_TEST(test_floor_as_documented)
+{
+  const double vv[4] = {0.5, -0.5, 0.5, 0.5}, fscale = 3.0;
+  gsl_vector *x = fx_vector(X4, 4), *g = gsl_vector_alloc(4), *v = fx_vector(vv, 4);
+  true_gradient(K_SMOOTH, X4, g);
+  fparams p = {.kind = K_SMOOTH, .x = x};
+  gv_fd_scalar fn = {scalar_f, &p};
+  gv_taylor_options opt = {.fscale = fscale};
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_SUCCESS);
+  double xg = 0.0;
+  for (size_t i = 0; i < 4; i++)
+    xg += fabs(X4[i] * gsl_vector_get(g, i));
+  const double f0 = fx_smooth4(X4);
+  for (size_t k = 0; k < res.npoints; k++) {
+    double xk[4], gd = 0.0;
+    for (size_t i = 0; i < 4; i++) {
+      xk[i] = X4[i] + res.eps[k] * vv[i];
+      gd += gsl_vector_get(g, i) * (xk[i] - X4[i]);
+    }
+    const double want =
+        DBL_EPSILON * (fabs(f0) + fabs(fx_smooth4(xk)) + fabs(gd) + xg + fscale);
+    ck_assert_msg(fabs(res.floor[k] - want) <= 1e-12 * want, "step %zu: floor %.17g, stated %.17g",
+                  k, res.floor[k], want);
+  }
+  /* One output through the vector form (D = g as a column): the same
+   * remainders, floors and fit, bit for bit. */
+  gsl_matrix_view D = gsl_matrix_view_vector(g, 4, 1);
+  gv_fd_vector vfn = {one_output_f, &p, 1};
+  gv_taylor_result vres;
+  ck_assert_int_eq(gv_taylor_test_vector(&vfn, x, &D.matrix, v, &opt, &vres), GSL_SUCCESS);
+  ck_assert_mem_eq(vres.rem, res.rem, res.npoints * sizeof res.rem[0]);
+  ck_assert_mem_eq(vres.floor, res.floor, res.npoints * sizeof res.floor[0]);
+  ck_assert_int_eq(vres.verdict, res.verdict);
+  ck_assert_double_eq(vres.slope, res.slope);
+  gsl_vector_free(x);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+}
+END_TEST
+
+/* f(t) = t + t^1.5 (t >= 0) with g = 1: the remainder t^1.5 holds a slope
+ * of 1.5 at every step, neither near 1 nor falling toward it nor reaching
+ * 1.8: no evidence either way (gv_taylor.h), EXACT. */
+static int power15_f(void *params, double *fx)
+{
+  const double t = gsl_vector_get(params, 0);
+  *fx = t + t * sqrt(t);
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_steady_slope_no_verdict)
+{
+  gsl_vector *x = gsl_vector_calloc(1), *g = gsl_vector_alloc(1), *v = gsl_vector_alloc(1);
+  gsl_vector_set(g, 0, 1.0);
+  gsl_vector_set(v, 0, 1.0);
+  gv_fd_scalar fn = {power15_f, x};
+  gv_taylor_result res;
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, NULL, &res), GSL_SUCCESS);
+  ck_assert_double_eq_tol(res.slope, 1.5, 1e-6);
+  ck_assert_int_eq(res.verdict, GV_TAYLOR_EXACT);
+  gsl_vector_free(x);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
   gsl_vector *x = fx_vector(X4, 4), *g = gsl_vector_alloc(4), *v = gsl_vector_alloc(4);
@@ -782,6 +859,8 @@ Suite *gv_test_suite(void)
   tcase_add_test(errors, test_plateau_short_run);
   tcase_add_test(errors, test_plateau_median);
   tcase_add_test(errors, test_window_usable_only);
+  tcase_add_test(errors, test_floor_as_documented);
+  tcase_add_test(errors, test_steady_slope_no_verdict);
   tcase_add_test(errors, test_errors);
   suite_add_tcase(s, errors);
   return s;
