@@ -14,6 +14,7 @@
  * sharing the steps. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,6 +303,48 @@ START_TEST(test_vector_entry_info)
     ck_assert(info.sigma[k] >= 0.0 && isfinite(info.sigma[k]));
   ck_assert_double_eq_tol(d[0], cos(0.6), 1e-11);
   ck_assert_double_eq(state[0], 0.6);
+  gv_ridders_workspace_free(ws);
+}
+END_TEST
+
+/* sin x plus noise: a uniform draw from [-NOISE_A, NOISE_A] for each value
+ * of x (a hash of its bits, so that values at distinct points are
+ * independent and the same point gives the same value), deviation
+ * NOISE_A / sqrt(3). */
+#define NOISE_A 1e-9
+
+static int noisy_f(void *params, gsl_vector *fx)
+{
+  const double x = *(const double *)params;
+  uint64_t z;
+  memcpy(&z, &x, sizeof z);
+  z += 0x9e3779b97f4a7c15ULL; /* splitmix64's finaliser */
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  const double u = (double)(z >> 11) * 0x1.0p-53; /* in [0, 1) */
+  gsl_vector_set(fx, 0, sin(x) + NOISE_A * (2.0 * u - 1.0));
+  return GSL_SUCCESS;
+}
+
+/* The noise Ridders measures (info.sigma, gv_ridders.c measure_noise) is
+ * the deviation of f's values: over 400 points, the mean of sigma^2 within
+ * 15% of NOISE_A^2 / 3 (each point's estimate, from six fourth differences,
+ * scatters by about half of it). */
+START_TEST(test_measured_noise)
+{
+  gv_ridders_workspace *ws = gv_ridders_workspace_alloc(1);
+  double x, d, e, sum = 0.0;
+  gv_fd_vector fn = {noisy_f, &x, 1};
+  const int n = 400;
+  for (int i = 0; i < n; i++) {
+    x = 0.1 + 1e-3 * i;
+    gv_ridders_info info;
+    ck_assert_int_eq(gv_ridders_vector_entry(&fn, ws, &x, 0.0, &d, &e, &info), GSL_SUCCESS);
+    sum += info.sigma[0] * info.sigma[0];
+  }
+  const double ratio = sum / n / (NOISE_A * NOISE_A / 3.0);
+  ck_assert_msg(ratio >= 0.85 && ratio <= 1.15, "mean sigma^2 / the noise's variance: %g", ratio);
   gv_ridders_workspace_free(ws);
 }
 END_TEST
@@ -645,6 +688,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(values, test_estimate_median);
   tcase_add_test(values, test_jacobian_scales);
   tcase_add_test(values, test_vector_entry_info);
+  tcase_add_test(values, test_measured_noise);
   tcase_add_loop_test(values, test_known, 0, NROWS(rows));
   tcase_add_test(values, test_linear);
   tcase_add_test(values, test_scale_free);
