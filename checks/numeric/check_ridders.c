@@ -307,6 +307,31 @@ START_TEST(test_vector_entry_info)
 }
 END_TEST
 
+/* 1e6 + 2.5 x, linear: D(h) is exact but for the rounding of f near 1e6,
+ * which a longer step divides down, so the probe grows the step at every
+ * probe but the last, each time "up to a hundredfold" (gv_ridders.h). */
+static int offset_linear_f(void *params, gsl_vector *fx)
+{
+  gsl_vector_set(fx, 0, 1e6 + 2.5 * *(const double *)params);
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_probe_growth)
+{
+  gv_ridders_workspace *ws = gv_ridders_workspace_alloc(1);
+  double x = 0.3, d, e;
+  const double h0 = 1e-6;
+  gv_fd_vector fn = {offset_linear_f, &x, 1};
+  gv_ridders_info info;
+  ck_assert_int_eq(gv_ridders_vector_entry(&fn, ws, &x, h0, &d, &e, &info), GSL_SUCCESS);
+  ck_assert_msg(info.step > 100.0 * h0, "step %g from %g: not grown", info.step, h0);
+  ck_assert_msg(info.step <= pow(100.0, GV_RIDDERS_MAX_PROBES - 1) * h0 * (1.0 + 1e-12),
+                "step %g from %g: grown more than 100-fold per probe", info.step, h0);
+  ck_assert_msg(fabs(d - 2.5) <= e, "d %.17g, error estimate %g", d, e);
+  gv_ridders_workspace_free(ws);
+}
+END_TEST
+
 /* sin x plus noise: a uniform draw from [-NOISE_A, NOISE_A] for each value
  * of x (a hash of its bits, so that values at distinct points are
  * independent and the same point gives the same value), deviation
@@ -689,6 +714,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(values, test_jacobian_scales);
   tcase_add_test(values, test_vector_entry_info);
   tcase_add_test(values, test_measured_noise);
+  tcase_add_test(values, test_probe_growth);
   tcase_add_loop_test(values, test_known, 0, NROWS(rows));
   tcase_add_test(values, test_linear);
   tcase_add_test(values, test_scale_free);
