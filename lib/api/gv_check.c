@@ -117,34 +117,67 @@ static double step_scale(const gv_options *o, double x)
 
 /* Directional mode's directions, never stored together: direction j has
  * v_i = +-s_i (s_i the step scale of x_i), its signs the bits of a gsl_rng
- * (mt19937) seeded with seeds[j], and is regenerated into v when asked for
- * (the engine asks for each one's evaluations in a row). Memory O(n + k)
- * whatever k; the cost of a change of direction is n / 32 draws. */
+ * (mt19937) seeded with seeds[j], 32 entries a draw. The current direction's
+ * bits are kept (n / 32 words: regenerated when the engine moves to another
+ * direction, which it asks for in a row) and each evaluation builds
+ * x0 + t v from x0, s and the bits in one pass; v itself is expanded only for
+ * J v (dirs_load). Memory O(n + k) whatever k. */
 typedef struct {
   unsigned long *seeds; /* k */
   gsl_vector *s;        /* n: the step scale of each x_i */
-  gsl_vector *v;        /* n: direction cur */
-  size_t cur;           /* the direction in v; (size_t)-1 for none */
+  int unit;             /* every s_i is 1 */
+  unsigned long *bits;  /* n / 32 rounded up: the signs of direction cur */
+  gsl_vector *v;        /* n: direction cur expanded, for J v; NULL in a worker */
+  size_t cur;           /* the direction in bits; (size_t)-1 for none */
   gsl_rng *r;
 } dirs;
 
-static void dirs_load(dirs *d, size_t j)
+static const double dir_sign[2] = {-1.0, 1.0};
+
+static void dirs_bits(dirs *d, size_t j)
 {
   if (d->cur == j)
     return;
   gsl_rng_set(d->r, d->seeds[j]);
-  /* s and v are ours, contiguous: plain pointers in the loop. */
+  for (size_t b = 0; b < (d->s->size + 31) / 32; b++)
+    d->bits[b] = gsl_rng_get(d->r);
+  d->cur = j;
+}
+
+/* Direction j expanded into d->v. The sign by a table, not a branch: a
+ * branch on a random bit is mispredicted half the time. s_i times +-1 is exact. */
+static void dirs_load(dirs *d, size_t j)
+{
+  dirs_bits(d, j);
   const double *s = d->s->data;
   double *v = d->v->data;
-  const size_t n = d->v->size;
-  for (size_t i0 = 0; i0 < n; i0 += 32) {
-    /* mt19937: 32 random bits, one per entry, in a branch-free inner loop. */
-    const unsigned long bits = gsl_rng_get(d->r);
-    const size_t len = n - i0 < 32 ? n - i0 : 32;
-    for (size_t b = 0; b < len; b++)
-      v[i0 + b] = (bits >> b) & 1UL ? s[i0 + b] : -s[i0 + b];
+  for (size_t i = 0; i < d->v->size; i++)
+    v[i] = dir_sign[(d->bits[i / 32] >> (i % 32)) & 1UL] * s[i];
+}
+
+/* work = x0 + t v for the current direction, in one pass, the same numbers
+ * as x0 + t * (+-s_i). Four entries at a time through a table of the 16
+ * sign patterns of 4 entries, +-t each (t * +-1 is exact): no branch on a
+ * random bit, and additions of 4 in a row that the compiler vectorizes. */
+static void dirs_point(const dirs *d, const gsl_vector *x0, double t, gsl_vector *work)
+{
+  double tab[16][4];
+  for (unsigned q = 0; q < 16; q++)
+    for (unsigned b = 0; b < 4; b++)
+      tab[q][b] = (q >> b) & 1U ? t : -t;
+  /* restrict: work is the check's own copy, never x0 (lets gcc vectorize) */
+  const double *restrict x = x0->data, *s = d->s->data;
+  const size_t n = work->size, stride = x0->stride;
+  double *restrict w = work->data;
+  const int fast = d->unit && stride == 1;
+  size_t i = 0;
+  for (; fast && i + 4 <= n; i += 4) {
+    const double *ts = tab[(d->bits[i / 32] >> (i % 32)) & 15UL];
+    for (size_t b = 0; b < 4; b++)
+      w[i + b] = x[i + b] + ts[b];
   }
-  d->cur = j;
+  for (; i < n; i++)
+    w[i] = x[i * stride] + t * (dir_sign[(d->bits[i / 32] >> (i % 32)) & 1UL] * s[i]);
 }
 
 /* The user's function as the engine sees it. In the full check the engine
@@ -167,17 +200,8 @@ static int problem_eval(void *params, gsl_vector *fx)
 {
   problem *p = params;
   if (p->V) {
-    dirs_load(p->V, p->dir);
-    /* work = x0 + t v in one pass (work and v are ours, contiguous). */
-    const double *v = p->V->v->data, *x0 = p->x0->data, t = p->t;
-    const size_t n = p->work->size, stride = p->x0->stride;
-    double *w = p->work->data;
-    if (stride == 1) /* the common case, a loop the compiler vectorizes */
-      for (size_t i = 0; i < n; i++)
-        w[i] = x0[i] + t * v[i];
-    else
-      for (size_t i = 0; i < n; i++)
-        w[i] = x0[i * stride] + t * v[i];
+    dirs_bits(p->V, p->dir);
+    dirs_point(p->V, p->x0, p->t, p->work);
   }
   p->nevals++;
   if (p->grad) {
@@ -525,7 +549,7 @@ typedef struct {
 static void worker_free(worker_own *w)
 {
   gsl_vector_free(w->p.work);
-  gsl_vector_free(w->V.v);
+  free(w->V.bits);
   gsl_rng_free(w->V.r);
   scratch_free(&w->w);
 }
@@ -554,11 +578,12 @@ static int worker_copy(worker_own *c, const problem *p, const workspace *w, size
   if (p->V) {
     c->V = (dirs){.seeds = p->V->seeds,
                   .s = p->V->s,
-                  .v = gv_vector_alloc(p->V->v->size),
+                  .unit = p->V->unit,
+                  .bits = malloc((p->V->s->size + 31) / 32 * sizeof *c->V.bits),
                   .cur = (size_t)-1,
                   .r = gv_rng_alloc(gsl_rng_mt19937, 1)};
     c->p.V = &c->V;
-    if (!c->V.v || !c->V.r)
+    if (!c->V.bits || !c->V.r)
       return GSL_ENOMEM;
   }
   return scratch_alloc(&c->w, m, ridders);
@@ -831,6 +856,7 @@ static int run(gv_outcome *out, problem *p, const dirs *V, const gsl_matrix *A, 
 static void dirs_free(dirs *d)
 {
   free(d->seeds);
+  free(d->bits);
   gsl_vector_free(d->s);
   gsl_vector_free(d->v);
   gsl_rng_free(d->r);
@@ -843,15 +869,19 @@ static int dirs_alloc(dirs *d, const gsl_vector *x, size_t k, gsl_rng *r, const 
 {
   *d = (dirs){.seeds = malloc(k * sizeof *d->seeds),
               .s = gv_vector_alloc(x->size),
+              .bits = malloc((x->size + 31) / 32 * sizeof *d->bits),
               .v = gv_vector_alloc(x->size),
               .cur = (size_t)-1,
               .r = gv_rng_alloc(gsl_rng_mt19937, 1)};
-  if (!d->seeds || !d->s || !d->v || !d->r)
+  if (!d->seeds || !d->s || !d->bits || !d->v || !d->r)
     return GSL_ENOMEM;
   for (size_t j = 0; j < k; j++)
     d->seeds[j] = gsl_rng_get(r) + 1; /* mt19937 treats seed 0 as its default */
-  for (size_t i = 0; i < x->size; i++)
+  d->unit = 1;
+  for (size_t i = 0; i < x->size; i++) {
     gsl_vector_set(d->s, i, step_scale(o, gsl_vector_get(x, i)));
+    d->unit &= gsl_vector_get(d->s, i) == 1.0;
+  }
   return GSL_SUCCESS;
 }
 
