@@ -332,6 +332,27 @@ START_TEST(test_probe_growth)
 }
 END_TEST
 
+/* 1e6 + 1e-6 x: the values differ by far less than their rounding at every
+ * step the probe may take, so their fourth difference is rounding, no kink
+ * (the probe's kink test allows KINK_ULPS ulps of each value): the slope is
+ * found to within its estimate, and the estimate is below 1e-3 of it. */
+static int flat_linear_f(void *params, gsl_vector *fx)
+{
+  gsl_vector_set(fx, 0, 1e6 + 1e-6 * *(const double *)params);
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_rounding_no_kink)
+{
+  gv_ridders_workspace *ws = gv_ridders_workspace_alloc(1);
+  double x = 0.3, d, e;
+  gv_fd_vector fn = {flat_linear_f, &x, 1};
+  ck_assert_int_eq(gv_ridders_vector_entry(&fn, ws, &x, 0.0, &d, &e, NULL), GSL_SUCCESS);
+  ck_assert_msg(fabs(d - 1e-6) <= e && e <= 1e-9, "d %.17g, error estimate %g", d, e);
+  gv_ridders_workspace_free(ws);
+}
+END_TEST
+
 /* sin x plus noise: a uniform draw from [-NOISE_A, NOISE_A] for each value
  * of x (a hash of its bits, so that values at distinct points are
  * independent and the same point gives the same value), deviation
@@ -715,6 +736,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(values, test_vector_entry_info);
   tcase_add_test(values, test_measured_noise);
   tcase_add_test(values, test_probe_growth);
+  tcase_add_test(values, test_rounding_no_kink);
   tcase_add_loop_test(values, test_known, 0, NROWS(rows));
   tcase_add_test(values, test_linear);
   tcase_add_test(values, test_scale_free);
