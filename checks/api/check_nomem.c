@@ -173,6 +173,31 @@ static void g_fdf(const gsl_vector *x, void *params, double *f, gsl_vector *g)
   g_df(x, params, g);
 }
 
+/* sin(1500 x_0) + x_1 x_2 + x_3^2: column 0 is escalated to re-estimation
+ * and Ridders (the smooth problem's columns all settle at once). */
+static double s_f(const gsl_vector *x, void *params)
+{
+  const double *a = x->data;
+  (void)params;
+  return sin(1500.0 * a[0]) + a[1] * a[2] + a[3] * a[3];
+}
+
+static void s_df(const gsl_vector *x, void *params, gsl_vector *g)
+{
+  const double *a = x->data;
+  (void)params;
+  gsl_vector_set(g, 0, 1500.0 * cos(1500.0 * a[0]));
+  gsl_vector_set(g, 1, a[2]);
+  gsl_vector_set(g, 2, a[1]);
+  gsl_vector_set(g, 3, 2.0 * a[3]);
+}
+
+static void s_fdf(const gsl_vector *x, void *params, double *f, gsl_vector *g)
+{
+  *f = s_f(x, params);
+  s_df(x, params, g);
+}
+
 static int j_f(const gsl_vector *x, void *params, gsl_vector *fx)
 {
   fx_plant none = {0};
@@ -216,6 +241,8 @@ typedef enum {
   THREADS,     /* gradient, 3 workers */
   DIR_THREADS, /* gradient, 3 directions, 2 workers (their own direction) */
   FVV,         /* gv_check_fvv, 2 random directions */
+  ESCALATED,   /* gradient, Ridders, a column escalated */
+  ESC_THREADS, /* the same on 2 workers */
   NCALLS
 } call_kind;
 
@@ -224,6 +251,7 @@ static const size_t NAMED[] = {3};
 static int call(call_kind kind, gv_outcome *out)
 {
   gsl_multimin_function_fdf g = {.f = g_f, .df = g_df, .fdf = g_fdf, .n = 4};
+  gsl_multimin_function_fdf sharp = {.f = s_f, .df = s_df, .fdf = s_fdf, .n = 4};
   gsl_multifit_nlinear_fdf J = {.f = j_f, .df = j_df, .fvv = j_fvv, .n = 2, .p = 3};
   gsl_vector_const_view xg = gsl_vector_const_view_array(XG, 4);
   gsl_vector_const_view xj = gsl_vector_const_view_array(XJ, 3);
@@ -256,6 +284,11 @@ static int call(call_kind kind, gv_outcome *out)
   case FVV:
     o.directions = 2;
     return gv_check_fvv(&J, &xj.vector, NULL, &o, out);
+  case ESC_THREADS:
+    o.threads = 2;
+    /* fall through */
+  case ESCALATED:
+    return gv_check_gradient(&sharp, &xg.vector, &o, out);
   default:
     break;
   }
