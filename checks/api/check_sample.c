@@ -299,21 +299,25 @@ START_TEST(test_full_and_directional)
 }
 END_TEST
 
-/* Loop index: a named index out of range, named NULL with nnamed 1, sampled
- * with directions: GSL_EINVAL and an empty outcome. */
+/* Loop index: a named index out of range (the second, or the first with x
+ * not finite as well: GSL_EINVAL comes first in the header's list of
+ * errors), named NULL with nnamed 1, sampled with directions: GSL_EINVAL and
+ * an empty outcome. */
 START_TEST(test_invalid_options)
 {
   gv_outcome *out = gv_outcome_alloc();
   fparams p = {0};
   gsl_vector *x = point(20);
   gsl_multimin_function_fdf fdf = {.f = f, .df = df, .n = 20, .params = &p};
-  static const size_t far[] = {3, 20};
+  static const size_t far[] = {3, 20}, far_first[] = {20, 3};
   gv_options o;
   gv_options_init(&o);
   o.entries = 5;
-  if (_i == 0) {
-    o.named = far;
+  if (_i == 0 || _i == 3) {
+    o.named = _i ? far_first : far;
     o.nnamed = 2;
+    if (_i == 3)
+      gsl_vector_set(x, 7, INFINITY);
   } else if (_i == 1)
     o.nnamed = 1;
   else
@@ -396,7 +400,7 @@ Suite *gv_test_suite(void)
   tcase_add_loop_test(tc, test_cost_is_o_of_m, 0, 2);
   tcase_add_test(tc, test_printout_and_probabilities);
   tcase_add_test(tc, test_full_and_directional);
-  tcase_add_loop_test(tc, test_invalid_options, 0, 3);
+  tcase_add_loop_test(tc, test_invalid_options, 0, 4);
   tcase_add_test(tc, test_jacobian_sample);
   suite_add_tcase(s, tc);
   return s;
