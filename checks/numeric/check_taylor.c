@@ -802,6 +802,12 @@ START_TEST(test_errors)
   ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_EINVAL);
   opt.eps0 = NAN;
   ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_EINVAL);
+  /* fscale negative or not finite (gv_taylor.h): GSL_EINVAL, both forms. */
+  const double bad_fscale[] = {-1.0, NAN, INFINITY};
+  for (size_t k = 0; k < 3; k++) {
+    opt = (gv_taylor_options){.fscale = bad_fscale[k]};
+    ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_EINVAL);
+  }
   gsl_vector_set_zero(bad);
   gsl_vector *zero = gsl_vector_calloc(4);
   ck_assert_int_eq(gv_taylor_test(&fn, x, g, zero, NULL, &res), GSL_EINVAL);
