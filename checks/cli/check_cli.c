@@ -320,6 +320,62 @@ START_TEST(only_selects)
 }
 END_TEST
 
+/* --only mlp.dW7 at one trial: at seeds whose mlp is shallower than six
+ * hidden layers, W7 is a placeholder. Such a run says "not drawn" on its
+ * formula's line, counts it apart in the summary, exits 0 (not drawn is not
+ * a failure), and its reports say so too: JSON "not drawn", JUnit
+ * <skipped/>. Drawn in some of 40 trials, it passes as usual. */
+START_TEST(only_not_drawn)
+{
+  size_t not_drawn = 0, drawn = 0;
+  for (unsigned long seed = 1; seed <= 9; seed++) {
+    make_tmpdir();
+    char s[16], path[128];
+    snprintf(s, sizeof s, "%lu", seed);
+    const char *args[] = {"--only", "mlp.dW7", "--trials", seed < 9 ? "1" : "40", "--seed", s,
+                          "--out",  tmpdir,    NULL};
+    cli_result r = run_cli(args);
+    ck_assert_msg(r.code == GV_EXIT_PASS, "seed %lu: exit %d\n%s", seed, r.code, r.out);
+    ck_assert_str_eq(r.err, "");
+    json_t *root = load_json();
+    json_t *f = json_array_get(json_object_get(root, "formulas"), 0);
+    const char *v = json_string_value(json_object_get(f, "verdict"));
+    json_t *sum = json_object_get(root, "summary");
+    snprintf(path, sizeof path, "%s/%s", tmpdir, GV_REPORT_JUNIT);
+    FILE *jf = fopen(path, "r");
+    ck_assert_ptr_nonnull(jf);
+    char junit[8192];
+    junit[fread(junit, 1, sizeof junit - 1, jf)] = '\0';
+    fclose(jf);
+    if (strcmp(v, "not drawn") == 0) {
+      not_drawn++;
+      ck_assert_msg(strstr(r.out, "mlp.dW7") && strstr(r.out, "not drawn: a placeholder in all 1 "
+                                                              "trials, nothing checked"),
+                    "%s", r.out);
+      ck_assert_msg(strstr(r.out, "PASS: 0 of 1 formulas pass, 1 not drawn (never checked)"), "%s",
+                    r.out);
+      ck_assert_int_eq(json_integer_value(json_object_get(sum, "formulas_not_drawn")), 1);
+      ck_assert_int_eq(json_integer_value(json_object_get(sum, "formulas_passed")), 0);
+      ck_assert_msg(strstr(junit, "<skipped message=\"not drawn") &&
+                        strstr(junit, "failures=\"0\" errors=\"0\" skipped=\"1\""),
+                    "%s", junit);
+    } else {
+      drawn++;
+      ck_assert_str_eq(v, "pass");
+      ck_assert_ptr_null(strstr(r.out, "not drawn"));
+      ck_assert_int_eq(json_integer_value(json_object_get(sum, "formulas_not_drawn")), 0);
+      ck_assert_ptr_null(strstr(junit, "<skipped"));
+    }
+    json_decref(root);
+    remove_tmpdir();
+    free_result(&r);
+  }
+  /* W7 exists at depth 6 only: 2 of seeds 1-30 draw it in one trial. */
+  ck_assert_uint_gt(not_drawn, 0);
+  ck_assert_uint_gt(drawn, 0);
+}
+END_TEST
+
 START_TEST(explain)
 {
   const char *args[] = {"explain", "relu_delta", NULL}, *list[] = {"explain", "--list", NULL};
@@ -548,6 +604,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(r, writes_reports);
   tcase_add_test(r, reproducible);
   tcase_add_test(r, only_selects);
+  tcase_add_test(r, only_not_drawn);
   tcase_add_test(r, size_fixes_network);
   tcase_add_test(r, method_tolerance);
   tcase_add_test(r, tiny_tolerance);

@@ -11,6 +11,7 @@
 #include "check_main.h"
 #include "gv_explain.h"
 #include "gv_formula.h"
+#include "gv_suite.h"
 #include "gv_trial.h"
 
 #define SEED 20240515UL
@@ -109,6 +110,29 @@ START_TEST(unknown_id)
     free(text);
   }
   ck_assert_int_eq(gv_explain_print(stdout, NULL, SEED), GSL_EINVAL);
+}
+END_TEST
+
+/* An mlp layer deeper than the network drawn is a placeholder: explain says
+ * so instead of showing a 1x1 zero (it crashed on the empty pair before). */
+START_TEST(not_drawn_said)
+{
+  gv_suite *suite = gv_suite_alloc_default();
+  ck_assert_ptr_nonnull(suite);
+  const gv_formula *f = gv_suite_find(suite, "mlp.dW7");
+  ck_assert_ptr_nonnull(f);
+  for (unsigned long seed = 1; seed <= 2; seed++) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_int_eq(gv_explain_layer(out, f, seed), GSL_SUCCESS);
+    ck_assert_int_eq(fclose(out), 0);
+    /* seed 2 draws three hidden layers, seed 1 six */
+    ck_assert_msg((strstr(buf, "not drawn with seed") != NULL) == (seed == 2), "%s", buf);
+    free(buf);
+  }
+  gv_suite_free(suite);
 }
 END_TEST
 
@@ -248,6 +272,7 @@ Suite *gv_test_suite(void)
   gv_formula_list(&n);
   TCase *core = tcase_create("Core");
   tcase_add_test(core, list_names_every_formula);
+  tcase_add_test(core, not_drawn_said);
   tcase_add_loop_test(core, example_passes, 0, (int)n);
   tcase_add_loop_test(core, same_seed_same_text, 0, (int)n);
   tcase_add_test(core, relu_delta_shows_mask);

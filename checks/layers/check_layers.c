@@ -302,6 +302,51 @@ START_TEST(test_driver_layer)
 }
 END_TEST
 
+/* The mlp's inputs for layers deeper than the one drawn are placeholders:
+ * those trials are "not drawn", compare nothing, and a formula drawn in no
+ * trial neither passes (no vacuous pass) nor fails the run: its verdict is
+ * "not drawn", counted apart. */
+START_TEST(test_mlp_not_drawn)
+{
+  const char *only[] = {"mlp.dW7"};
+  gv_driver_options o;
+  gv_driver_options_init(&o);
+  o.only = only;
+  o.n_only = 1;
+  gv_run run;
+  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_SUCCESS);
+  const gv_formula_result *fr = &run.formulas[0];
+  /* W7 exists at depth 6 only: about one trial in six is drawn. */
+  ck_assert_uint_gt(fr->not_drawn, fr->trials / 2);
+  ck_assert_uint_lt(fr->not_drawn, fr->trials);
+  ck_assert(fr->pass);
+  ck_assert_uint_ge(fr->min_entries, 2); /* a real W7, never the 1x1 placeholder */
+  gv_run_free(&run);
+  size_t vacuous = 0;
+  o.trials = 1;
+  for (unsigned long seed = 1; seed <= 12; seed++) {
+    o.seed = seed;
+    ck_assert_int_eq(gv_driver_run(&o, &run), GSL_SUCCESS);
+    fr = &run.formulas[0];
+    gv_run_totals n = gv_run_count(&run);
+    if (fr->not_drawn == 1) {
+      vacuous++;
+      ck_assert_msg(!fr->pass, "seed %lu: mlp.dW7 not drawn, yet passes", seed);
+      ck_assert_int_eq(gv_formula_verdict(fr), GV_FORMULA_NOT_DRAWN);
+      ck_assert_msg(run.pass, "seed %lu: a formula not drawn fails the run", seed);
+      ck_assert_uint_eq(fr->cmp.count, 0);
+      ck_assert_uint_eq(n.not_drawn, 1);
+      ck_assert_uint_eq(n.passed, 0);
+    } else {
+      ck_assert_int_eq(gv_formula_verdict(fr), fr->pass ? GV_FORMULA_PASS : GV_FORMULA_FAIL);
+      ck_assert_uint_eq(n.not_drawn, 0);
+    }
+    gv_run_free(&run);
+  }
+  ck_assert_uint_gt(vacuous, 0);
+}
+END_TEST
+
 /* --only takes a layer's name (all its formulas) or one id; the same id
  * gives the same numbers alone or with its layer; unknown names fail. */
 START_TEST(test_driver_only)
@@ -346,6 +391,7 @@ Suite *gv_test_suite(void)
   tc = tcase_create("Driver");
   tcase_set_timeout(tc, 600);
   tcase_add_loop_test(tc, test_driver_layer, 0, 3 * (int)n);
+  tcase_add_test(tc, test_mlp_not_drawn);
   tcase_add_test(tc, test_driver_only);
   suite_add_tcase(s, tc);
   return s;

@@ -279,6 +279,41 @@ START_TEST(page_escapes_text)
 }
 END_TEST
 
+/* A formula not drawn (a placeholder in all its trials) is neither pass nor
+ * fail on the page: its badge, the verdict line's count, its details; and
+ * another formula's regimes, a line each. */
+START_TEST(page_not_drawn)
+{
+  static const gv_formula f[2] = {{"drawn_id", "d = 1", "it is", "x", .trial = NULL},
+                                  {"placeholder_id", "d = 2", "it is", "x", .trial = NULL}};
+  gv_tol tol = {1e-9, 1e-5, 2.0};
+  gv_formula_result fr[2] = {
+      {.formula = &f[0], .trials = 2, .min_entries = 1, .max_entries = 1, .pass = 1},
+      {.formula = &f[1], .trials = 2, .not_drawn = 2}};
+  gv_cmp_init(&fr[0].cmp);
+  gv_cmp_init(&fr[1].cmp);
+  gv_cmp_entry(&fr[0].cmp, 0, 0, 0.5, 0.5, 0.0, &tol);
+  fr[0].n_regimes = 1;
+  fr[0].regimes[0] = (gv_regime_result){.name = "small variance", .trials = 2};
+  gv_cmp_init(&fr[0].regimes[0].cmp);
+  gv_run hand = {.seed = 3, .trials = 2, .tol = tol, .n_formulas = 2, .formulas = fr, .pass = 1};
+  char path[256];
+  int skipped = -1, err_no = 0;
+  snprintf(path, sizeof path, "%s/not_drawn.html", tmpdir);
+  ck_assert_int_eq(gv_report_write_html(&hand, path, &skipped, &err_no), GSL_SUCCESS);
+  char *s = slurp(path);
+  xml_doc d;
+  ck_assert_msg(xml_doc_read(s, &d), "not well-formed: %s", d.error);
+  ck_assert_ptr_nonnull(strstr(s, "Verdict: PASS. 1 of 2 formulas verified, 1 not drawn"));
+  ck_assert_ptr_nonnull(strstr(s, "<span class=\"nd\">– not drawn</span>"));
+  ck_assert_ptr_nonnull(strstr(s, "<b>not drawn in any of its 2 trials</b>"));
+  ck_assert_ptr_null(strstr(s, "✘ FAIL"));
+  ck_assert_ptr_nonnull(strstr(s, "<li>small variance: 2 trials, 0 failed"));
+  xml_doc_free(&d);
+  free(s);
+}
+END_TEST
+
 START_TEST(page_unwritable)
 {
   int skipped = -1, err_no = 0;
@@ -456,6 +491,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(page, page_without_gnuplot);
   tcase_add_test(page, page_one_gnuplot);
   tcase_add_test(page, page_escapes_text);
+  tcase_add_test(page, page_not_drawn);
   tcase_add_test(page, page_unwritable);
   tcase_add_test(page, plot_gnuplot_missing);
   suite_add_tcase(s, page);

@@ -137,6 +137,35 @@ START_TEST(hand_made_run)
 }
 END_TEST
 
+/* A formula not drawn (its variable a placeholder in every trial) is a
+ * skipped test case, neither a pass nor a failure. */
+START_TEST(not_drawn_skipped)
+{
+  size_t nf;
+  const gv_formula *fl = gv_formula_list(&nf);
+  gv_formula_result fr[2];
+  fr[0] = (gv_formula_result){.formula = &fl[0], .trials = 3, .pass = 1};
+  fr[1] = (gv_formula_result){.formula = &fl[1], .trials = 3, .not_drawn = 3};
+  gv_cmp_init(&fr[0].cmp);
+  gv_cmp_init(&fr[1].cmp);
+  gv_run run = {
+      .seed = 5, .trials = 3, .tol = {1e-9, 1e-5, 2.0}, .n_formulas = 2, .formulas = fr, .pass = 1};
+  int err_no = -1;
+  ck_assert_int_eq(gv_report_write_junit(&run, path, &err_no), GSL_SUCCESS);
+  char *xml = slurp(path);
+  const char *bad = xml_check(xml);
+  ck_assert_msg(bad == NULL, "%s in\n%s", bad, xml);
+  ck_assert_uint_eq(count(xml, "<testcase "), 2);
+  ck_assert_uint_eq(count(xml, "<skipped "), 1);
+  ck_assert_uint_eq(count(xml, "<failure "), 0);
+  ck_assert_ptr_nonnull(strstr(xml, "<testsuites name=\"gradverify\" tests=\"2\" failures=\"0\""));
+  ck_assert_ptr_nonnull(strstr(
+      xml, "<testsuite name=\"formulas\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"1\""));
+  ck_assert_ptr_nonnull(strstr(xml, "not drawn: the variable was a placeholder in all 3 trials"));
+  free(xml);
+}
+END_TEST
+
 START_TEST(driver_run_has_no_failures)
 {
   gv_driver_options o;
@@ -177,6 +206,7 @@ Suite *gv_test_suite(void)
   tcase_add_checked_fixture(core, setup, teardown);
   tcase_add_test(core, matcher_rejects_bad_xml);
   tcase_add_test(core, hand_made_run);
+  tcase_add_test(core, not_drawn_skipped);
   tcase_add_test(core, driver_run_has_no_failures);
   suite_add_tcase(s, core);
   TCase *limits = tcase_create("Limits");

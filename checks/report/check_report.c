@@ -178,6 +178,55 @@ START_TEST(markdown_shows_failures)
 }
 END_TEST
 
+/* A run whose formula 1 was not drawn (its variable a placeholder in all 3
+ * trials) and whose formula 0 names two regimes: md and JSON give the third
+ * verdict, count it apart from passes and failures, and list the regimes a
+ * line each. */
+START_TEST(not_drawn_apart)
+{
+  gv_tol tol = {1e-9, 1e-5, 2.0};
+  formulas[1] = (gv_formula_result){.formula = formulas[1].formula, .trials = 3, .not_drawn = 3};
+  gv_cmp_init(&formulas[1].cmp);
+  formulas[0].n_regimes = 2;
+  formulas[0].regimes[0] = (gv_regime_result){.name = "elu", .trials = 2};
+  formulas[0].regimes[1] = (gv_regime_result){.name = "relu", .trials = 1};
+  gv_cmp_init(&formulas[0].regimes[0].cmp);
+  gv_cmp_init(&formulas[0].regimes[1].cmp);
+  gv_cmp_entry(&formulas[0].regimes[0].cmp, 0, 0, 0.25, 0.25 + 1e-12, 0.0, &tol);
+  run.n_controls = 0;
+  run.pass = 1;
+  json_t *root = gv_report_json(&run);
+  ck_assert_ptr_nonnull(root);
+  json_t *fs = json_object_get(root, "formulas"), *sum = json_object_get(root, "summary");
+  ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "verdict")), "pass");
+  ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 1), "verdict")),
+                   "not drawn");
+  ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(fs, 1), "not_drawn_trials")),
+                   3);
+  ck_assert_int_eq(json_integer_value(json_object_get(sum, "formulas_passed")), 1);
+  ck_assert_int_eq(json_integer_value(json_object_get(sum, "formulas_not_drawn")), 1);
+  json_t *g = json_array_get(json_object_get(json_array_get(fs, 0), "regimes"), 1);
+  ck_assert_str_eq(json_string_value(json_object_get(g, "name")), "relu");
+  ck_assert_int_eq(json_integer_value(json_object_get(g, "trials")), 1);
+  json_decref(root);
+
+  strcpy(dir, "/tmp/gv-report-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  int err_no = -1;
+  ck_assert_int_eq(gv_report_write_md(&run, path_in(GV_REPORT_MD), &err_no), GSL_SUCCESS);
+  char *md = slurp(path_in(GV_REPORT_MD));
+  ck_assert_ptr_nonnull(strstr(md, "**Verdict: PASS.** 1 of 2 formulas verified, 1 not drawn"));
+  ck_assert_ptr_nonnull(strstr(md, "| ➖ not drawn |"));
+  ck_assert_ptr_nonnull(strstr(md, "**Not drawn: its variable was a placeholder in all 3 trials"));
+  ck_assert_msg(!strstr(md, "FAIL") && !strstr(md, "trials failed"), "%s", md);
+  ck_assert_ptr_nonnull(strstr(md, "\n  - regime *elu*: 2 trials, 0 failed, max rel error "));
+  ck_assert_ptr_nonnull(strstr(md, "\n  - regime *relu*: 1 trials, 0 failed"));
+  free(md);
+  unlink(path_in(GV_REPORT_MD));
+  rmdir(dir);
+}
+END_TEST
+
 static int write_text(FILE *f, void *ctx)
 {
   return fputs(ctx, f) < 0 ? -1 : 0;
@@ -351,6 +400,7 @@ Suite *gv_test_suite(void)
   tcase_add_checked_fixture(tc, setup, NULL);
   tcase_add_test(tc, json_fields);
   tcase_add_test(tc, markdown_shows_failures);
+  tcase_add_test(tc, not_drawn_apart);
   tcase_add_test(tc, atomic_writes);
   tcase_add_test(tc, json_file_reproducible);
   tcase_add_test(tc, sets_from_threads);

@@ -327,11 +327,17 @@ static void print_summary(FILE *out, const gv_run *run, const char *dir, int qui
             run->trials);
     for (size_t i = 0; i < run->n_formulas; i++) {
       const gv_formula_result *fr = &run->formulas[i];
+      gv_formula_status v = gv_formula_verdict(fr);
+      if (v == GV_FORMULA_NOT_DRAWN) {
+        fprintf(out, "  ----  %-24s not drawn: a placeholder in all %zu trials, nothing checked\n",
+                fr->formula->id, fr->trials);
+        continue;
+      }
       fprintf(out, "  %-4s  %-24s %-7s max rel err %.1e  worst %.2f of tolerance  Taylor %s\n",
-              fr->pass ? "pass" : "FAIL", fr->formula->id, gv_method_name(fr->method),
+              v == GV_FORMULA_PASS ? "pass" : "FAIL", fr->formula->id, gv_method_name(fr->method),
               fr->cmp.max_rel, fr->cmp.worst_ratio,
               gv_taylor_stats_str(&fr->taylor, buf, sizeof buf));
-      if (!fr->pass)
+      if (v == GV_FORMULA_FAIL)
         fprintf(out, "        worst: trial %zu, entry (%zu, %zu): analytic %.10g, numeric %.10g\n",
                 fr->cmp.worst_trial, fr->cmp.worst_row, fr->cmp.worst_col, fr->cmp.worst_analytic,
                 fr->cmp.worst_numeric);
@@ -344,9 +350,11 @@ static void print_summary(FILE *out, const gv_run *run, const char *dir, int qui
     fprintf(out, "report: %s/%s (also .json, .html) and %s/%s\n", dir, GV_REPORT_MD, dir,
             GV_REPORT_JUNIT);
   }
-  fprintf(out, "%s: %zu of %zu formulas pass, %zu of %zu controls caught (seed %lu)\n",
-          run->pass ? "PASS" : "FAIL", n.passed, run->n_formulas, n.caught, run->n_controls,
-          run->seed);
+  fprintf(out, "%s: %zu of %zu formulas pass, ", run->pass ? "PASS" : "FAIL", n.passed,
+          run->n_formulas);
+  if (n.not_drawn)
+    fprintf(out, "%zu not drawn (never checked), ", n.not_drawn);
+  fprintf(out, "%zu of %zu controls caught (seed %lu)\n", n.caught, run->n_controls, run->seed);
 }
 
 /* Writes the report set into dir as one (gv_report_set.h); one line on err

@@ -88,7 +88,9 @@ const char *gv_taylor_stats_str(const gv_taylor_stats *t, char *buf, size_t size
 
 /* What run_trials counts besides the comparison. */
 typedef struct {
-  size_t failed, corrupted, redraws, min_entries, max_entries;
+  size_t failed, corrupted, redraws, min_entries, max_entries, not_drawn;
+  size_t n_regimes;
+  gv_regime_result regimes[GV_DRIVER_MAX_REGIMES];
   double step_min, step_max; /* central steps chosen, relative to max(1, |x|) */
   gsl_matrix *heat;          /* of the first failing trial; the caller owns it */
   size_t heat_trial;
@@ -109,6 +111,25 @@ static void taylor_add(gv_taylor_stats *s, const gv_trial_info *info)
   /* fmin/fmax skip the NaN the stats start with. */
   s->min_slope = fmin(s->min_slope, info->taylor_slope);
   s->max_slope = fmax(s->max_slope, info->taylor_slope);
+}
+
+/* Adds one trial's comparison to the regime the sampler named. */
+static void regime_add(totals *t, const char *name, const gv_cmp *one)
+{
+  if (!name)
+    return;
+  size_t k = 0;
+  while (k < t->n_regimes && strcmp(t->regimes[k].name, name) != 0)
+    k++;
+  if (k == GV_DRIVER_MAX_REGIMES)
+    return;
+  if (k == t->n_regimes) {
+    t->regimes[t->n_regimes++] = (gv_regime_result){.name = name};
+    gv_cmp_init(&t->regimes[k].cmp);
+  }
+  t->regimes[k].trials++;
+  t->regimes[k].failed_trials += one->nfail > 0;
+  gv_cmp_merge(&t->regimes[k].cmp, one);
 }
 
 /* Runs `trials` trials of f with variant v; fills cmp and t. */
@@ -145,7 +166,12 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, const gv_
     }
     if (status)
       return status;
+    if (info.not_drawn) {
+      t->not_drawn++;
+      continue;
+    }
     gv_cmp_merge(cmp, &one);
+    regime_add(t, info.regime, &one);
     t->used = info.used;
     if (o->taylor)
       taylor_add(&t->taylor, &info);
@@ -209,10 +235,15 @@ static int run_formulas(const gv_driver_options *o, const gv_suite *suite, gsl_r
     fr->redraws = t.redraws;
     fr->step_min = t.step_min;
     fr->step_max = t.step_max;
-    fr->min_entries = t.min_entries;
+    fr->min_entries = t.not_drawn == fr->trials ? 0 : t.min_entries;
     fr->max_entries = t.max_entries;
-    fr->pass = fr->cmp.nfail == 0;
-    run->pass &= fr->pass;
+    fr->not_drawn = t.not_drawn;
+    fr->n_regimes = t.n_regimes;
+    memcpy(fr->regimes, t.regimes, sizeof t.regimes);
+    /* Never a vacuous pass: a variable not drawn in any trial was not
+     * checked; nor a failure (gv_formula_verdict). */
+    fr->pass = fr->cmp.nfail == 0 && t.not_drawn < fr->trials;
+    run->pass &= fr->pass || gv_formula_verdict(fr) == GV_FORMULA_NOT_DRAWN;
   }
   return GSL_SUCCESS;
 }
@@ -301,11 +332,24 @@ void gv_run_free(gv_run *run)
   run->n_formulas = run->n_controls = 0;
 }
 
+gv_formula_status gv_formula_verdict(const gv_formula_result *fr)
+{
+  if (fr->trials > 0 && fr->not_drawn == fr->trials)
+    return GV_FORMULA_NOT_DRAWN;
+  return fr->pass ? GV_FORMULA_PASS : GV_FORMULA_FAIL;
+}
+
+const char *gv_formula_status_name(gv_formula_status v)
+{
+  return v == GV_FORMULA_PASS ? "pass" : v == GV_FORMULA_FAIL ? "fail" : "not drawn";
+}
+
 gv_run_totals gv_run_count(const gv_run *run)
 {
   gv_run_totals t = {0};
   for (size_t i = 0; i < run->n_formulas; i++) {
     t.passed += run->formulas[i].pass != 0;
+    t.not_drawn += gv_formula_verdict(&run->formulas[i]) == GV_FORMULA_NOT_DRAWN;
     t.redraws += run->formulas[i].redraws;
   }
   for (size_t i = 0; i < run->n_controls; i++)

@@ -42,6 +42,17 @@ typedef struct {
   double min_slope, max_slope; /* over trials with a fitted slope; NaN if none */
 } gv_taylor_stats;
 
+/* The trials of one regime a sampler names (gv_layer_draw.regime): how many,
+ * how many failed, and their comparison (max_rel over resolved entries,
+ * the worst entry). At most GV_DRIVER_MAX_REGIMES per formula, in the order
+ * first drawn; trials of further regimes or of none are not listed. */
+#define GV_DRIVER_MAX_REGIMES 12
+typedef struct {
+  const char *name; /* the sampler's static string */
+  size_t trials, failed_trials;
+  gv_cmp cmp;
+} gv_regime_result;
+
 typedef struct {
   const gv_formula *formula;
   gv_method method; /* how the numeric side was computed */
@@ -53,11 +64,23 @@ typedef struct {
   double step_min, step_max; /* central differences: the steps chosen per entry, relative
                                 to max(1, |x|) (gv_trial.h); NaN for other methods */
   size_t min_entries, max_entries;
+  size_t not_drawn; /* trials where the variable was a placeholder: nothing compared */
+  size_t n_regimes;
+  gv_regime_result regimes[GV_DRIVER_MAX_REGIMES];
   gv_cmp cmp;
   gsl_matrix *heat;  /* error / bound per entry of the first failing trial, or NULL */
   size_t heat_trial; /* that trial */
-  int pass;
+  int pass;          /* drawn in some trial, and no entry failed */
 } gv_formula_result;
+
+/* A formula's verdict. Not drawn: its variable was a placeholder in every
+ * trial (an mlp layer deeper than every depth drawn), so nothing was checked:
+ * neither a pass (no vacuous pass) nor a failure (the run's verdict and exit
+ * code ignore it); the reports say so and count it apart. */
+typedef enum { GV_FORMULA_PASS, GV_FORMULA_FAIL, GV_FORMULA_NOT_DRAWN } gv_formula_status;
+gv_formula_status gv_formula_verdict(const gv_formula_result *fr);
+/* "pass", "fail", "not drawn". */
+const char *gv_formula_status_name(gv_formula_status v);
 
 typedef struct {
   const gv_control *control;
@@ -80,7 +103,7 @@ typedef struct {
   size_t n_formulas, n_controls;
   gv_formula_result *formulas;
   gv_control_result *controls;
-  int pass;              /* every formula passed and every control was caught */
+  int pass;              /* every formula passed or was not drawn, every control caught */
   gv_suite *owned_suite; /* the default suite when options named none */
 } gv_run;
 
@@ -109,10 +132,11 @@ unsigned long gv_driver_formula_seed(unsigned long seed, const char *id);
  * trial that could not be completed. */
 int gv_driver_run(const gv_driver_options *o, gv_run *run);
 
-/* What the reports and the summary count: formulas that passed, controls
- * caught, inputs redrawn at a ReLU kink over all formulas. */
+/* What the reports and the summary count: formulas that passed, formulas
+ * not drawn (neither passed nor failed), controls caught, inputs redrawn at a
+ * ReLU kink over all formulas. */
 typedef struct {
-  size_t passed, caught, redraws;
+  size_t passed, not_drawn, caught, redraws;
 } gv_run_totals;
 
 gv_run_totals gv_run_count(const gv_run *run);

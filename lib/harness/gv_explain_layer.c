@@ -81,6 +81,13 @@ int gv_explain_layer(FILE *out, const gv_formula *f, unsigned long seed)
   gsl_rng_free(r);
   if (status)
     return status;
+  if (info.not_drawn) {
+    fprintf(out,
+            "%s: not drawn with seed %lu: %s is a placeholder in this draw (%s); another "
+            "seed draws it\n",
+            f->id, seed, f->layer->inputs[f->input].name, shapes);
+    return GSL_SUCCESS;
+  }
   size_t passed, n = t.analytic->size1 * t.analytic->size2;
   fprintf(out, "%s: %s\n", f->id, f->formula);
   fprintf(out, "why: %s\n", f->reason);

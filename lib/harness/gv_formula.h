@@ -73,6 +73,9 @@ typedef struct {
                                 a: max |a|, p <= 1 carrying the rounding of a - max a) */
   size_t entries;            /* out: entries compared */
   size_t redraws;            /* out: inputs redrawn because a ReLU sat within a step of its kink */
+  const char *regime;        /* out: the regime the sampler names (gv_layer_draw), or NULL */
+  int not_drawn;             /* out: the variable is a placeholder in this draw (gv_layer_draw
+                                .absent): nothing was compared */
   double step_min, step_max; /* in/out: the central steps chosen (gv_trial.h), relative to
                                 max(1, |x|), folded in; start them NaN */
   size_t net_size[3];        /* in: D, H, K of the network formulas; 0, 0, 0 draws them */

@@ -64,9 +64,13 @@ typedef struct {
 
 /* What a sampler reports besides the inputs. */
 typedef struct {
-  size_t redraws;     /* points redrawn because they sat near a kink */
-  const char *regime; /* optional static string naming the regime drawn
-                         ("large logits", "small variance"), or NULL */
+  size_t redraws;       /* points redrawn because they sat near a kink */
+  const char *regime;   /* optional static string naming the regime drawn
+                           ("large logits", "small variance"), or NULL */
+  unsigned long absent; /* bit k set: input k is a placeholder in this draw
+                           (a layer of an mlp deeper than the one drawn): its
+                           gradient is not checked and the trial counts as
+                           "not drawn"; the caller zeroes it */
 } gv_layer_draw;
 
 /* in[k] is input k (layer->n_inputs of them, in the order of layer->inputs). */

@@ -11,7 +11,8 @@
  * config 1×5 = (L, activation index, loss 0 = softmax_ce / 1 = mse, λ, α),
  * none differentiable; then W1, b1, ..., W7, b7 with Wₗ d₍ₗ₋₁₎×dₗ and bₗ
  * dₗ×1 as in affine (denominator layout). Layers beyond L + 1 are 1×1 zero
- * placeholders, their gradient 0. Backward (dout = g):
+ * placeholders, their gradient 0, reported absent (gv_layer_draw): the
+ * driver counts those trials "not drawn". Backward (dout = g):
  *   dZ_{L+1} = g (P − Y)/N or g 2(Z − Y)/N,  dWₗ = Aₗ₋₁ᵀdZₗ + gλWₗ,
  *   dbₗ = dZₗᵀ1,  dZₗ₋₁ = (dZₗWₗᵀ) ⊙ act'(Zₗ₋₁).
  * With L = 1, ReLU, softmax_ce and N = 1 it is the seed's network
@@ -423,6 +424,8 @@ static int sample(gsl_rng *r, void *params, gsl_matrix *in[], gv_layer_draw *dra
   if (!in[X_] || !in[Y_])
     return GSL_ENOMEM;
   *draw = (gv_layer_draw){.regime = activations[(size_t)gsl_matrix_get(in[CFG_], 0, CFG_ACT)]};
+  for (size_t l = L + 2; l <= N_AFFINE; l++) /* the placeholders: not drawn */
+    draw->absent |= 3UL << (W0_ + 2 * (l - 1));
   for (;;) {
     tape t;
     if ((status = draw_weights(r, in, d, L)) ||

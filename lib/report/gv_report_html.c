@@ -526,7 +526,8 @@ static const char css[] =
     "'Times New Roman',serif;font-size:1.05em;font-weight:normal;white-space:nowrap}\n"
     "code{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:.85em;"
     "background:#f6f8fa;padding:.05rem .25rem;border-radius:4px}\n"
-    ".pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:700}\n"
+    ".pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:700}"
+    ".nd{color:#57606a;font-weight:600}\n"
     ".card{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.45fr);gap:1.2rem;"
     "align-items:start;border:1px solid #d8dee4;border-radius:6px;padding:.2rem 1rem .6rem;"
     "margin:.8rem 0}\n"
@@ -557,11 +558,11 @@ static void put_header(FILE *f, const page *pg)
           run->seed);
   fprintf(f, "<style>\n%s</style>\n</head>\n<body>\n", css);
   fputs("<header>\n<h1>Gradient report</h1>\n", f);
-  fprintf(f,
-          "<p class=\"verdict %s\" id=\"verdict\">Verdict: %s. %zu of %zu formulas verified, "
-          "%zu of %zu planted mistakes caught.</p>\n",
-          run->pass ? "ok" : "bad", run->pass ? "PASS" : "FAIL", n.passed, run->n_formulas,
-          n.caught, run->n_controls);
+  fprintf(f, "<p class=\"verdict %s\" id=\"verdict\">Verdict: %s. %zu of %zu formulas verified, ",
+          run->pass ? "ok" : "bad", run->pass ? "PASS" : "FAIL", n.passed, run->n_formulas);
+  if (n.not_drawn)
+    fprintf(f, "%zu not drawn (never checked: neither pass nor fail), ", n.not_drawn);
+  fprintf(f, "%zu of %zu planted mistakes caught.</p>\n", n.caught, run->n_controls);
   put_settings(f, pg);
   fputs("<nav><a href=\"#formulas\">Formulas</a><a href=\"#details\">Each formula</a>"
         "<a href=\"#step\">Step size</a><a href=\"#taylor\">Taylor test</a>"
@@ -643,14 +644,28 @@ static int same_group(const gv_formula *a, const gv_formula *b)
   return strcmp(group_of(a), group_of(b)) == 0;
 }
 
+/* A formula's verdict as a coloured badge. */
+static const char *verdict_badge(const gv_formula_result *fr)
+{
+  switch (gv_formula_verdict(fr)) {
+  case GV_FORMULA_PASS:
+    return "<span class=\"pass\">✔ pass</span>";
+  case GV_FORMULA_NOT_DRAWN:
+    return "<span class=\"nd\">– not drawn</span>";
+  default:
+    return "<span class=\"fail\">✘ FAIL</span>";
+  }
+}
+
 /* The row that opens formula i's group: its name, what it is, and how many
- * of its formulas pass. */
+ * of its formulas pass (those not drawn count in neither way). */
 static void put_group_row(FILE *f, const gv_run *run, size_t i)
 {
   const gv_formula *g = run->formulas[i].formula;
   size_t n = 0, passed = 0;
   for (size_t k = i; k < run->n_formulas && same_group(run->formulas[k].formula, g); k++) {
-    n++;
+    int drawn = gv_formula_verdict(&run->formulas[k]) != GV_FORMULA_NOT_DRAWN;
+    n += drawn;
     passed += run->formulas[k].pass != 0;
   }
   fputs("<tr class=\"group\"><th colspan=\"12\">", f);
@@ -684,7 +699,7 @@ static void put_formula_table(FILE *f, const page *pg)
     fputs("\"><code>", f);
     gv_xml_puts(f, fr->formula->id);
     fprintf(f, "</code></a></td><td class=\"v\">%s</td><td><span class=\"math\">",
-            fr->pass ? "<span class=\"pass\">✔ pass</span>" : "<span class=\"fail\">✘ FAIL</span>");
+            verdict_badge(fr));
     gv_xml_puts(f, fr->formula->formula);
     fprintf(f,
             "</span></td><td>%s</td><td class=\"n\">%zu</td><td class=\"n\">%zu–%zu</td>"
@@ -711,6 +726,39 @@ static void put_formula_table(FILE *f, const page *pg)
 
 /* Formula i's collapsible section: why it holds, what was drawn, the worst
  * entry, its histogram and, when a trial failed, its heat map. */
+/* The end of a formula's counts paragraph: the trials where its variable was
+ * not drawn. */
+static void put_drawn(FILE *f, const gv_formula_result *fr)
+{
+  if (gv_formula_verdict(fr) == GV_FORMULA_NOT_DRAWN)
+    fprintf(f,
+            "; <b>not drawn in any of its %zu trials</b>: its variable was a placeholder "
+            "every time, nothing was checked (neither pass nor fail)",
+            fr->trials);
+  else if (fr->not_drawn)
+    fprintf(f, "; not drawn in %zu trials (a placeholder there: nothing compared)", fr->not_drawn);
+}
+
+/* The regimes the sampler named, a line each: a regime that never passes
+ * shows here, not as a looser tolerance for everyone. */
+static void put_regimes(FILE *f, const gv_formula_result *fr)
+{
+  if (!fr->n_regimes)
+    return;
+  fputs("<p><b>Per regime</b> (trials, failed, max rel error over resolved entries, worst error "
+        "/ tolerance):</p>\n<ul>",
+        f);
+  for (size_t k = 0; k < fr->n_regimes; k++) {
+    const gv_regime_result *g = &fr->regimes[k];
+    fputs("<li>", f);
+    gv_xml_puts(f, g->name);
+    fprintf(f, ": %zu trials, %s%zu failed%s, %.2e, %.3g</li>", g->trials,
+            g->failed_trials ? "<span class=\"fail\">" : "", g->failed_trials,
+            g->failed_trials ? "</span>" : "", g->cmp.max_rel, g->cmp.worst_ratio);
+  }
+  fputs("</ul>\n", f);
+}
+
 static void put_formula_detail(FILE *f, const page *pg, size_t i)
 {
   const gv_run *run = pg->run;
@@ -721,12 +769,11 @@ static void put_formula_detail(FILE *f, const page *pg, size_t i)
   gv_xml_puts(f, id);
   /* Collapsible; open for the seed's formulas and for any that fails. */
   fprintf(f, "\">\n<details%s><summary><h3><code>",
-          !fr->formula->layer || !fr->pass ? " open=\"open\"" : "");
+          !fr->formula->layer || gv_formula_verdict(fr) != GV_FORMULA_PASS ? " open=\"open\"" : "");
   gv_xml_puts(f, id);
   fputs("</code>  <span class=\"math\">", f);
   gv_xml_puts(f, fr->formula->formula);
-  fprintf(f, "</span>  %s</h3></summary>\n<div class=\"card\"><div>\n",
-          fr->pass ? "<span class=\"pass\">✔ pass</span>" : "<span class=\"fail\">✘ FAIL</span>");
+  fprintf(f, "</span>  %s</h3></summary>\n<div class=\"card\"><div>\n", verdict_badge(fr));
   fputs("<p><b>Why it holds:</b> ", f);
   gv_xml_puts(f, fr->formula->reason);
   fputs(".</p>\n<p><b>Inputs:</b> ", f);
@@ -739,10 +786,12 @@ static void put_formula_detail(FILE *f, const page *pg, size_t i)
       c->unresolved);
   if (fr->redraws)
     fprintf(f, "; %zu draws redrawn at a ReLU kink", fr->redraws);
+  put_drawn(f, fr);
   fputs(".</p>\n<p><b>Worst entry:</b> ", f);
   worst_entry(f, c);
   fputs(".</p>\n", f);
-  if (!fr->pass)
+  put_regimes(f, fr);
+  if (gv_formula_verdict(fr) == GV_FORMULA_FAIL)
     fprintf(f, "<p class=\"fail\">%zu of %zu trials failed.</p>\n", fr->failed_trials, fr->trials);
   fputs("</div>\n", f);
 

@@ -67,6 +67,21 @@ static json_t *formula(const gv_formula_result *fr, const gv_tol *tol)
                            json_integer((json_int_t)(c->count - c->nonfinite - c->unresolved))) ||
        json_object_set_new(j, "unresolved_entries", json_integer((json_int_t)c->unresolved))))
     return json_decref(j), NULL;
+  json_t *regimes = j ? json_array() : NULL;
+  for (size_t k = 0; regimes && k < fr->n_regimes; k++) {
+    const gv_regime_result *g = &fr->regimes[k];
+    if (json_array_append_new(
+            regimes, json_pack("{s:s, s:I, s:I, s:I, s:o, s:o}", "name", g->name, "trials",
+                               (json_int_t)g->trials, "failed_trials", (json_int_t)g->failed_trials,
+                               "resolved_entries",
+                               (json_int_t)(g->cmp.count - g->cmp.nonfinite - g->cmp.unresolved),
+                               "max_rel_err", number(g->cmp.max_rel), "worst_ratio",
+                               number(g->cmp.worst_ratio))))
+      json_decref(regimes), regimes = NULL;
+  }
+  if (j && (!regimes || json_object_set_new(j, "regimes", regimes) ||
+            json_object_set_new(j, "not_drawn_trials", json_integer((json_int_t)fr->not_drawn))))
+    return json_decref(j), NULL;
   if (j && fr->step_min > 0.0 &&
       json_object_set_new(
           j, "central_step",
@@ -82,8 +97,8 @@ static json_t *formula_fields(const gv_formula_result *fr, const gv_tol *tol, co
       "s:o, s:o, s:o}",
       "id", fr->formula->id, "group", fr->formula->group ? fr->formula->group : "seed", "formula",
       fr->formula->formula, "reason", fr->formula->reason, "draw", fr->formula->draw, "verdict",
-      fr->pass ? "pass" : "fail", "method", gv_method_name(fr->method), "taylor",
-      taylor(&fr->taylor), "trials", (json_int_t)fr->trials, "failed_trials",
+      gv_formula_status_name(gv_formula_verdict(fr)), "method", gv_method_name(fr->method),
+      "taylor", taylor(&fr->taylor), "trials", (json_int_t)fr->trials, "failed_trials",
       (json_int_t)fr->failed_trials, "kink_redraws", (json_int_t)fr->redraws, "entries_min",
       (json_int_t)fr->min_entries, "entries_max", (json_int_t)fr->max_entries, "entries_compared",
       (json_int_t)c->count, "failing_entries", (json_int_t)c->nfail, "nonfinite_entries",
@@ -132,16 +147,16 @@ static json_t *root_object(const gv_run *run, json_t *fs, json_t *cs)
                                  (json_int_t)run->net_size[1], "K", (json_int_t)run->net_size[2])
                      : NULL;
   /* The seed is written as a number (JSON integers hold 2^63): scripts compare it. */
-  return json_pack("{s:s, s:s, s:I, s:I, s:o*, s:s, s:o, s:s, s:s, s:b, "
-                   "s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o}",
-                   "tool", "gradverify", "version", GV_VERSION, "seed", (json_int_t)run->seed,
-                   "trials", (json_int_t)run->trials, "size", size, "verdict",
-                   run->pass ? "pass" : "fail", "tolerance", tolerance(&run->tol), "method",
-                   gv_method_name(run->method), "step_rule", gv_report_method_text(run->method),
-                   "taylor", run->taylor, "summary", "formulas", (json_int_t)run->n_formulas,
-                   "formulas_passed", (json_int_t)n.passed, "controls", (json_int_t)run->n_controls,
-                   "controls_caught", (json_int_t)n.caught, "kink_redraws", (json_int_t)n.redraws,
-                   "formulas", fs, "controls", cs);
+  return json_pack(
+      "{s:s, s:s, s:I, s:I, s:o*, s:s, s:o, s:s, s:s, s:b, "
+      "s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o}",
+      "tool", "gradverify", "version", GV_VERSION, "seed", (json_int_t)run->seed, "trials",
+      (json_int_t)run->trials, "size", size, "verdict", run->pass ? "pass" : "fail", "tolerance",
+      tolerance(&run->tol), "method", gv_method_name(run->method), "step_rule",
+      gv_report_method_text(run->method), "taylor", run->taylor, "summary", "formulas",
+      (json_int_t)run->n_formulas, "formulas_passed", (json_int_t)n.passed, "formulas_not_drawn",
+      (json_int_t)n.not_drawn, "controls", (json_int_t)run->n_controls, "controls_caught",
+      (json_int_t)n.caught, "kink_redraws", (json_int_t)n.redraws, "formulas", fs, "controls", cs);
 }
 
 static int dump(FILE *stream, void *ctx)

@@ -25,12 +25,13 @@ static void write_properties(FILE *f, const gv_run *run)
   fputs("    </properties>\n", f);
 }
 
-static void open_suite(FILE *f, const gv_run *run, const char *name, size_t tests, size_t failures)
+static void open_suite(FILE *f, const gv_run *run, const char *name, size_t tests, size_t failures,
+                       size_t skipped)
 {
   fprintf(f,
-          "  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" "
+          "  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" "
           "time=\"0\">\n",
-          name, tests, failures);
+          name, tests, failures, skipped);
   write_properties(f, run);
 }
 
@@ -45,8 +46,16 @@ static void write_formula(FILE *f, const gv_formula_result *r)
 {
   const gv_cmp *c = &r->cmp;
   open_case(f, "gradverify.formulas", or_unknown(r->formula ? r->formula->id : NULL));
-  if (r->pass) {
+  gv_formula_status v = gv_formula_verdict(r);
+  if (v == GV_FORMULA_PASS) {
     fputs("/>\n", f);
+    return;
+  }
+  if (v == GV_FORMULA_NOT_DRAWN) {
+    fprintf(f,
+            ">\n      <skipped message=\"not drawn: the variable was a placeholder in all %zu "
+            "trials; nothing was checked\"/>\n    </testcase>\n",
+            r->trials);
     return;
   }
   char msg[768];
@@ -96,7 +105,8 @@ static int write_junit(FILE *f, void *ctx)
 {
   const gv_run *run = ctx;
   const gv_run_totals n = gv_run_count(run);
-  const size_t failed = run->n_formulas - n.passed, missed = run->n_controls - n.caught;
+  const size_t failed = run->n_formulas - n.passed - n.not_drawn,
+               missed = run->n_controls - n.caught;
 
   fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
   fprintf(f,
@@ -104,12 +114,12 @@ static int write_junit(FILE *f, void *ctx)
           "time=\"0\">\n",
           run->n_formulas + run->n_controls, failed + missed);
 
-  open_suite(f, run, "formulas", run->n_formulas, failed);
+  open_suite(f, run, "formulas", run->n_formulas, failed, n.not_drawn);
   for (size_t i = 0; i < run->n_formulas; i++)
     write_formula(f, &run->formulas[i]);
   fputs("  </testsuite>\n", f);
 
-  open_suite(f, run, "controls", run->n_controls, missed);
+  open_suite(f, run, "controls", run->n_controls, missed, 0);
   for (size_t i = 0; i < run->n_controls; i++)
     write_control(f, &run->controls[i]);
   fputs("  </testsuite>\n", f);

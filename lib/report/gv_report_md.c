@@ -26,9 +26,11 @@ static void put_header(FILE *f, const gv_run *run)
   const gv_run_totals n = gv_run_count(run);
 
   fprintf(f, "# Gradient report\n\n");
-  fprintf(f,
-          "**Verdict: %s.** %zu of %zu formulas verified, %zu of %zu planted mistakes caught.\n\n",
-          run->pass ? "PASS" : "FAIL", n.passed, run->n_formulas, n.caught, run->n_controls);
+  fprintf(f, "**Verdict: %s.** %zu of %zu formulas verified, ", run->pass ? "PASS" : "FAIL",
+          n.passed, run->n_formulas);
+  if (n.not_drawn)
+    fprintf(f, "%zu not drawn (never checked: neither pass nor fail), ", n.not_drawn);
+  fprintf(f, "%zu of %zu planted mistakes caught.\n\n", n.caught, run->n_controls);
   fprintf(f, "- gradverify %s, seed **%lu** (`gradverify --seed %lu` reproduces every number)\n",
           GV_VERSION, run->seed, run->seed);
   fprintf(f, "- %zu random trials per formula and per control\n", run->trials);
@@ -46,6 +48,18 @@ static void put_header(FILE *f, const gv_run *run)
                "linear along v, or a ReLU kink cuts the curve off): no verdict either way\n");
   fprintf(f, "- ReLU kinks: %zu draws had a unit within a step of z = 0 and were redrawn\n\n",
           n.redraws);
+}
+
+static const char *verdict_cell(const gv_formula_result *fr)
+{
+  switch (gv_formula_verdict(fr)) {
+  case GV_FORMULA_PASS:
+    return "✅ pass";
+  case GV_FORMULA_NOT_DRAWN:
+    return "➖ not drawn";
+  default:
+    return "❌ **FAIL**";
+  }
 }
 
 static void put_formulas(FILE *f, const gv_run *run)
@@ -66,7 +80,21 @@ static void put_formulas(FILE *f, const gv_run *run)
             fr->formula->id, fr->formula->formula, gv_method_name(fr->method), fr->trials,
             fr->min_entries, fr->max_entries, fr->cmp.max_abs, fr->cmp.max_rel, fr->cmp.worst_ratio,
             fr->cmp.worst_errbar, t->atol, t->rtol, t->kerr,
-            gv_taylor_stats_str(&fr->taylor, tay, sizeof tay), fr->pass ? "✅ pass" : "❌ **FAIL**");
+            gv_taylor_stats_str(&fr->taylor, tay, sizeof tay), verdict_cell(fr));
+  }
+}
+
+/* A line per regime the sampler named, under the formula's: a regime that
+ * never passes shows here, not as a looser tolerance for everyone. */
+static void put_regimes(FILE *f, const gv_formula_result *fr)
+{
+  for (size_t k = 0; k < fr->n_regimes; k++) {
+    const gv_regime_result *g = &fr->regimes[k];
+    fprintf(f,
+            "  - regime *%s*: %zu trials, %s%zu failed%s, max rel error %.2e, worst %.3g of "
+            "tolerance\n",
+            g->name, g->trials, g->failed_trials ? "**" : "", g->failed_trials,
+            g->failed_trials ? "**" : "", g->cmp.max_rel, g->cmp.worst_ratio);
   }
 }
 
@@ -82,7 +110,15 @@ static void put_reasons(FILE *f, const gv_run *run)
     if (fr->step_min > 0.0)
       fprintf(f, " Central steps chosen per entry: h/max(1, |x|) from %.1e to %.1e.", fr->step_min,
               fr->step_max);
-    if (!fr->pass) {
+    if (gv_formula_verdict(fr) == GV_FORMULA_NOT_DRAWN)
+      fprintf(f,
+              " **Not drawn: its variable was a placeholder in all %zu trials, so nothing was "
+              "checked (neither pass nor fail); more trials or another seed draw it.**",
+              fr->trials);
+    else if (fr->not_drawn)
+      fprintf(f, " Not drawn in %zu of %zu trials (a placeholder there: nothing compared).",
+              fr->not_drawn, fr->trials);
+    if (gv_formula_verdict(fr) == GV_FORMULA_FAIL) {
       fprintf(f, " **%zu of %zu trials failed, %zu entries; worst: ", fr->failed_trials, fr->trials,
               fr->cmp.nfail);
       print_worst(f, &fr->cmp);
@@ -91,6 +127,7 @@ static void put_reasons(FILE *f, const gv_run *run)
     if (fr->cmp.nonfinite)
       fprintf(f, " **%zu entries were NaN or infinite.**", fr->cmp.nonfinite);
     fputc('\n', f);
+    put_regimes(f, fr);
   }
 }
 
