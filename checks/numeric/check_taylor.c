@@ -675,33 +675,36 @@ START_TEST(test_plateau_median)
 }
 END_TEST
 
-/* f(t) = t + t^2 - 2 t^3 with g = 1: its remainder t^2 (1 - 2t) vanishes at
- * t = 1/2, the second of the steps 1, 1/2, ..., 1/16. The window holds
- * usable steps only (gv_taylor.h): the three below 1/2, not 1/2 itself. */
+/* f(t) = t + t^2 - c t^3 with g = 1: its remainder t^2 (1 - c t) vanishes
+ * at t = 1/c, one of the steps 1, 1/2, ..., 1/16: the second (c = 2) or the
+ * fourth (c = 8, loop index 1). The window holds usable steps only
+ * (gv_taylor.h): the three below 1/2, or the three above 1/8 (the smallest
+ * usable step, 1/16, has no usable neighbour); not 1/c itself. */
 static int cubic_f(void *params, double *fx)
 {
-  const double t = gsl_vector_get(params, 0);
-  *fx = t + t * t - 2.0 * t * t * t;
+  const double *p = params, t = p[0], c = p[1];
+  *fx = t + t * t - c * t * t * t;
   return GSL_SUCCESS;
 }
 
 START_TEST(test_window_usable_only)
 {
-  gsl_vector *x = gsl_vector_calloc(1), *g = gsl_vector_alloc(1), *v = gsl_vector_alloc(1);
+  double xc[2] = {0.0, _i ? 8.0 : 2.0};
+  gsl_vector_view x = gsl_vector_view_array(xc, 1);
+  gsl_vector *g = gsl_vector_alloc(1), *v = gsl_vector_alloc(1);
   gsl_vector_set(g, 0, 1.0);
   gsl_vector_set(v, 0, 1.0);
-  gv_fd_scalar fn = {cubic_f, x};
+  gv_fd_scalar fn = {cubic_f, xc};
   gv_taylor_options opt = {.eps0 = 1.0, .npoints = 5};
   gv_taylor_result res;
-  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_SUCCESS);
-  ck_assert_double_eq(res.rem[1], 0.0);
+  ck_assert_int_eq(gv_taylor_test(&fn, &x.vector, g, v, &opt, &res), GSL_SUCCESS);
+  ck_assert_double_eq(res.rem[_i ? 3 : 1], 0.0);
   ck_assert_uint_eq(res.nused, 3);
   for (size_t k = 0; k < res.npoints; k++)
     if (res.eps[k] >= res.window_lo && res.eps[k] <= res.window_hi)
       ck_assert_msg(res.rem[k] > GV_TAYLOR_WINDOW * fmax(res.floor[k], res.noise),
                     "step %zu (eps %g, remainder %g) in the window [%g, %g]", k, res.eps[k],
                     res.rem[k], res.window_lo, res.window_hi);
-  gsl_vector_free(x);
   gsl_vector_free(g);
   gsl_vector_free(v);
 }
@@ -751,6 +754,33 @@ START_TEST(test_floor_as_documented)
   ck_assert_mem_eq(vres.floor, res.floor, res.npoints * sizeof res.floor[0]);
   ck_assert_int_eq(vres.verdict, res.verdict);
   ck_assert_double_eq(vres.slope, res.slope);
+  gsl_vector_free(x);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+}
+END_TEST
+
+/* f(t) = t + 1e-13 t^2 with g = 1: remainders near rounding that fall by
+ * 4 per step to the last: no plateau (noise 0), whatever res held before. */
+static int tiny_quadratic_f(void *params, double *fx)
+{
+  const double t = gsl_vector_get(params, 0);
+  *fx = t + 1e-13 * t * t;
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_falling_tail_no_plateau)
+{
+  gsl_vector *x = gsl_vector_calloc(1), *g = gsl_vector_alloc(1), *v = gsl_vector_alloc(1);
+  gsl_vector_set(g, 0, 1.0);
+  gsl_vector_set(v, 0, 1.0);
+  gv_fd_scalar fn = {tiny_quadratic_f, x};
+  gv_taylor_options opt = {.eps0 = 1.0, .npoints = 8};
+  gv_taylor_result res;
+  memset(&res, 0xff, sizeof res); /* NaN in every double */
+  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_SUCCESS);
+  ck_assert(res.rem[7] < res.rem[3] / 64.0);
+  ck_assert_double_eq(res.noise, 0.0);
   gsl_vector_free(x);
   gsl_vector_free(g);
   gsl_vector_free(v);
@@ -864,9 +894,10 @@ Suite *gv_test_suite(void)
   tcase_add_test(errors, test_default_steps);
   tcase_add_test(errors, test_plateau_short_run);
   tcase_add_test(errors, test_plateau_median);
-  tcase_add_test(errors, test_window_usable_only);
+  tcase_add_loop_test(errors, test_window_usable_only, 0, 2);
   tcase_add_test(errors, test_floor_as_documented);
   tcase_add_test(errors, test_steady_slope_no_verdict);
+  tcase_add_test(errors, test_falling_tail_no_plateau);
   tcase_add_test(errors, test_errors);
   suite_add_tcase(s, errors);
   return s;
