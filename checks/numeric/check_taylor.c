@@ -749,7 +749,9 @@ START_TEST(test_floor_as_documented)
   gsl_matrix_view D = gsl_matrix_view_vector(g, 4, 1);
   gv_fd_vector vfn = {one_output_f, &p, 1};
   gv_taylor_result vres;
+  p.calls = 0;
   ck_assert_int_eq(gv_taylor_test_vector(&vfn, x, &D.matrix, v, &opt, &vres), GSL_SUCCESS);
+  ck_assert_int_eq(p.calls, (int)vres.npoints + 1); /* f(x), then one per step */
   ck_assert_mem_eq(vres.rem, res.rem, res.npoints * sizeof res.rem[0]);
   ck_assert_mem_eq(vres.floor, res.floor, res.npoints * sizeof res.floor[0]);
   ck_assert_int_eq(vres.verdict, res.verdict);
