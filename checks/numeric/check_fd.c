@@ -103,6 +103,16 @@ START_TEST(test_derivative_known)
   ck_assert_msg(err < ERRBAR_MAX * scale, "error bar %g too large (scale %g)", err, scale);
   ck_assert_int_eq(p.plant.calls, 4);
   ck_assert_mem_eq(&x, &x0, sizeof x);
+  /* The error bar is gv_fd.h's, recomputed: 2 (4/3) |D(h) - D(h/2)| plus
+   * GV_FD_ROUNDOFF_ULPS DBL_EPSILON (|f(x + h)| + |f(x - h)|) / ((x + h) - (x - h)). */
+  const double h = gv_fd_step(x0), xp = x0 + h, xm = x0 - h, xp2 = x0 + 0.5 * h,
+               xm2 = x0 - 0.5 * h;
+  const fx_kind k = (fx_kind)p.kind;
+  const double fp = fx_value(k, xp), fm = fx_value(k, xm);
+  const double d1 = (fp - fm) / (xp - xm), d2 = (fx_value(k, xp2) - fx_value(k, xm2)) / (xp2 - xm2);
+  const double stated = 2.0 * (4.0 / 3.0) * fabs(d1 - d2) +
+                        GV_FD_ROUNDOFF_ULPS * DBL_EPSILON * (fabs(fp) + fabs(fm)) / (xp - xm);
+  ck_assert_msg(fabs(err - stated) <= 1e-12 * stated, "error bar %.17g, stated %.17g", err, stated);
 }
 END_TEST
 
