@@ -592,6 +592,15 @@ START_TEST(test_vector_stencil)
     ck_assert_double_eq(gsl_vector_get(fv[k], 1), at[k] * at[k]);
     ck_assert_double_eq(gsl_vector_get(fv[k], 2), 3.0);
   }
+  /* gv_fd_vector_points: only 0 <= from < to <= 4 (gv_fd.h), else GSL_EINVAL
+   * and no evaluation. */
+  const int ranges[][2] = {{-1, 2}, {2, 5}, {2, 2}, {3, 1}};
+  for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
+    ck_assert_int_eq(gv_fd_vector_points(&fn, &state[0], h, ranges[r][0], ranges[r][1], fv),
+                     GSL_EINVAL);
+  ck_assert_double_eq(state[1], 4.0);
+  ck_assert_int_eq(gv_fd_vector_points(&fn, &state[0], h, 3, 4, fv), GSL_SUCCESS);
+  ck_assert_double_eq(state[1], 5.0);
   for (int k = 0; k < 4; k++)
     gsl_vector_free(fv[k]);
   gsl_vector_free(bad);
