@@ -7,7 +7,8 @@
  * default tolerance of the method and prints, per formula, the largest
  * relative error over resolved entries (over all seeds), the resolved
  * entries of all compared (gv_compare.h) and the seeds on which it passed;
- * per control, the trials that caught it out of all, for every method run; and
+ * per control, the trials that caught it out of all and the seeds whose run
+ * caught it (in its "seeds passed" column), for every method run; and
  * the CPU time of each layer (its formulas and controls, all seeds and
  * methods), the slowest first. Asserts nothing: `meson test --benchmark
  * catalogue -v`, or run it from the build tree. */
@@ -34,6 +35,7 @@ typedef struct {
 
 typedef struct {
   size_t caught[N_METHODS], trials[N_METHODS];
+  size_t seeds[N_METHODS]; /* seeds whose run caught it (in at least one trial) */
 } control_stats;
 
 static double cpu_now(void)
@@ -72,6 +74,7 @@ static int run_one(const gv_suite *s, size_t i, unsigned long seed, size_t m, si
   for (size_t k = 0; k < run.n_controls; k++) {
     size_t c = (size_t)(run.controls[k].control - s->controls);
     cs[c].caught[m] += run.controls[k].caught_trials;
+    cs[c].seeds[m] += run.controls[k].caught != 0;
     cs[c].trials[m] += run.controls[k].trials;
   }
   gv_run_free(&run);
@@ -108,8 +111,9 @@ static void print_rows(const gv_suite *s, size_t i, const formula_stats *fs,
     printf("| control `%s` |", s->controls[c].id);
     for (size_t m = 0; m < N_METHODS; m++)
       if (use[m])
-        printf(" caught %zu/%zu (%.1f%%) | | |", cs[c].caught[m], cs[c].trials[m],
-               cs[c].trials[m] ? 100.0 * (double)cs[c].caught[m] / (double)cs[c].trials[m] : 0.0);
+        printf(" caught %zu/%zu (%.1f%%) | | %zu/%zu |", cs[c].caught[m], cs[c].trials[m],
+               cs[c].trials[m] ? 100.0 * (double)cs[c].caught[m] / (double)cs[c].trials[m] : 0.0,
+               cs[c].seeds[m], nseeds);
     printf("\n");
   }
   fflush(stdout);

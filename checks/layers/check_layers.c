@@ -347,6 +347,43 @@ START_TEST(test_mlp_not_drawn)
 }
 END_TEST
 
+/* Trial counts adapt by work (GV_DRIVER_ENTRY_BUDGET): maxpool.dX (~150
+ * entries per trial) stops once it has compared 50 per trial asked for,
+ * after at least GV_DRIVER_MIN_TRIALS; its control runs the same draws and
+ * stops at the same trial, still caught; relu.dX (~25 per trial) and the
+ * seed's softmax_jacobian (~850, but a seed formula) run every trial. */
+START_TEST(test_driver_budget)
+{
+  const char *only[] = {"maxpool.dX", "relu.dX", "softmax_jacobian"};
+  gv_driver_options o;
+  gv_driver_options_init(&o);
+  o.only = only;
+  o.n_only = 3;
+  o.trials = 120;
+  gv_run run;
+  ck_assert_int_eq(gv_driver_run(&o, &run), GSL_SUCCESS);
+  ck_assert_uint_eq(run.n_formulas, 3);
+  for (size_t i = 0; i < run.n_formulas; i++) {
+    const gv_formula_result *fr = &run.formulas[i];
+    ck_assert_msg(fr->pass, "%s", fr->formula->id);
+    if (strcmp(fr->formula->id, "maxpool.dX") == 0) {
+      ck_assert_uint_ge(fr->trials, GV_DRIVER_MIN_TRIALS);
+      ck_assert_uint_lt(fr->trials, o.trials);
+      ck_assert_uint_ge(fr->cmp.count, o.trials * GV_DRIVER_ENTRY_BUDGET);
+      for (size_t k = 0; k < run.n_controls; k++)
+        if (strcmp(run.controls[k].control->formula_id, "maxpool.dX") == 0) {
+          ck_assert_uint_eq(run.controls[k].trials, fr->trials);
+          ck_assert(run.controls[k].caught);
+        }
+    } else {
+      ck_assert_msg(fr->trials == o.trials, "%s ran %zu trials", fr->formula->id, fr->trials);
+    }
+  }
+  ck_assert(run.pass);
+  gv_run_free(&run);
+}
+END_TEST
+
 /* --only takes a layer's name (all its formulas) or one id; the same id
  * gives the same numbers alone or with its layer; unknown names fail. */
 START_TEST(test_driver_only)
@@ -393,6 +430,7 @@ Suite *gv_test_suite(void)
   tcase_add_loop_test(tc, test_driver_layer, 0, 3 * (int)n);
   tcase_add_test(tc, test_mlp_not_drawn);
   tcase_add_test(tc, test_driver_only);
+  tcase_add_test(tc, test_driver_budget);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -88,7 +88,7 @@ const char *gv_taylor_stats_str(const gv_taylor_stats *t, char *buf, size_t size
 
 /* What run_trials counts besides the comparison. */
 typedef struct {
-  size_t failed, corrupted, redraws, min_entries, max_entries, not_drawn;
+  size_t ran, failed, corrupted, redraws, min_entries, max_entries, not_drawn;
   size_t n_regimes;
   gv_regime_result regimes[GV_DRIVER_MAX_REGIMES];
   double step_min, step_max; /* central steps chosen, relative to max(1, |x|) */
@@ -132,7 +132,15 @@ static void regime_add(totals *t, const char *name, const gv_cmp *one)
   gv_cmp_merge(&t->regimes[k].cmp, one);
 }
 
-/* Runs `trials` trials of f with variant v; fills cmp and t. */
+/* Whether layer formula f has had its trials (GV_DRIVER_ENTRY_BUDGET): k run,
+ * `compared` entries compared. */
+static int budget_spent(const gv_driver_options *o, const gv_formula *f, size_t k, size_t compared)
+{
+  return f->layer && k >= GV_DRIVER_MIN_TRIALS && compared >= o->trials * GV_DRIVER_ENTRY_BUDGET;
+}
+
+/* Runs `trials` trials of f with variant v (fewer where the budget is
+ * spent; t->ran says how many); fills cmp and t. */
 static int run_trials(const gv_driver_options *o, const gv_formula *f, const gv_control *c,
                       gsl_rng *r, gsl_rng *rt, gv_trial_memo *memo, gv_cmp *cmp, totals *t)
 {
@@ -146,7 +154,8 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, const gv_
                 .step_min = NAN,
                 .step_max = NAN,
                 .taylor = {.min_slope = NAN, .max_slope = NAN}};
-  for (size_t k = 0; k < o->trials; k++) {
+  for (size_t k = 0; k < o->trials && !budget_spent(o, f, k, cmp->count); k++) {
+    t->ran++;
     gv_cmp one;
     gv_cmp_init(&one);
     gv_cmp_set_trial(&one, k);
@@ -220,7 +229,6 @@ static int run_formulas(const gv_driver_options *o, const gv_suite *suite, gsl_r
       continue;
     gv_formula_result *fr = &run->formulas[run->n_formulas++];
     fr->formula = &suite->formulas[i];
-    fr->trials = o->trials;
     totals t;
     int status = run_trials(o, fr->formula, NULL, r, rt, has_control(suite, fr->formula) ? memo : NULL,
                             &fr->cmp, &t);
@@ -228,6 +236,7 @@ static int run_formulas(const gv_driver_options *o, const gv_suite *suite, gsl_r
     fr->heat_trial = t.heat_trial;
     if (status)
       return status;
+    fr->trials = t.ran;
     fr->method = t.used;
     fr->taylor = t.taylor;
     fr->failed_trials = t.failed;
@@ -261,12 +270,12 @@ static int run_controls(const gv_driver_options *o, const gv_suite *suite, gsl_r
     gv_control_result *cr = &run->controls[run->n_controls++];
     totals t;
     cr->control = ctl;
-    cr->trials = o->trials;
     int status = run_trials(o, f, ctl, r, rt, memo, &cr->cmp, &t);
     cr->heat = t.heat;
     cr->heat_trial = t.heat_trial;
     if (status)
       return status;
+    cr->trials = t.ran;
     cr->caught_trials = t.failed;
     cr->taylor = t.taylor;
     cr->caught = cr->cmp.nfail > 0;

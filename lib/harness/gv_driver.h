@@ -19,10 +19,21 @@
 
 #define GV_DRIVER_DEFAULT_SEED 20240515UL
 #define GV_DRIVER_DEFAULT_TRIALS 200
+/* Trial counts adapt per layer formula, by work, never by time (the same
+ * seed gives the same trials): a layer formula stops once it has run
+ * GV_DRIVER_MIN_TRIALS trials and compared GV_DRIVER_ENTRY_BUDGET entries per
+ * trial asked for. Formulas averaging fewer entries per trial (most layers,
+ * and every seed formula, which never stops early) run every trial; conv2d.dX,
+ * lstm_step.dWx and dWh, maxpool and avgpool (100 to 150 entries per trial,
+ * their real-size draws costing the most) run about half. A control runs its
+ * formula's draws and stops where it does. */
+#define GV_DRIVER_MIN_TRIALS 50
+#define GV_DRIVER_ENTRY_BUDGET 50
 
 typedef struct {
   unsigned long seed;
-  size_t trials; /* per formula and per control; at least 1 */
+  size_t trials; /* per formula and per control (layer formulas may stop
+                    earlier: GV_DRIVER_ENTRY_BUDGET); at least 1 */
   gv_tol tol;
   const gv_suite *suite; /* what to run; NULL: the seed's formulas and the
                            catalogue (gv_suite_alloc_default) */
