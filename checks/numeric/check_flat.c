@@ -5,7 +5,7 @@
  * step up to 1e5), f2(x) = lse(x, -300) - x, 0 to the bit at x = 200 and a
  * difference of two numbers near 200 (its quantum is ulp(200), not ulp(0)),
  * f3 = log of the same 1000 + exp(x - 40) below x = 1 where f is undefined
- * (NaN), and a constant 0. Two outputs: output 1 is always 5 x, which moves
+ * (NaN), a constant 0, and 1000 + 3 max(0, x - 0.3) (a kink at 0.3). Two outputs: output 1 is always 5 x, which moves
  * at once. The variable is restored bit for bit after every probe. */
 #include <float.h>
 #include <math.h>
@@ -16,7 +16,7 @@
 #include "check_main.h"
 #include "gv_flat.h"
 
-enum kind { SAT_EXP, LINEAR_TINY, SOFTMAX_FLAT, DOMAIN, ZERO };
+enum kind { SAT_EXP, LINEAR_TINY, SOFTMAX_FLAT, DOMAIN, ZERO, KINK };
 
 typedef struct {
   enum kind kind;
@@ -45,6 +45,9 @@ static int fn_eval(void *params, gsl_vector *fx)
     v = x < 1.0 ? NAN : log(1000.0 + exp(x - 40.0));
     break;
   case ZERO:
+    break;
+  case KINK: /* a dead ReLU unit: flat up to 0.3, slope 3 past it */
+    v = 1000.0 + 3.0 * fmax(0.0, x - 0.3);
     break;
   }
   gsl_vector_set(fx, 0, v);
@@ -104,6 +107,25 @@ START_TEST(test_moves_where_expected)
   ck_assert_double_ge(r.quantum, 0.5 * ulp);
   ck_assert_double_eq_tol(r.resolution, r.quantum / r.step, 1e-30);
   ck_assert_uint_le(r.nevals, 2 * (7 + GV_FLAT_BISECT));
+  setup_free(&s);
+}
+END_TEST
+
+/* Past a kink f moves by the slope times what is left of the edge's
+ * uncertainty: the bisections must take it to a few ulps of the step, so that
+ * the quantum is an ulp or two of 1000 and not 3 x 2e-9 x 0.3 (30 bisections,
+ * a resolution of 6e-9 where 1e-12 is reachable). */
+START_TEST(test_kink_edge)
+{
+  setup s;
+  setup_init(&s, KINK, 0.0);
+  gv_flat_result r;
+  ck_assert_int_eq(probe(&s, 0, 1e-4, 10.0, &r), GSL_SUCCESS);
+  const double ulp = nextafter(1000.0, 2000.0) - 1000.0;
+  ck_assert(r.moved);
+  ck_assert_double_eq_tol(r.step, 0.3, 0.3e-12);
+  ck_assert_double_le(r.quantum, 4.0 * ulp);
+  ck_assert_double_le(r.resolution, 1e-11);
   setup_free(&s);
 }
 END_TEST
@@ -197,6 +219,7 @@ Suite *gv_test_suite(void)
   TCase *tc = tcase_create("Core");
   tcase_add_test(tc, test_moves_where_expected);
   tcase_add_test(tc, test_never_moves);
+  tcase_add_test(tc, test_kink_edge);
   tcase_add_test(tc, test_quantum_of_a_difference);
   tcase_add_test(tc, test_moves_at_once);
   tcase_add_test(tc, test_domain_end);

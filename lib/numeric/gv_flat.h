@@ -22,9 +22,13 @@
  *                which is also the quantum where it never moved,
  *   resolution = quantum / step: a derivative above it would have moved f by
  *                more than its quantum over the step (curvature aside).
- * GV_FLAT_BISECT bisections take the edge to a relative 2e-9 of the step, so
- * that even where the change grows fast past it (a kink, exp) the change seen
- * there is close to the quantum.
+ * GV_FLAT_BISECT bisections take the edge to a relative 2e-15 of the step (a
+ * few ulps of it), so that even where the change grows fast past it (a kink,
+ * exp) the change seen there is close to the quantum. Past a kink the change
+ * is the slope there times what is left of the edge's uncertainty: with 30
+ * bisections (2e-9) a dead ReLU unit's entries of a network resolved only to
+ * ~2e-9 of the slope, and a wrong entry off by 1e-8 of max|g| passed in 13.5%
+ * of bench_detect's network trials (checks/bench/README.md).
  * Costs 2 evaluations per step tried and 2 per bisection: at most
  * 2 (log10(hmax / h0) + 1 + GV_FLAT_BISECT). *xi is restored bit for bit.
  * A step where fn is not finite ends the probe there (the end of f's domain:
@@ -40,7 +44,7 @@
 
 #include "gv_fd.h"
 
-#define GV_FLAT_BISECT 30
+#define GV_FLAT_BISECT 50
 #define GV_FLAT_ULPS 1.0
 
 typedef struct {
