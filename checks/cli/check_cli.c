@@ -322,9 +322,11 @@ END_TEST
 
 /* --only mlp.dW7 at one trial: at seeds whose mlp is shallower than six
  * hidden layers, W7 is a placeholder. Such a run says "not drawn" on its
- * formula's line, counts it apart in the summary, exits 0 (not drawn is not
- * a failure), and its reports say so too: JSON "not drawn", JUnit
- * <skipped/>. Drawn in some of 40 trials, it passes as usual. */
+ * formula's line, counts it apart in the summary, and its reports say so
+ * too: JSON "not drawn", JUnit <skipped/>. Alone in the run it leaves the
+ * run with nothing checked, which is no pass (exit 1); beside ce_grad_p,
+ * which is drawn, the run passes (exit 0: not drawn is not a failure).
+ * Drawn in some of 40 trials, it passes as usual. */
 START_TEST(only_not_drawn)
 {
   size_t not_drawn = 0, drawn = 0;
@@ -335,11 +337,13 @@ START_TEST(only_not_drawn)
     const char *args[] = {"--only", "mlp.dW7", "--trials", seed < 9 ? "1" : "40", "--seed", s,
                           "--out",  tmpdir,    NULL};
     cli_result r = run_cli(args);
-    ck_assert_msg(r.code == GV_EXIT_PASS, "seed %lu: exit %d\n%s", seed, r.code, r.out);
     ck_assert_str_eq(r.err, "");
     json_t *root = load_json();
     json_t *f = json_array_get(json_object_get(root, "formulas"), 0);
     const char *v = json_string_value(json_object_get(f, "verdict"));
+    int none = strcmp(v, "not drawn") == 0;
+    ck_assert_msg(r.code == (none ? GV_EXIT_FAIL : GV_EXIT_PASS), "seed %lu: exit %d\n%s", seed,
+                  r.code, r.out);
     json_t *sum = json_object_get(root, "summary");
     snprintf(path, sizeof path, "%s/%s", tmpdir, GV_REPORT_JUNIT);
     FILE *jf = fopen(path, "r");
@@ -352,13 +356,20 @@ START_TEST(only_not_drawn)
       ck_assert_msg(strstr(r.out, "mlp.dW7") && strstr(r.out, "not drawn: a placeholder in all 1 "
                                                               "trials, nothing checked"),
                     "%s", r.out);
-      ck_assert_msg(strstr(r.out, "PASS: 0 of 1 formulas pass, 1 not drawn (never checked)"), "%s",
+      ck_assert_msg(strstr(r.out, "FAIL: 0 of 1 formulas pass, 1 not drawn (never checked)"), "%s",
                     r.out);
       ck_assert_int_eq(json_integer_value(json_object_get(sum, "formulas_not_drawn")), 1);
       ck_assert_int_eq(json_integer_value(json_object_get(sum, "formulas_passed")), 0);
       ck_assert_msg(strstr(junit, "<skipped message=\"not drawn") &&
                         strstr(junit, "failures=\"0\" errors=\"0\" skipped=\"1\""),
                     "%s", junit);
+      /* Beside a formula that is drawn, the same run passes. */
+      const char *both[] = {"--only", "mlp.dW7,ce_grad_p", "--trials", "1",    "--seed",
+                            s,        "--out",           tmpdir,     "--quiet", NULL};
+      cli_result r2 = run_cli(both);
+      ck_assert_msg(r2.code == GV_EXIT_PASS, "seed %lu, with ce_grad_p: exit %d\n%s", seed, r2.code,
+                    r2.out);
+      free_result(&r2);
     } else {
       drawn++;
       ck_assert_str_eq(v, "pass");

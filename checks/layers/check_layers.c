@@ -333,7 +333,9 @@ START_TEST(test_mlp_not_drawn)
       vacuous++;
       ck_assert_msg(!fr->pass, "seed %lu: mlp.dW7 not drawn, yet passes", seed);
       ck_assert_int_eq(gv_formula_verdict(fr), GV_FORMULA_NOT_DRAWN);
-      ck_assert_msg(run.pass, "seed %lu: a formula not drawn fails the run", seed);
+      ck_assert_int_eq(fr->method, o.method); /* the method asked for, not method 0 */
+      /* ... and a run that drew nothing at all checked nothing: no pass. */
+      ck_assert_msg(!run.pass, "seed %lu: a run that checked nothing passes", seed);
       ck_assert_uint_eq(fr->cmp.count, 0);
       ck_assert_uint_eq(n.not_drawn, 1);
       ck_assert_uint_eq(n.passed, 0);
@@ -344,6 +346,22 @@ START_TEST(test_mlp_not_drawn)
     gv_run_free(&run);
   }
   ck_assert_uint_gt(vacuous, 0);
+  /* Beside a formula that is drawn, a formula not drawn does not fail the run. */
+  const char *two[] = {"mlp.dW7", "ce_grad_p"}; /* ce_grad_p: no control */
+  o.only = two;
+  o.n_only = 2;
+  size_t apart = 0;
+  for (unsigned long seed = 1; seed <= 12; seed++) {
+    o.seed = seed;
+    ck_assert_int_eq(gv_driver_run(&o, &run), GSL_SUCCESS);
+    if (gv_formula_verdict(&run.formulas[1]) == GV_FORMULA_NOT_DRAWN ||
+        gv_formula_verdict(&run.formulas[0]) == GV_FORMULA_NOT_DRAWN) {
+      apart++;
+      ck_assert_msg(run.pass, "seed %lu: a formula not drawn fails the run", seed);
+    }
+    gv_run_free(&run);
+  }
+  ck_assert_uint_gt(apart, 0);
 }
 END_TEST
 

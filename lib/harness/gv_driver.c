@@ -150,7 +150,10 @@ static int run_trials(const gv_driver_options *o, const gv_formula *f, const gv_
    * the test on or off changes no other number. */
   gsl_rng_set(rt, (s ^ 0x5a17e5UL) ? (s ^ 0x5a17e5UL) : 1);
   gv_cmp_init(cmp);
+  /* used starts as the method asked for: a formula never drawn reports that,
+   * not whatever method 0 happens to be. */
   *t = (totals){.min_entries = (size_t)-1,
+                .used = o->method,
                 .step_min = NAN,
                 .step_max = NAN,
                 .taylor = {.min_slope = NAN, .max_slope = NAN}};
@@ -213,6 +216,15 @@ static int has_control(const gv_suite *suite, const gv_formula *f)
 {
   for (size_t i = 0; i < suite->n_controls; i++)
     if (strcmp(suite->controls[i].formula_id, f->id) == 0)
+      return 1;
+  return 0;
+}
+
+/* Whether some formula of run was drawn in some trial (was checked at all). */
+static int some_drawn(const gv_run *run)
+{
+  for (size_t i = 0; i < run->n_formulas; i++)
+    if (gv_formula_verdict(&run->formulas[i]) != GV_FORMULA_NOT_DRAWN)
       return 1;
   return 0;
 }
@@ -314,6 +326,8 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
 
   run->pass = 1;
   status = run_formulas(o, suite, r, rt, memo, run);
+  if (!status && !some_drawn(run))
+    run->pass = 0; /* nothing was checked: no vacuous pass for the run either */
   if (!status)
     status = run_controls(o, suite, r, rt, memo, run);
 out:

@@ -87,7 +87,8 @@ typedef struct {
 /* A formula's verdict. Not drawn: its variable was a placeholder in every
  * trial (an mlp layer deeper than every depth drawn), so nothing was checked:
  * neither a pass (no vacuous pass) nor a failure (the run's verdict and exit
- * code ignore it); the reports say so and count it apart. */
+ * code ignore it, unless no formula of the run was drawn at all: a run that
+ * checked nothing does not pass); the reports say so and count it apart. */
 typedef enum { GV_FORMULA_PASS, GV_FORMULA_FAIL, GV_FORMULA_NOT_DRAWN } gv_formula_status;
 gv_formula_status gv_formula_verdict(const gv_formula_result *fr);
 /* "pass", "fail", "not drawn". */
@@ -114,7 +115,8 @@ typedef struct {
   size_t n_formulas, n_controls;
   gv_formula_result *formulas;
   gv_control_result *controls;
-  int pass;              /* every formula passed or was not drawn, every control caught */
+  int pass;              /* every formula passed or was not drawn, at least one
+                            was drawn, every control caught */
   gv_suite *owned_suite; /* the default suite when options named none */
 } gv_run;
 

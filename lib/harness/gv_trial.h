@@ -78,7 +78,9 @@ int gv_trial_taylor(gv_trial_info *info, const gv_fd_scalar *fn, const gv_fd_vec
 int gv_trial_layer(gsl_rng *r, const gv_formula *f, gv_layer_backward_fn backward,
                    const gv_tol *tol, gv_cmp *cmp, gv_trial_info *info);
 /* The same draw and computation without the comparison: fills t (allocated
- * here, freed by the caller with gv_trial_pair_free; empty on error) and,
+ * here, freed by the caller with gv_trial_pair_free; empty on error, and
+ * empty with GSL_SUCCESS when the variable is not drawn, info->not_drawn
+ * set: check that before using t) and,
  * when shapes is not NULL, the inputs' and G's shapes in words. */
 int gv_trial_layer_pair(gsl_rng *r, const gv_formula *f, gv_layer_backward_fn backward,
                         gv_trial_info *info, gv_trial_pair *t, char *shapes, size_t size);

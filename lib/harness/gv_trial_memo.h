@@ -19,6 +19,8 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_rng.h>
 
+/* Not thread-safe: one memo serves one driver run, whose formulas run one
+ * after another. */
 typedef struct gv_trial_memo gv_trial_memo;
 
 /* The key of one trial: tag and a copy of the generator's state. */
@@ -38,7 +40,8 @@ int gv_trial_memo_key_init(gv_trial_memo_key *k, const gsl_rng *r, unsigned tag)
 void gv_trial_memo_key_free(gv_trial_memo_key *k);
 
 /* Copies the numeric side kept under k into N and E; 1 when found (and
- * shaped like N and E), 0 otherwise (N and E untouched). O(size of N). */
+ * shaped like N and E), 0 otherwise (N and E untouched). Cost: a scan of the
+ * entries kept, then O(size of N). */
 int gv_trial_memo_get(const gv_trial_memo *m, const gv_trial_memo_key *k, gsl_matrix *N,
                       gsl_matrix *E);
 

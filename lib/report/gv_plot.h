@@ -72,7 +72,8 @@ typedef struct {
  * prefixed as if each were rendered alone, one after another). Should gnuplot
  * reject one script (it stops there), every plot is drawn again by its own
  * process, so that only the bad ones fail. Returns GSL_EINVAL for no plot or
- * no jobs, GSL_EUNIMPL when gnuplot is not installed, GSL_ENOMEM, otherwise
+ * jobs NULL with n > 0 (n = 0, or no job with a script: GSL_SUCCESS, nothing
+ * run), GSL_EUNIMPL when gnuplot is not installed, GSL_ENOMEM, otherwise
  * GSL_SUCCESS with each job's outcome in its rc (GSL_EINVAL for no script or
  * a zero size, GSL_EFAILED as for gv_plot_render). Cost: one gnuplot process
  * (n + 1 when a script is rejected). */
