@@ -219,8 +219,19 @@ START_TEST(not_drawn_apart)
   ck_assert_ptr_nonnull(strstr(md, "| ➖ not drawn |"));
   ck_assert_ptr_nonnull(strstr(md, "**Not drawn: its variable was a placeholder in all 3 trials"));
   ck_assert_msg(!strstr(md, "FAIL") && !strstr(md, "trials failed"), "%s", md);
+  ck_assert_ptr_null(strstr(md, "a ceiling")); /* every formula ran its 3 trials */
   ck_assert_ptr_nonnull(strstr(md, "\n  - regime *elu*: 2 trials, 0 failed, max rel error "));
   ck_assert_ptr_nonnull(strstr(md, "\n  - regime *relu*: 1 trials, 0 failed"));
+  free(md);
+  /* A formula that stopped early (GV_DRIVER_ENTRY_BUDGET) makes the trial
+   * count a ceiling, and the settings say so. */
+  formulas[0].trials = 2;
+  ck_assert_int_eq(gv_report_write_md(&run, path_in(GV_REPORT_MD), &err_no), GSL_SUCCESS);
+  md = slurp(path_in(GV_REPORT_MD));
+  ck_assert_msg(strstr(md, "- 3 random trials per formula and per control (a ceiling: 1 layer "
+                           "formulas with large draws stopped"),
+                "%s", md);
+  formulas[0].trials = 3;
   free(md);
   unlink(path_in(GV_REPORT_MD));
   rmdir(dir);

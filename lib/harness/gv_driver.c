@@ -374,6 +374,7 @@ gv_run_totals gv_run_count(const gv_run *run)
     t.passed += run->formulas[i].pass != 0;
     t.not_drawn += gv_formula_verdict(&run->formulas[i]) == GV_FORMULA_NOT_DRAWN;
     t.redraws += run->formulas[i].redraws;
+    t.stopped_early += run->formulas[i].trials < run->trials;
   }
   for (size_t i = 0; i < run->n_controls; i++)
     t.caught += run->controls[i].caught != 0;

@@ -147,9 +147,10 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run);
 
 /* What the reports and the summary count: formulas that passed, formulas
  * not drawn (neither passed nor failed), controls caught, inputs redrawn at a
- * ReLU kink over all formulas. */
+ * ReLU kink over all formulas, formulas that ran fewer trials than asked
+ * (GV_DRIVER_ENTRY_BUDGET spent). */
 typedef struct {
-  size_t passed, not_drawn, caught, redraws;
+  size_t passed, not_drawn, caught, redraws, stopped_early;
 } gv_run_totals;
 
 gv_run_totals gv_run_count(const gv_run *run);

@@ -33,7 +33,12 @@ static void put_header(FILE *f, const gv_run *run)
   fprintf(f, "%zu of %zu planted mistakes caught.\n\n", n.caught, run->n_controls);
   fprintf(f, "- gradverify %s, seed **%lu** (`gradverify --seed %lu` reproduces every number)\n",
           GV_VERSION, run->seed, run->seed);
-  fprintf(f, "- %zu random trials per formula and per control\n", run->trials);
+  fprintf(f, "- %zu random trials per formula and per control", run->trials);
+  if (n.stopped_early)
+    fprintf(f, " (a ceiling: %zu layer formulas with large draws stopped once they had compared "
+               "%d entries per trial asked for; each formula's row gives its trials)",
+            n.stopped_early, GV_DRIVER_ENTRY_BUDGET);
+  fputs("\n", f);
   if (run->net_size[0])
     fprintf(f, "- network sizes fixed (`--size`): D = %zu, H = %zu, K = %zu\n", run->net_size[0],
             run->net_size[1], run->net_size[2]);
