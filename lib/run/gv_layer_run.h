@@ -43,7 +43,10 @@ typedef struct {
 void gv_layer_run_options_init(gv_layer_run_options *o);
 
 /* Runs layers[0 .. n) (n >= 1; NULL opts: the defaults) and writes the
- * reports. *passed (if not NULL) is 1 when every formula passed, 0 if not.
+ * reports. *passed (if not NULL) is 1 when every formula passed or was
+ * not drawn (an input the sampler marked absent in every trial: nothing
+ * checked), at least one formula was drawn, and every control was caught;
+ * 0 if not.
  * Returns GSL_SUCCESS when the run completed and the reports were written,
  * whatever the verdict; GSL_EFAULT for NULL layers or layers[i]; GSL_EINVAL
  * for a layer without name, forward, backward or sampler, n_inputs 0 or
