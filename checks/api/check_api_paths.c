@@ -430,8 +430,8 @@ START_TEST(test_jacobian_rows_independent)
         gv_outcome_entry(out[0], orders[t][i] * 2 + j, &e0);
         const double exact = J[orders[t][i]][j];
         ck_assert_msg(fabs(e.numeric - exact) <= GV_KERR * e.error_bar,
-                      "order %d, row %zu col %zu: numeric %.17g, exact %.17g, error bar %.3g", t,
-                      i, j, e.numeric, exact, e.error_bar);
+                      "order %d, row %zu col %zu: numeric %.17g, exact %.17g, error bar %.3g", t, i,
+                      j, e.numeric, exact, e.error_bar);
         ck_assert_msg(e.numeric == e0.numeric && e.error_bar == e0.error_bar &&
                           e.bound == e0.bound && e.step == e0.step,
                       "order %d, row %zu col %zu: numeric %.17g, error bar %.17g against %.17g, "

@@ -45,10 +45,10 @@ void __wrap_gsl_rng_free(gsl_rng *r);
 
 static struct {
   pthread_mutex_t lock;
-  int tracking;     /* count and track allocations */
-  size_t count;     /* allocations since arm() */
-  size_t fail_at;   /* the allocation that fails (1-based); 0: none */
-  size_t nlive;     /* tracked blocks not yet freed */
+  int tracking;   /* count and track allocations */
+  size_t count;   /* allocations since arm() */
+  size_t fail_at; /* the allocation that fails (1-based); 0: none */
+  size_t nlive;   /* tracked blocks not yet freed */
   void *live[MAX_LIVE];
 } heap = {.lock = PTHREAD_MUTEX_INITIALIZER};
 

@@ -364,8 +364,8 @@ START_TEST(only_not_drawn)
                         strstr(junit, "failures=\"0\" errors=\"0\" skipped=\"1\""),
                     "%s", junit);
       /* Beside a formula that is drawn, the same run passes. */
-      const char *both[] = {"--only", "mlp.dW7,ce_grad_p", "--trials", "1",    "--seed",
-                            s,        "--out",           tmpdir,     "--quiet", NULL};
+      const char *both[] = {"--only", "mlp.dW7,ce_grad_p", "--trials", "1", "--seed", s, "--out",
+                            tmpdir,   "--quiet",           NULL};
       cli_result r2 = run_cli(both);
       ck_assert_msg(r2.code == GV_EXIT_PASS, "seed %lu, with ce_grad_p: exit %d\n%s", seed, r2.code,
                     r2.out);

@@ -264,8 +264,7 @@ END_TEST
 START_TEST(memo_same_outcome)
 {
   static const gv_trial_fn fns[] = {gv_trial_grad_W, gv_trial_grad_V, gv_trial_grad_b1};
-  static const gv_variant wrong[] = {GV_MISTAKE_W_NOMASK, GV_MISTAKE_V_ORDER,
-                                     GV_MISTAKE_B1_NOMASK};
+  static const gv_variant wrong[] = {GV_MISTAKE_W_NOMASK, GV_MISTAKE_V_ORDER, GV_MISTAKE_B1_NOMASK};
   gv_tol tol;
   gv_driver_default_tol(GV_METHOD_CSTEP, &tol);
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);

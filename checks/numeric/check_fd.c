@@ -105,8 +105,7 @@ START_TEST(test_derivative_known)
   ck_assert_mem_eq(&x, &x0, sizeof x);
   /* The error bar is gv_fd.h's, recomputed: 2 (4/3) |D(h) - D(h/2)| plus
    * GV_FD_ROUNDOFF_ULPS DBL_EPSILON (|f(x + h)| + |f(x - h)|) / ((x + h) - (x - h)). */
-  const double h = gv_fd_step(x0), xp = x0 + h, xm = x0 - h, xp2 = x0 + 0.5 * h,
-               xm2 = x0 - 0.5 * h;
+  const double h = gv_fd_step(x0), xp = x0 + h, xm = x0 - h, xp2 = x0 + 0.5 * h, xm2 = x0 - 0.5 * h;
   const fx_kind k = (fx_kind)p.kind;
   const double fp = fx_value(k, xp), fm = fx_value(k, xm);
   const double d1 = (fp - fm) / (xp - xm), d2 = (fx_value(k, xp2) - fx_value(k, xm2)) / (xp2 - xm2);

@@ -5,8 +5,8 @@
  * step up to 1e5), f2(x) = lse(x, -300) - x, 0 to the bit at x = 200 and a
  * difference of two numbers near 200 (its quantum is ulp(200), not ulp(0)),
  * f3 = log of the same 1000 + exp(x - 40) below x = 1 where f is undefined
- * (NaN), a constant 0, and 1000 + 3 max(0, x - 0.3) (a kink at 0.3). Two outputs: output 1 is always 5 x, which moves
- * at once. The variable is restored bit for bit after every probe. */
+ * (NaN), a constant 0, and 1000 + 3 max(0, x - 0.3) (a kink at 0.3). Two outputs: output 1 is
+ * always 5 x, which moves at once. The variable is restored bit for bit after every probe. */
 #include <float.h>
 #include <math.h>
 #include <string.h>

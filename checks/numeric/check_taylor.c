@@ -739,8 +739,7 @@ START_TEST(test_floor_as_documented)
       xk[i] = X4[i] + res.eps[k] * vv[i];
       gd += gsl_vector_get(g, i) * (xk[i] - X4[i]);
     }
-    const double want =
-        DBL_EPSILON * (fabs(f0) + fabs(fx_smooth4(xk)) + fabs(gd) + xg + fscale);
+    const double want = DBL_EPSILON * (fabs(f0) + fabs(fx_smooth4(xk)) + fabs(gd) + xg + fscale);
     ck_assert_msg(fabs(res.floor[k] - want) <= 1e-12 * want, "step %zu: floor %.17g, stated %.17g",
                   k, res.floor[k], want);
   }

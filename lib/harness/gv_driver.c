@@ -242,8 +242,8 @@ static int run_formulas(const gv_driver_options *o, const gv_suite *suite, gsl_r
     gv_formula_result *fr = &run->formulas[run->n_formulas++];
     fr->formula = &suite->formulas[i];
     totals t;
-    int status = run_trials(o, fr->formula, NULL, r, rt, has_control(suite, fr->formula) ? memo : NULL,
-                            &fr->cmp, &t);
+    int status = run_trials(o, fr->formula, NULL, r, rt,
+                            has_control(suite, fr->formula) ? memo : NULL, &fr->cmp, &t);
     fr->heat = t.heat;
     fr->heat_trial = t.heat_trial;
     if (status)
@@ -266,6 +266,7 @@ static int run_formulas(const gv_driver_options *o, const gv_suite *suite, gsl_r
     fr->pass = fr->cmp.nfail == 0 && t.not_drawn < fr->trials;
     run->pass &= fr->pass || gv_formula_verdict(fr) == GV_FORMULA_NOT_DRAWN;
   }
+  run->pass &= some_drawn(run); /* nothing checked: no vacuous pass for the run either */
   return GSL_SUCCESS;
 }
 
@@ -326,8 +327,6 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
 
   run->pass = 1;
   status = run_formulas(o, suite, r, rt, memo, run);
-  if (!status && !some_drawn(run))
-    run->pass = 0; /* nothing was checked: no vacuous pass for the run either */
   if (!status)
     status = run_controls(o, suite, r, rt, memo, run);
 out:

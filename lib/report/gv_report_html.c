@@ -584,8 +584,9 @@ static void put_settings(FILE *f, const page *pg)
   size_t early = gv_run_count(run).stopped_early;
   fprintf(f, "<tr><th>trials</th><td>%zu random trials per formula and per control", run->trials);
   if (early)
-    fprintf(f, " (a ceiling: %zu layer formulas with large draws stopped once they had compared "
-               "%d entries per trial asked for; each formula's details give its trials)",
+    fprintf(f,
+            " (a ceiling: %zu layer formulas with large draws stopped once they had compared "
+            "%d entries per trial asked for; each formula's details give its trials)",
             early, GV_DRIVER_ENTRY_BUDGET);
   fputs("</td></tr>\n", f);
   if (run->net_size[0])

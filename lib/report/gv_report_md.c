@@ -35,8 +35,9 @@ static void put_header(FILE *f, const gv_run *run)
           GV_VERSION, run->seed, run->seed);
   fprintf(f, "- %zu random trials per formula and per control", run->trials);
   if (n.stopped_early)
-    fprintf(f, " (a ceiling: %zu layer formulas with large draws stopped once they had compared "
-               "%d entries per trial asked for; each formula's row gives its trials)",
+    fprintf(f,
+            " (a ceiling: %zu layer formulas with large draws stopped once they had compared "
+            "%d entries per trial asked for; each formula's row gives its trials)",
             n.stopped_early, GV_DRIVER_ENTRY_BUDGET);
   fputs("\n", f);
   if (run->net_size[0])
