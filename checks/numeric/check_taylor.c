@@ -761,6 +761,22 @@ START_TEST(test_floor_as_documented)
 }
 END_TEST
 
+/* The Taylor test of f: R -> R at t = 0 with g = 1 along v = 1 (opt may be
+ * NULL); the test's status. */
+static int taylor_at_zero(int (*f)(void *, double *), const gv_taylor_options *opt,
+                          gv_taylor_result *res)
+{
+  gsl_vector *x = gsl_vector_calloc(1), *g = gsl_vector_alloc(1), *v = gsl_vector_alloc(1);
+  gsl_vector_set(g, 0, 1.0);
+  gsl_vector_set(v, 0, 1.0);
+  gv_fd_scalar fn = {f, x};
+  int status = gv_taylor_test(&fn, x, g, v, opt, res);
+  gsl_vector_free(x);
+  gsl_vector_free(g);
+  gsl_vector_free(v);
+  return status;
+}
+
 /* f(t) = t + 1e-13 t^2 with g = 1: remainders near rounding that fall by
  * 4 per step to the last: no plateau (noise 0), whatever res held before. */
 static int tiny_quadratic_f(void *params, double *fx)
@@ -772,19 +788,12 @@ static int tiny_quadratic_f(void *params, double *fx)
 
 START_TEST(test_falling_tail_no_plateau)
 {
-  gsl_vector *x = gsl_vector_calloc(1), *g = gsl_vector_alloc(1), *v = gsl_vector_alloc(1);
-  gsl_vector_set(g, 0, 1.0);
-  gsl_vector_set(v, 0, 1.0);
-  gv_fd_scalar fn = {tiny_quadratic_f, x};
   gv_taylor_options opt = {.eps0 = 1.0, .npoints = 8};
   gv_taylor_result res;
   memset(&res, 0xff, sizeof res); /* NaN in every double */
-  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_SUCCESS);
+  ck_assert_int_eq(taylor_at_zero(tiny_quadratic_f, &opt, &res), GSL_SUCCESS);
   ck_assert(res.rem[7] < res.rem[3] / 64.0);
   ck_assert_double_eq(res.noise, 0.0);
-  gsl_vector_free(x);
-  gsl_vector_free(g);
-  gsl_vector_free(v);
 }
 END_TEST
 
@@ -800,17 +809,10 @@ static int power15_f(void *params, double *fx)
 
 START_TEST(test_steady_slope_no_verdict)
 {
-  gsl_vector *x = gsl_vector_calloc(1), *g = gsl_vector_alloc(1), *v = gsl_vector_alloc(1);
-  gsl_vector_set(g, 0, 1.0);
-  gsl_vector_set(v, 0, 1.0);
-  gv_fd_scalar fn = {power15_f, x};
   gv_taylor_result res;
-  ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, NULL, &res), GSL_SUCCESS);
+  ck_assert_int_eq(taylor_at_zero(power15_f, NULL, &res), GSL_SUCCESS);
   ck_assert_double_eq_tol(res.slope, 1.5, 1e-6);
   ck_assert_int_eq(res.verdict, GV_TAYLOR_EXACT);
-  gsl_vector_free(x);
-  gsl_vector_free(g);
-  gsl_vector_free(v);
 }
 END_TEST
 
