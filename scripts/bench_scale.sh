@@ -5,6 +5,9 @@
 #   - the public API on a user's plain-C network over a packed parameter vector
 #     (checks/bench/bench_scale.c): defaults, central, directional (k = 32),
 #     sampled (opts.entries = 1000) and threads (opts.threads = 2, wall seconds);
+#     the defaults on the same network with W x by gsl_blas_dgemv (blas); and,
+#     with no library call, a bare central difference per entry (floor: the
+#     least any central-difference check of the plain-loop f can cost);
 #   - the harness: gradverify --size D,H,K --trials 1 on the four weight
 #     formulas (grad_V, grad_b2, grad_W, grad_b1) and their controls, reports
 #     and plots included, under central, ridders and cstep;
@@ -28,7 +31,7 @@ gv_bench_scale() {
   export OPENBLAS_NUM_THREADS=1
   raw=$(mktemp) && out=$(mktemp -d) || exit 2
   for s in $sizes; do
-    for mode in defaults central directional sampled threads; do
+    for mode in defaults central directional sampled threads blas floor; do
       /usr/bin/time -f "peak %M" -o "$out/time" build-release/checks/bench_scale "$s" "$mode" >"$out/line" ||
         { echo "bench: bench_scale $s $mode failed" >&2; exit 2; }
       echo "$(cat "$out/line") $(awk '{print $2}' "$out/time")" >>"$raw"
@@ -75,8 +78,9 @@ gv_scale_table() {
       printf "---|---:|---:|---:|\n"
       for (w = 1; w <= nw; w++) {
         what = order[w]; split(what, p, " ")
-        label = p[1] == "api" ? "public API" : p[1] == "harness" ? "gradverify --size" : "torch gradcheck"
+        label = p[1] == "api" ? "public API" : p[1] == "harness" ? "gradverify --size" : p[1] == "bare" ? "no checker (the bench)" : "torch gradcheck"
         mode = p[2] == "directional" ? "directional, k = 32" : p[2] == "sampled" ? "sampled, m = 1000" : p[2] == "threads" ? "threads = 2 (wall s)" : p[2]
+        mode = p[2] == "blas" ? "defaults, f by gsl_blas_dgemv" : p[2] == "floor" ? "bare central differences, 2 evals/entry, no error bar" : mode
         printf "| %s | %s |", label, mode
         sx = sy = sxx = sxy = m = 0
         for (i = 1; i <= ns; i++) {

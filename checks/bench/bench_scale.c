@@ -4,12 +4,20 @@
  * the loss L = lse(a) - a_y with z = W x + b1, h = relu(z), a = V h + b2,
  * and its gradient by backpropagation, also in plain loops.
  *
- *   bench_scale D,H,K MODE     MODE: defaults, central, directional, sampled, threads
+ *   bench_scale D,H,K MODE     MODE: defaults, central, directional, sampled, threads,
+ *                              blas, floor
  *
  * sampled: opts.entries = 1000 (seed 1); threads: the defaults with
  * opts.threads = 2, or $GV_BENCH_THREADS (f is reentrant: its scratch is on
- * the stack). Prints one line, read by scripts/bench --scale:
- *   api MODE D H K n cpu_s evals_per_entry verdict f_us wall_s
+ * the stack). blas: the defaults on the same network with W x computed by
+ * gsl_blas_dgemv (the CBLAS the build links: OpenBLAS in build-release), the
+ * f a GSL user would write, whose kernel is torch's. floor: no library call;
+ * the bench itself takes a bare central difference (f(x + h e_i) - f(x - h e_i))
+ * / 2h for every entry, h = 1e-6 (torch's eps), and judges it by torch's rule
+ * (atol 1e-5, rtol 1e-3): 2 evaluations per entry and no error bar, the cost
+ * below which no central-difference check of this f can go. Prints one line,
+ * read by scripts/bench --scale:
+ *   api|bare MODE D H K n cpu_s evals_per_entry verdict f_us wall_s
  * cpu_s is the check's CPU time (clock_gettime CLOCK_PROCESS_CPUTIME_ID: the
  * process's threads, all of them; other processes on a shared machine do not
  * count), wall_s its wall-clock time (CLOCK_MONOTONIC), f_us one evaluation
@@ -21,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
 
@@ -29,6 +38,7 @@
 
 typedef struct {
   size_t D, H, K, y;
+  int blas; /* W x by gsl_blas_dgemv instead of the loop */
   double *x, *z, *a; /* D, H, K; z and a df's scratch (f's is its own) */
 } net;
 
@@ -51,11 +61,19 @@ static double forward(const net *nt, const double *th, double *z, double *a)
 {
   const size_t D = nt->D, H = nt->H, K = nt->K;
   const double *W = th, *b1 = th + H * D, *V = b1 + H, *b2 = V + K * H;
-  for (size_t i = 0; i < H; i++) {
-    double s = b1[i];
-    for (size_t j = 0; j < D; j++)
-      s += W[i * D + j] * nt->x[j];
-    z[i] = s;
+  if (nt->blas) {
+    gsl_matrix_const_view Wm = gsl_matrix_const_view_array(W, H, D);
+    gsl_vector_const_view xv = gsl_vector_const_view_array(nt->x, D);
+    gsl_vector_view zv = gsl_vector_view_array(z, H);
+    memcpy(z, b1, H * sizeof *z);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, &Wm.matrix, &xv.vector, 1.0, &zv.vector);
+  } else {
+    for (size_t i = 0; i < H; i++) {
+      double s = b1[i];
+      for (size_t j = 0; j < D; j++)
+        s += W[i * D + j] * nt->x[j];
+      z[i] = s;
+    }
   }
   double amax = -INFINITY;
   for (size_t k = 0; k < K; k++) {
@@ -111,6 +129,31 @@ static void my_fdf(const gsl_vector *theta, void *params, double *f, gsl_vector 
   *f = my_f(theta, params);
 }
 
+/* The floor row: a bare central difference per entry, torch's eps and rule.
+ * Returns the evaluations made; *ok is 0 when some entry fails the rule. */
+static size_t bare_central(net *nt, gsl_vector *theta, int *ok)
+{
+  const size_t n = theta->size;
+  gsl_vector *g = gsl_vector_alloc(n);
+  if (!g)
+    return 0;
+  my_df(theta, nt, g);
+  *ok = 1;
+  for (size_t i = 0; i < n; i++) {
+    const double xi = theta->data[i], h = 1e-6;
+    theta->data[i] = xi + h;
+    double fp = my_f(theta, nt);
+    theta->data[i] = xi - h;
+    double fm = my_f(theta, nt);
+    theta->data[i] = xi;
+    double d = (fp - fm) / (2.0 * h), a = g->data[i];
+    if (!(fabs(d - a) <= 1e-5 + 1e-3 * fabs(a)))
+      *ok = 0;
+  }
+  gsl_vector_free(g);
+  return 2 * n;
+}
+
 static int parse_size(const char *s, size_t *D, size_t *H, size_t *K)
 {
   return sscanf(s, "%zu,%zu,%zu", D, H, K) == 3 && *D && *H && *K >= 2 ? 0 : -1;
@@ -121,7 +164,7 @@ int main(int argc, char **argv)
   bench_guard_install();
   net nt = {0};
   if (argc != 3 || parse_size(argv[1], &nt.D, &nt.H, &nt.K)) {
-    fprintf(stderr, "usage: bench_scale D,H,K defaults|central|directional|sampled|threads\n");
+    fprintf(stderr, "usage: bench_scale D,H,K defaults|central|directional|sampled|threads|blas|floor\n");
     return 2;
   }
   gv_options o;
@@ -136,6 +179,11 @@ int main(int argc, char **argv)
   } else if (!strcmp(mode, "sampled")) {
     gv_options_init(&o);
     o.entries = 1000;
+  } else if (!strcmp(mode, "blas")) {
+    gv_options_init(&o);
+    nt.blas = 1;
+  } else if (!strcmp(mode, "floor")) {
+    gv_options_init(&o); /* unused: the bench differences f itself */
   } else if (!strcmp(mode, "threads")) {
     gv_options_init(&o);
     const char *t = getenv("GV_BENCH_THREADS");
@@ -174,16 +222,25 @@ int main(int argc, char **argv)
 
   t0 = cpu_seconds();
   double w0 = wall_seconds();
-  int status = gv_check_gradient(&fdf, theta, &o, out);
+  int status = 0, ok = 0;
+  size_t nevals = 0;
+  if (!strcmp(mode, "floor")) {
+    nevals = bare_central(&nt, theta, &ok);
+    status = nevals ? 0 : GSL_ENOMEM;
+  } else {
+    status = gv_check_gradient(&fdf, theta, &o, out);
+    nevals = status ? 0 : gv_outcome_nevals(out);
+    ok = !status && gv_outcome_verdict(out) == GV_PASS;
+  }
   double w1 = wall_seconds();
   t1 = cpu_seconds();
   if (status) {
     fprintf(stderr, "bench_scale: %s\n", gsl_strerror(status));
     return 2;
   }
-  printf("api %s %zu %zu %zu %zu %.4f %.3f %s %.3f %.4f\n", mode, D, H, K, n, t1 - t0,
-         (double)gv_outcome_nevals(out) / (double)n,
-         gv_outcome_verdict(out) == GV_PASS ? "pass" : "FAIL", f_us + 0.0 * sink, w1 - w0);
+  printf("%s %s %zu %zu %zu %zu %.4f %.3f %s %.3f %.4f\n", strcmp(mode, "floor") ? "api" : "bare",
+         mode, D, H, K, n, t1 - t0, (double)nevals / (double)n, ok ? "pass" : "FAIL",
+         f_us + 0.0 * sink, w1 - w0);
   gv_outcome_free(out);
   gsl_rng_free(r);
   gsl_vector_free(theta);
