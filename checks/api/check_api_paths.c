@@ -4,6 +4,7 @@
  * over a Jacobian row. */
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_math.h>
@@ -234,6 +235,84 @@ START_TEST(test_direction_signs)
 }
 END_TEST
 
+/* Every point f is evaluated at in directional mode is x0 + t v to the
+ * last bit: entry i is x0_i + (+-(a s_i)) rounded once, a = |t| read from
+ * entry 0 (x0_0 = 0, s_0 = 1: the point holds +-t exactly), s_i = max(1,
+ * |x0_i|) (GV_STEP_SCALED), the sign that of the direction; the error model
+ * assumes that point (an in-place update or a fused multiply-add would move
+ * it by an ulp). Sizes with and without a partial word of 32 signs, scales 1
+ * and not, x0 contiguous and strided; the check also passes, so the signs
+ * are those of J v. */
+#define POINTS_MAX 4096
+
+typedef struct {
+  sparams s;
+  size_t n, np;
+  double *pt; /* POINTS_MAX points of n */
+} recorder;
+
+static double rec_f(const gsl_vector *x, void *params)
+{
+  recorder *r = params;
+  if (r->np < POINTS_MAX)
+    for (size_t i = 0; i < r->n; i++)
+      r->pt[r->np * r->n + i] = gsl_vector_get(x, i);
+  r->np++;
+  return s_f(x, &r->s);
+}
+
+static void rec_df(const gsl_vector *x, void *params, gsl_vector *g)
+{
+  s_df(x, &((recorder *)params)->s, g);
+}
+
+/* How many of p's entries are not x0 + t v (see above); 0 when p is x0. */
+static size_t off_point(const double *p, const gsl_vector *x0)
+{
+  const double a = fabs(p[0]);
+  size_t off = 0;
+  for (size_t i = 0; i < x0->size && a > 0.0; i++) {
+    const double xi = gsl_vector_get(x0, i), as = a * fmax(1.0, fabs(xi));
+    off += p[i] != xi + as && p[i] != xi + -as;
+  }
+  return off;
+}
+
+START_TEST(test_direction_points_exact)
+{
+  const size_t sizes[3] = {37, 64, 101}, n = sizes[_i % 3];
+  const int wide = _i / 3 % 2, stride = 1 + _i / 6;
+  recorder r = {
+      .s = {.wrong_entry = (size_t)-1}, .n = n, .pt = malloc(POINTS_MAX * n * sizeof(double))};
+  gsl_vector *buf = gsl_vector_alloc(stride * n);
+  ck_assert(r.pt && buf);
+  gsl_vector_view x0 = gsl_vector_subvector_with_stride(buf, 0, stride, n);
+  for (size_t i = 0; i < stride * n; i++) /* high-entropy, |x| < 0.97 or up to 6.3 */
+    gsl_vector_set(buf, i, (wide ? 6.3 : 0.97) * sin(1.7 * (double)i + 0.3));
+  gsl_vector_set(&x0.vector, 0, 0.0);
+  gsl_multimin_function_fdf fdf = {.f = rec_f, .df = rec_df, .n = n, .params = &r};
+  gv_outcome *out = gv_outcome_alloc();
+  gv_options o;
+  gv_options_init(&o);
+  ck_assert_int_eq(o.step_rule, GV_STEP_SCALED);
+  o.directions = 5;
+  ck_assert_int_eq(gv_check_gradient(&fdf, &x0.vector, &o, out), GSL_SUCCESS);
+  ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
+  ck_assert_uint_le(r.np, POINTS_MAX);
+  size_t moved = 0;
+  for (size_t k = 0; k < r.np; k++) {
+    const double *p = r.pt + k * n;
+    moved += p[0] != 0.0;
+    ck_assert_msg(off_point(p, &x0.vector) == 0, "point %zu: %zu entries not x0 + t v", k,
+                  off_point(p, &x0.vector));
+  }
+  ck_assert_uint_ge(moved, 3 * o.directions); /* the first estimate: 3 a direction */
+  gv_outcome_free(out);
+  gsl_vector_free(buf);
+  free(r.pt);
+}
+END_TEST
+
 /* ---- Jacobians: one variable; NaN at x; a row's noise pooled ---- */
 
 /* Residuals f_i(x) = exp(-t_i x_0) - y_i, t_i = i / 2, with p = 1; or (pool)
@@ -452,6 +531,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(tc, test_options_central);
   tcase_add_test(tc, test_nan_at_x_only);
   tcase_add_test(tc, test_direction_signs);
+  tcase_add_loop_test(tc, test_direction_points_exact, 0, 12);
   tcase_add_test(tc, test_jacobian_one_variable);
   tcase_add_test(tc, test_jacobian_pooled_noise);
   tcase_add_test(tc, test_jacobian_rows_independent);

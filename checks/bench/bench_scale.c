@@ -6,6 +6,7 @@
  *
  *   bench_scale D,H,K MODE     MODE: defaults, central, directional, sampled, threads,
  *                              blas, floor
+ *   bench_scale D,H,K overhead (see overhead below: its own line)
  *
  * sampled: opts.entries = 1000 (seed 1); threads: the defaults with
  * opts.threads = 2, or $GV_BENCH_THREADS (f is reentrant: its scratch is on
@@ -154,6 +155,165 @@ static size_t bare_central(net *nt, gsl_vector *theta, int *ok)
   return 2 * n;
 }
 
+/* overhead: the user's callbacks, counted, so that their CPU time can be
+ * taken out of the check's; and the wall-clock times at which each call of f
+ * in the latest check started and ended (CLOCK_MONOTONIC, ~20 ns a read). */
+#define STAMPS 4096
+
+typedef struct {
+  net *nt;
+  size_t nf, ndf;
+  size_t nstamp;
+  double in[STAMPS], out[STAMPS];
+} tally;
+
+static double tally_f(const gsl_vector *theta, void *params)
+{
+  tally *t = params;
+  const double in = wall_seconds(), L = my_f(theta, t->nt);
+  if (t->nstamp < STAMPS) {
+    t->in[t->nstamp] = in;
+    t->out[t->nstamp++] = wall_seconds();
+  }
+  t->nf++;
+  return L;
+}
+
+static void tally_df(const gsl_vector *theta, void *params, gsl_vector *g)
+{
+  tally *t = params;
+  t->ndf++;
+  my_df(theta, t->nt, g);
+}
+
+static void tally_fdf(const gsl_vector *theta, void *params, double *f, gsl_vector *g)
+{
+  tally_df(theta, params, g);
+  *f = tally_f(theta, params);
+}
+
+/* CPU microseconds per call of f (g NULL) or df, over at least sec s, the
+ * clock read every 32 calls (a read is a system call, ~1 us); with nt NULL,
+ * of copying theta into g (memcpy: the least any pass that writes a new
+ * point of n doubles costs). */
+static double callback_us(net *nt, const gsl_vector *theta, gsl_vector *g, double sec)
+{
+  size_t reps = 0;
+  double sink = 0.0, t0 = cpu_seconds(), t1;
+  do {
+    for (int k = 0; k < 32; k++)
+      if (!nt)
+        sink += (double)gsl_vector_memcpy(g, theta);
+      else if (g)
+        my_df(theta, nt, g);
+      else
+        sink += my_f(theta, nt);
+    reps += 32;
+  } while ((t1 = cpu_seconds()) - t0 < sec);
+  return (t1 - t0) / (double)reps * 1e6 + 0.0 * sink;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+#define ROUNDS 7
+#define CHECKS 4096
+
+static double median(double *v, size_t n)
+{
+  qsort(v, n, sizeof *v, cmp_double);
+  return n ? v[n / 2] : NAN;
+}
+
+/* The latest check's median wall time between two calls of f (from one's end
+ * to the next one's start: the check's work per evaluation, mostly building
+ * x0 + t v, the direction's sign bits being regenerated only between
+ * directions) over f's median wall time in those calls. */
+static double gap_ratio(tally *t)
+{
+  double gap[STAMPS], in_f[STAMPS];
+  for (size_t k = 0; k < t->nstamp; k++) {
+    in_f[k] = t->out[k] - t->in[k];
+    gap[k] = k ? t->in[k] - t->out[k - 1] : INFINITY;
+  }
+  return median(gap, t->nstamp) / median(in_f, t->nstamp);
+}
+
+/* One round of overhead: f and df timed, then the check repeated for at
+ * least 0.3 s; its ratios (see overhead) into ratio[0] (all) and ratio[1]
+ * (between evaluations). */
+static int overhead_round(net *nt, gsl_vector *theta, gsl_vector *g, gv_outcome *out, double *f_us,
+                          double ratio[2])
+{
+  static tally tl;
+  static double gaps[CHECKS];
+  tl = (tally){.nt = nt};
+  gsl_multimin_function_fdf fdf = {tally_f, tally_df, tally_fdf, theta->size, &tl};
+  gv_options o;
+  gv_options_init(&o);
+  o.directions = 32;
+  *f_us = callback_us(nt, theta, NULL, 0.1);
+  const double df_us = callback_us(nt, theta, g, 0.1), t0 = cpu_seconds();
+  size_t reps = 0;
+  int status = 0;
+  double t1;
+  do {
+    tl.nstamp = 0;
+    status |= gv_check_gradient(&fdf, theta, &o, out);
+    if (reps < CHECKS)
+      gaps[reps] = gap_ratio(&tl);
+    reps++;
+  } while ((t1 = cpu_seconds()) - t0 < 0.3);
+  const double check_us = (t1 - t0) / (double)reps * 1e6,
+               lib_us = check_us - ((double)tl.nf * *f_us + (double)tl.ndf * df_us) / (double)reps;
+  ratio[0] = lib_us / ((double)gv_outcome_nevals(out) * *f_us);
+  ratio[1] = median(gaps, reps < CHECKS ? reps : CHECKS);
+  return status;
+}
+
+/* Directional mode's overhead (issue 10): ROUNDS rounds, each timing f and
+ * df, then the check (opts.directions = 32) repeated for at least 0.3 s of
+ * CPU, in the same process. Two ratios per round:
+ *   all: the check's CPU time less the time of every call of the user's f
+ *     and df it made (its evaluations, the contract's calls, the derivative),
+ *     over evals x f's time: everything the check costs beyond f (the
+ *     contract's comparisons, the products J v, each direction's sign bits
+ *     generated twice), per evaluation, as a fraction of f;
+ *   eval: the median time between two calls of f over f's median time in the
+ *     check (gap_ratio): an evaluation's own overhead, x0 + t v;
+ * and copy, a memcpy of theta over f's time. Prints each one's median round
+ * (all's and eval's range too):
+ *   overhead D H K n evals f_us all all_min all_max eval eval_min eval_max copy */
+static int overhead(net *nt, gsl_vector *theta, gv_outcome *out)
+{
+  gsl_vector *g = gsl_vector_alloc(theta->size);
+  if (!g)
+    return 2;
+  double f_us[ROUNDS], all[ROUNDS], eval[ROUNDS], copy[ROUNDS];
+  int status = 0;
+  for (int r = 0; r < ROUNDS; r++) {
+    double ratio[2];
+    status |= overhead_round(nt, theta, g, out, &f_us[r], ratio);
+    all[r] = ratio[0];
+    eval[r] = ratio[1];
+    copy[r] = callback_us(NULL, theta, g, 0.05) / f_us[r];
+  }
+  gsl_vector_free(g);
+  if (status) {
+    fprintf(stderr, "bench_scale: %s\n", gsl_strerror(status));
+    return 2;
+  }
+  const double fm = median(f_us, ROUNDS), am = median(all, ROUNDS), em = median(eval, ROUNDS),
+               cm = median(copy, ROUNDS);
+  printf("overhead %zu %zu %zu %zu %zu %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f\n", nt->D, nt->H,
+         nt->K, theta->size, gv_outcome_nevals(out), fm, am, all[0], all[ROUNDS - 1], em, eval[0],
+         eval[ROUNDS - 1], cm);
+  return 0;
+}
+
 static int parse_size(const char *s, size_t *D, size_t *H, size_t *K)
 {
   return sscanf(s, "%zu,%zu,%zu", D, H, K) == 3 && *D && *H && *K >= 2 ? 0 : -1;
@@ -164,7 +324,8 @@ int main(int argc, char **argv)
   bench_guard_install();
   net nt = {0};
   if (argc != 3 || parse_size(argv[1], &nt.D, &nt.H, &nt.K)) {
-    fprintf(stderr, "usage: bench_scale D,H,K defaults|central|directional|sampled|threads|blas|floor\n");
+    fprintf(stderr, "usage: bench_scale D,H,K "
+                    "defaults|central|directional|sampled|threads|blas|floor|overhead\n");
     return 2;
   }
   gv_options o;
@@ -182,8 +343,8 @@ int main(int argc, char **argv)
   } else if (!strcmp(mode, "blas")) {
     gv_options_init(&o);
     nt.blas = 1;
-  } else if (!strcmp(mode, "floor")) {
-    gv_options_init(&o); /* unused: the bench differences f itself */
+  } else if (!strcmp(mode, "floor") || !strcmp(mode, "overhead")) {
+    gv_options_init(&o); /* unused: the bench differences f itself; overhead sets its own */
   } else if (!strcmp(mode, "threads")) {
     gv_options_init(&o);
     const char *t = getenv("GV_BENCH_THREADS");
@@ -211,6 +372,11 @@ int main(int argc, char **argv)
   }
   nt.y = gsl_rng_uniform_int(r, K);
   gsl_multimin_function_fdf fdf = {my_f, my_df, my_fdf, n, &nt};
+  int rc = 0;
+  if (!strcmp(mode, "overhead")) {
+    rc = overhead(&nt, theta, out);
+    goto done;
+  }
 
   size_t reps = 0;
   double sink = 0.0, t0 = cpu_seconds(), t1;
@@ -241,11 +407,12 @@ int main(int argc, char **argv)
   printf("%s %s %zu %zu %zu %zu %.4f %.3f %s %.3f %.4f\n", strcmp(mode, "floor") ? "api" : "bare",
          mode, D, H, K, n, t1 - t0, (double)nevals / (double)n, ok ? "pass" : "FAIL",
          f_us + 0.0 * sink, w1 - w0);
+done:
   gv_outcome_free(out);
   gsl_rng_free(r);
   gsl_vector_free(theta);
   free(nt.x);
   free(nt.z);
   free(nt.a);
-  return 0;
+  return rc;
 }
