@@ -899,6 +899,15 @@ START_TEST(test_directional_cost)
 }
 END_TEST
 
+/* x_i = start + step i, i < n (NULL without memory). */
+static gsl_vector *ramp_alloc(size_t n, double start, double step)
+{
+  gsl_vector *x = gsl_vector_alloc(n);
+  for (size_t i = 0; x && i < n; i++)
+    gsl_vector_set(x, i, start + step * (double)i);
+  return x;
+}
+
 /* f = sum x_i^2, its gradient 2x with entry bad off by delta. */
 static double sq_f(const gsl_vector *x, void *params)
 {
@@ -925,11 +934,9 @@ START_TEST(test_settle_within_one_bar)
 {
   double delta = 0.0;
   gsl_multimin_function_fdf fdf = {sq_f, sq_df, NULL, 3, &delta};
-  gsl_vector *x = gsl_vector_alloc(3);
+  gsl_vector *x = ramp_alloc(3, 0.5, 0.2);
   gv_outcome *out = gv_outcome_alloc();
   ck_assert(x && out);
-  for (size_t i = 0; i < 3; i++)
-    gsl_vector_set(x, i, 0.5 + 0.2 * (double)i);
   ck_assert_int_eq(gv_check_gradient(&fdf, x, NULL, out), GSL_SUCCESS);
   ck_assert(gv_outcome_verdict(out) == GV_PASS);
   ck_assert_uint_eq(gv_outcome_nevals(out), 3 * 3 + 1);
@@ -944,6 +951,60 @@ START_TEST(test_settle_within_one_bar)
 }
 END_TEST
 
+/* f = 10 + sum x_i^2, its gradient 2x with entry bad off by delta: the
+ * offset makes f's round-off, not its curvature, set the first estimate's
+ * error bar. */
+typedef struct {
+  size_t bad;
+  double delta;
+} offset_sq;
+
+static double offset_sq_f(const gsl_vector *x, void *params)
+{
+  return 10.0 + sq_f(x, params);
+}
+
+static void offset_sq_df(const gsl_vector *x, void *params, gsl_vector *g)
+{
+  const offset_sq *q = params;
+  gsl_vector_memcpy(g, x);
+  gsl_vector_scale(g, 2.0);
+  *gsl_vector_ptr(g, q->bad) += q->delta;
+}
+
+/* The resolution the defaults promise, 10 floors (1e-9 S): at x = (0.5,
+ * 0.7, 0.9), S = 1.8, the first estimates' bars (round-off 8 eps 2 f / 2h,
+ * ~3.4e-9, 1.9e-9 S) cannot tell an error of 1e-9 S from none, so no
+ * variable settles there; the finer estimate (6 more evaluations, a tenth
+ * of the round-off) settles the right gradient, and each entry off by
+ * +-1e-9 S in turn escalates and fails alone on Ridders' value. */
+START_TEST(test_resolution_floor)
+{
+  const size_t n = 3;
+  offset_sq q = {0, 0.0};
+  gsl_multimin_function_fdf fdf = {offset_sq_f, offset_sq_df, NULL, n, &q};
+  gsl_vector *x = ramp_alloc(n, 0.5, 0.2);
+  gv_outcome *out = gv_outcome_alloc();
+  ck_assert(x && out);
+  const double S = 2.0 * gsl_vector_get(x, n - 1);
+  for (size_t bad = 0; bad < n; bad++)
+    for (int sign = -1; sign <= 1; sign += 2) {
+      q = (offset_sq){bad, sign * 1e-9 * S};
+      ck_assert_int_eq(gv_check_gradient(&fdf, x, NULL, out), GSL_SUCCESS);
+      ck_assert_uint_eq(gv_outcome_nfail(out), 1);
+      gv_entry e;
+      ck_assert_int_eq(gv_outcome_worst(out, &e), GSL_SUCCESS);
+      ck_assert_uint_eq(e.col, bad);
+    }
+  q.delta = 0.0;
+  ck_assert_int_eq(gv_check_gradient(&fdf, x, NULL, out), GSL_SUCCESS);
+  ck_assert(gv_outcome_verdict(out) == GV_PASS);
+  ck_assert_uint_eq(gv_outcome_nevals(out), (3 + 6) * n + 1);
+  gv_outcome_free(out);
+  gsl_vector_free(x);
+}
+END_TEST
+
 /* Adaptive escalation: a smooth function whose length scale the step rule
  * fits is decided by its first central estimate (3 evaluations per variable,
  * one f(x)); one whose length scale is 1e-6 (the step 6 times too long) is
@@ -953,11 +1014,9 @@ START_TEST(test_escalation)
   const size_t n = 6;
   fparams p = {.n = n, .c = 1.0, .s = 1.0};
   gsl_multimin_function_fdf fdf = {scaled_f, scaled_df, NULL, n, &p};
-  gsl_vector *x = gsl_vector_alloc(n);
+  gsl_vector *x = ramp_alloc(n, 0.3, 0.1);
   gv_outcome *out = gv_outcome_alloc();
   ck_assert(x && out);
-  for (size_t i = 0; i < n; i++)
-    gsl_vector_set(x, i, 0.3 + 0.1 * (double)i);
   ck_assert_int_eq(gv_check_gradient(&fdf, x, NULL, out), GSL_SUCCESS);
   ck_assert(gv_outcome_verdict(out) == GV_PASS);
   ck_assert_uint_eq(gv_outcome_nevals(out), 3 * n + 1);
@@ -1471,6 +1530,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(tc, test_quadratic_unsymmetrized);
   tcase_add_test(tc, test_escalation);
   tcase_add_test(tc, test_settle_within_one_bar);
+  tcase_add_test(tc, test_resolution_floor);
   tcase_add_test(tc, test_network_no_mask);
   tcase_add_test(tc, test_zero_entry_reported);
   tcase_add_test(tc, test_directional_cost);

@@ -694,6 +694,49 @@ START_TEST(test_third_from_values)
 }
 END_TEST
 
+/* The finer second estimate (gv_fd_fourth_from_values) on f = c t^5 at
+ * x0 = 1: D(a) = 5 c + 10 c a^2 + c a^4, so E(H) = 5 c - 4 c H^4 and E(2H) =
+ * 5 c - 64 c H^4, and the truncation part of the bar is 8 c H^4, twice the
+ * true error; on a line it is the round-off alone, (4/3) 8 eps (|f(1 + H)| +
+ * |f(1 - H)|) / 2H + (1/3) 8 eps (|f(1 + 2H)| + |f(1 - 2H)|) / 4H; a kink
+ * anywhere inside the stencil shows in the bar. Abscissae exact (H = 2^-6). */
+static void fourth_at(double (*f)(double, double), double a, double H, double *d, double *err)
+{
+  const double fv[6] = {f(1.0 + 4.0 * H, a), f(1.0 - 4.0 * H, a), f(1.0 + 2.0 * H, a),
+                        f(1.0 - 2.0 * H, a), f(1.0 + H, a),       f(1.0 - H, a)};
+  gv_fd_fourth_from_values(1.0, H, fv, d, err);
+}
+
+static double quintic(double t, double c)
+{
+  return c * t * t * t * t * t;
+}
+
+START_TEST(test_fourth_from_values)
+{
+  const double H = ldexp(1.0, -6), c = 3.0;
+  double d, e;
+  fourth_at(quintic, c, H, &d, &e);
+  const double err = fabs(d - 5.0 * c);
+  ck_assert_double_eq_tol(err, 4.0 * c * pow(H, 4.0), 1e-6 * c * pow(H, 4.0));
+  ck_assert_double_ge(e, 2.0 * err);
+  ck_assert_double_le(e, 2.01 * err);
+  for (double u = -0.95; u < 1.0; u += 0.05) {
+    if (fabs(u) < 0.13 || fabs(fabs(u) - 0.45) < 0.03)
+      continue;
+    fourth_at(kink, 1.0 + u * 4.0 * H, H, &d, &e);
+    const double slope = u >= 0.0 ? 2.0 : 2.5;
+    ck_assert_double_ge(10.0 * e, fabs(d - slope));
+  }
+  fourth_at(kink, 10.0, H, &d, &e); /* a line: no truncation at all */
+  ck_assert_double_eq_tol(d, 2.0, 1e-13);
+  const double r = GV_FD_ROUNDOFF_ULPS * DBL_EPSILON *
+                   (4.0 / 3.0 * (2.0 * (1.0 + H) + 2.0 * (1.0 - H)) / (2.0 * H) +
+                    1.0 / 3.0 * (2.0 * (1.0 + 2.0 * H) + 2.0 * (1.0 - 2.0 * H)) / (4.0 * H));
+  ck_assert_double_eq_tol(e, r, 1e-9 * r);
+}
+END_TEST
+
 START_TEST(test_badlen)
 {
   gsl_vector *x = gsl_vector_calloc(3), *v2 = gsl_vector_calloc(2), *v4 = gsl_vector_calloc(4),
@@ -774,6 +817,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(fail, test_vector_stencil);
   tcase_add_test(fail, test_derivative_sided);
   tcase_add_test(fail, test_third_from_values);
+  tcase_add_test(fail, test_fourth_from_values);
   suite_add_tcase(s, fail);
 
   return s;

@@ -59,12 +59,19 @@
  * truncation h^2 f'''/6 it shows, plus round-off (gv_fd_third_from_values in
  * gv_fd.h; a kink inside the step shows there as a large third difference).
  * Adaptive escalation: a variable (a column, for a Jacobian) whose every
- * entry passes on this first estimate with its whole bound at most 1e-7 S,
- * and agrees within one error bar (the verdict allows ten), is decided
- * there: a wrong entry could pass only if the central value were off by 9
- * times its bound, and the defaults promise to catch 1e-6 S; a right one
- * rarely strays beyond one honest error bar, and a wrong one must not. Every other variable (an
- * entry failing, a kink, an error bar too large for that resolution) is escalated to what follows:
+ * entry passes on this first estimate, smooth, agrees within one error bar
+ * (the verdict allows ten: a right entry rarely strays beyond one honest
+ * error bar, and a wrong one must not), and whose agreement can tell an
+ * error of ten floors (1e-9 S at atol_scale 1e-10) from none (atol_eff + e
+ * below 10 atol_eff) is decided there. Where only the last fails (the error
+ * bar, mostly f's round-off at that step, is too coarse for the resolution
+ * the defaults promise), a finer estimate comes next: Richardson's
+ * extrapolation of central differences at 16, 32 and 64 times the step (6
+ * evaluations, gv_fd_fourth_from_values; its round-off a tenth of the
+ * first's), judged the same way, with an error that covers the first
+ * estimate too where the two disagree; it only ever settles a variable.
+ * Every other variable (an entry failing, a kink, an error bar too large
+ * for that resolution) is escalated to what follows:
  * f(x - h/2) completes the four-point stencil of gv_fd.h (central error bar
  * from |D(h) - D(h/2)|, one-sided estimates for kinks), and a failure is
  * always Ridders' verdict; after Ridders' values rescale the
@@ -89,9 +96,10 @@
  * ones first); rtol 1e-5, kerr 2, atol_scale 1e-8.
  *
  * Cost, in evaluations of f for n variables (df is called once): by
- * default 3n + 1 when every variable settles on its first estimate (3.2 to
- * 4.3 per variable on smooth functions whose length scale the step rule
- * fits, checks/bench/bench_api.c), about 30 to 40 more per escalated
+ * default 3n + 1 when every variable settles on its first estimate, 6 more
+ * per variable the finer estimate settles (3.2 to 4.2 per variable on
+ * smooth functions whose length scale the step rule fits, 5.9 at most,
+ * checks/bench/bench_api.c), about 30 to 40 more per escalated
  * variable (functions of inputs near 1e-6 or 1e6 + x: ~35 per variable), at
  * most 70n + 1; central, 4n + 1, at most 20n + 1 with re-estimation. Memory: O(n) doubles for a
  * gradient, O(n p) for an n-by-p Jacobian (the outcome holds every entry).

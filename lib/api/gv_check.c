@@ -11,7 +11,9 @@
  * differences, so that kinks are found at no extra cost. In Ridders mode a
  * column starts with 3 of them (+-h, +h/2: the central difference and a
  * third divided difference for its error bar), and only a column that this
- * first estimate does not settle gets the fourth (-h/2) and what follows. */
+ * first estimate does not settle gets the fourth (-h/2) and what follows
+ * (where only its error bar is too coarse, a finer estimate at longer steps
+ * first). */
 #include "gv_check_impl.h"
 #include "gv_check_flat.h"
 #include "gv_check_sample.h"
@@ -313,6 +315,7 @@ static double *column(problem *p, const dirs *V, size_t j, const gv_options *o, 
  * workspace with its values and estimates per row (GV_METHOD_RIDDERS). */
 typedef struct {
   gsl_vector *fv[4];
+  gsl_vector *fw[2]; /* the finer estimate's values at x +- H (Ridders) */
   unsigned char *settled;
   gv_ridders_workspace *rw;
   double *rd, *re;
@@ -320,6 +323,7 @@ typedef struct {
   double *sigma;            /* m-by-ncols: the noise Ridders measured for each entry, or -1 */
   double *rstep;            /* ncols: Ridders' step for each column */
   unsigned char *escalated; /* ncols: re-estimated (and Ridders) already */
+  unsigned char *fine;      /* ncols: the finer estimate tried already (Ridders) */
   double *first;            /* 3 m ncols: each column's cheap first values (Ridders) */
 } workspace;
 
@@ -536,6 +540,8 @@ static void scratch_free(workspace *w)
 {
   for (int k = 0; k < 4; k++)
     gsl_vector_free(w->fv[k]);
+  for (int k = 0; k < 2; k++)
+    gsl_vector_free(w->fw[k]);
   free(w->settled);
   gv_ridders_workspace_free(w->rw);
   free(w->rd);
@@ -551,6 +557,9 @@ static int scratch_alloc(workspace *w, size_t m, int ridders)
       return GSL_ENOMEM;
   if (!ridders)
     return GSL_SUCCESS;
+  for (int k = 0; k < 2; k++)
+    if (!(w->fw[k] = gv_vector_alloc(m)))
+      return GSL_ENOMEM;
   w->rw = gv_ridders_workspace_alloc(m);
   w->rd = malloc(2 * m * sizeof *w->rd);
   w->re = w->rd ? w->rd + m : NULL;
@@ -564,6 +573,7 @@ static void workspace_free(workspace *w)
   free(w->sigma);
   free(w->rstep);
   free(w->escalated);
+  free(w->fine);
   free(w->first);
   *w = (workspace){0};
 }
@@ -572,8 +582,8 @@ static void workspace_free(workspace *w)
  * GSL_ENOMEM *w holds what was allocated, for workspace_free. */
 static int workspace_alloc(workspace *w, size_t m, size_t ncols, int ridders)
 {
-  *w = (workspace){.escalated = calloc(ncols, 1)};
-  if (!w->escalated)
+  *w = (workspace){.escalated = calloc(ncols, 1), .fine = calloc(ncols, 1)};
+  if (!w->escalated || !w->fine)
     return GSL_ENOMEM;
   int status = scratch_alloc(w, m, ridders);
   if (status || !ridders)
@@ -595,7 +605,7 @@ static int workspace_alloc(workspace *w, size_t m, size_t ncols, int ridders)
  * of the current direction and of the scratch, and its own count of
  * evaluations, sharing only what is read (x0, the directions' seeds and
  * scales, u, A, f0) and the parts of the outcome and of the workspace's
- * per-column arrays (sigma, rstep, escalated) that belong to the column it
+ * per-column arrays (sigma, rstep, escalated, fine) that belong to the column it
  * computes. So no column's numbers depend on which worker computed it or
  * when (gv_check_threads.h). */
 typedef struct {
@@ -645,8 +655,11 @@ static int worker_copy(worker_own *c, const problem *p, const workspace *w, size
 {
   c->p = *p;
   c->p.nevals = 0;
-  c->w = (workspace){
-      .sigma = w->sigma, .rstep = w->rstep, .escalated = w->escalated, .first = w->first};
+  c->w = (workspace){.sigma = w->sigma,
+                     .rstep = w->rstep,
+                     .escalated = w->escalated,
+                     .fine = w->fine,
+                     .first = w->first};
   if (!(c->p.work = gv_vector_alloc(p->work->size)))
     return GSL_ENOMEM;
   gsl_vector_memcpy(c->p.work, p->work);
@@ -786,37 +799,98 @@ static void judge_first(gv_outcome *out, const gsl_matrix *A, const gsl_matrix *
 /* Adaptive escalation (Ridders mode). An entry is decided by its first
  * central estimate (3 evaluations, gv_fd_third_from_values: its error bar
  * twice the truncation the third divided difference shows, plus round-off)
- * when that estimate passes and its whole bound is at most SETTLE_BOUND of
- * its row's scale S:
- * a wrong entry then passes only if the central value is off by
- * 1e-6 S - SETTLE_BOUND S, 9 times its bound (90 times its error bar at
- * kerr 10), and the defaults promise to catch 1e-6 S. Every other entry
- * (failing, a kink, an error bar too large for that resolution) is
- * escalated, with its whole column, to re-estimation and Ridders as before:
- * so a false failure can only come from the path that decided every entry
- * before (an escalated column's first estimate is completed to the
- * four-point stencil, one more evaluation, and judged as before). Cost: 3
- * evaluations per settled column instead of ~38 (4 before the cheaper first
- * estimate: bench_api's evaluations per variable 4.2-5.1 -> 3.2-4.3 on
- * smooth families, same false failures (0 in 300,000) and catch rates). */
-#define SETTLE_BOUND 1e-7
-/* ... and when it agrees within SETTLE_KERR error bars (the verdict itself
- * allows kerr = 10): an honest error bar covers a right entry's error, so
- * this costs little, and a wrong entry settles only if it is off by at most
- * about one error bar instead of ten. */
+ * when that estimate passes, smooth, agrees within SETTLE_KERR error bars
+ * (the verdict itself allows kerr = 10: an honest error bar covers a right
+ * entry's error, so this costs little, and a wrong entry settles only if it
+ * is off by about one error bar instead of ten), and that agreement can
+ * tell an error of the resolution the defaults promise from none:
+ * floor + SETTLE_KERR e below RESOLUTION_FLOORS floors (1e-9 S at the
+ * default atol_scale 1e-10, the detection floor bench_detect measures on the
+ * seed's network; a fortiori the 1e-6 S bench_api measures). A wrong entry
+ * off by that resolution then settles only if its central value is off
+ * towards the analytic one by the rest of the resolution, more than its
+ * error bar allows for most entries. Every other column (an entry failing, a
+ * kink, an error bar too large for that resolution) is escalated: where the
+ * error bar alone is too coarse (the entries pass, smooth, and agree) a
+ * finer estimate first (fine_column, 6 evaluations), then, for a column it
+ * does not settle as above, re-estimation and Ridders as before. So a false
+ * failure can only come from the path that decided every entry before (an
+ * escalated column's first estimate is completed to the four-point stencil,
+ * one more evaluation, and judged as before): the finer estimate only
+ * settles columns. Cost: 3 evaluations per settled column, 9 per column the
+ * finer estimate settles, ~38 for the rest. */
+#define RESOLUTION_FLOORS 10.0
 #define SETTLE_KERR 1.0
 
-static int column_settled(const gv_outcome *out, size_t j, const gv_options *o)
+/* Entry k passes on its current estimate, smooth, within SETTLE_KERR error bars. */
+static int entry_agrees(const gv_outcome *out, size_t k, const gv_options *o)
+{
+  const gv_entry *e = &out->entry[k];
+  const gv_tol strict = {out->floor[k], o->rtol, SETTLE_KERR};
+  return e->passed && e->smooth &&
+         gv_cmp_entry_passes(e->analytic, e->numeric, e->error_bar, &strict, NULL);
+}
+
+/* That agreement tells an error of RESOLUTION_FLOORS floors from none. */
+static int entry_resolves(const gv_outcome *out, size_t k)
+{
+  return out->floor[k] + SETTLE_KERR * out->entry[k].error_bar < RESOLUTION_FLOORS * out->floor[k];
+}
+
+/* Column j settled (resolve: every entry agrees and resolves), or only too
+ * coarse (!resolve: every entry agrees, its estimate resolving f, error bar
+ * below 1e-3 of the entry: not a bar that a kink at x, which the finer
+ * estimate's symmetric stencil cannot see, inflated). */
+static int column_agrees(const gv_outcome *out, size_t j, const gv_options *o, int resolve)
 {
   for (size_t i = 0; i < out->rows; i++) {
     const size_t k = i * out->cols + j;
-    const gv_entry *e = &out->entry[k];
-    const gv_tol strict = {out->floor[k], o->rtol, SETTLE_KERR};
-    if (!e->passed || !e->smooth || !(e->bound <= SETTLE_BOUND * out->scale[k]) ||
-        !gv_cmp_entry_passes(e->analytic, e->numeric, e->error_bar, &strict, NULL))
+    if (!entry_agrees(out, k, o) ||
+        (resolve ? !entry_resolves(out, k)
+                 : gv_outcome_doubtful(&out->entry[k], out->floor[k], out->scale[k], o)))
       return 0;
   }
   return 1;
+}
+
+/* The finer estimate's step, in first steps: its round-off about a tenth of
+ * the first estimate's (gv_fd_fourth_from_values), its farthest point 64
+ * first steps (4e-4 of the variable's scale) from x. */
+#define FINE_STEPS 16.0
+
+/* Column j's finer estimate (Ridders mode, a column whose first estimate
+ * agrees but is too coarse), by worker wk: each entry judged by it, at its
+ * floor, with an error that covers the first estimate too where the two
+ * disagree (one of them did not resolve f: a kink within the longer
+ * stencil, or a length scale shorter than it), as ridders_column does. A
+ * column f cannot be evaluated on that far out keeps its first estimate:
+ * what follows (escalation) handles f's domain as before. */
+static int fine_column(const team *c, const worker *wk, size_t j)
+{
+  gv_outcome *out = c->out;
+  workspace *w = wk->w;
+  const gv_fd_vector fn = {.f = problem_eval, .params = wk->p, .m = out->rows};
+  double h;
+  double *xi = column(wk->p, wk->V, j, c->o, &h);
+  const double x0 = *xi, H = FINE_STEPS * h;
+  gsl_vector *const near[4] = {w->fv[0], w->fv[1], w->fw[0], w->fw[1]};
+  if (gv_fd_vector_points(&fn, xi, 4.0 * H, 0, 4, w->fv) ||
+      gv_fd_vector_points(&fn, xi, 2.0 * H, 2, 4, near))
+    return GSL_SUCCESS;
+  for (size_t i = 0; i < out->rows; i++) {
+    const size_t k = i * out->cols + j;
+    const double v[6] = {gsl_vector_get(w->fv[0], i), gsl_vector_get(w->fv[1], i),
+                         gsl_vector_get(w->fv[2], i), gsl_vector_get(w->fv[3], i),
+                         gsl_vector_get(w->fw[0], i), gsl_vector_get(w->fw[1], i)};
+    double d, err;
+    gv_fd_fourth_from_values(x0, H, v, &d, &err);
+    const double dc = out->sided[k].central, ec = out->sided[k].central_err;
+    if (!(fabs(d - dc) <= AGREE * (err + ec)))
+      err = fabs(d - dc) + fmax(err, ec);
+    out->entry[k].step = H;
+    gv_outcome_judge_value(&out->entry[k], d, err, out->floor[k], c->o);
+  }
+  return GSL_SUCCESS;
 }
 
 /* Re-estimation and Ridders of the round's item-th column: a gv_par_for
@@ -828,6 +902,8 @@ static int escalate_column(void *tm, size_t t, size_t item)
   const worker *wk = &c->wk[t];
   const size_t j = c->todo[item];
   const gv_fd_vector fn = {.f = problem_eval, .params = wk->p, .m = c->out->rows};
+  if (!wk->w->escalated[j])
+    return fine_column(c, wk, j);
   int status = c->o->method == GV_METHOD_RIDDERS ? complete_column(c, wk, j) : GSL_SUCCESS;
   if (!status)
     status = refine_column(c->out, &fn, wk->p, wk->V, j, c->A, c->f0, wk->w, c->o);
@@ -854,17 +930,21 @@ static int refine(team *tm, const gsl_matrix *S)
    * another column's step beyond f's length scale); it is escalated then. */
   size_t ntodo;
   do {
+    size_t nfull = 0;
     ntodo = 0;
     for (size_t j = 0; j < out->cols; j++) {
-      if (w->escalated[j] || (ridders && column_settled(out, j, o)))
+      if (w->escalated[j] || (ridders && column_agrees(out, j, o, 1)))
         continue;
-      w->escalated[j] = 1;
+      if (ridders && !w->fine[j] && column_agrees(out, j, o, 0))
+        w->fine[j] = 1; /* a finer estimate first */
+      else
+        w->escalated[j] = 1, nfull++;
       tm->todo[ntodo++] = j;
     }
     int status = gv_par_for(tm->n, ntodo, escalate_column, tm);
     if (status)
       return status;
-    if (ridders && ntodo) {
+    if (ridders && nfull) {
       pool_noise(out, w, o);
       if (!S)
         rescale_floors(out, o);

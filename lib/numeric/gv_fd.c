@@ -255,3 +255,28 @@ void gv_fd_third_from_values(double x0, double h, double f0, const double fv[3],
   d->left = d->right = d->central;
   d->left_err = d->right_err = d->central_err;
 }
+
+/* Richardson's extrapolation of D(a) and D(b) (spans wa < wb as stored)
+ * that removes their h^2 term exactly for the stored spans. */
+static double richardson(double da, double wa, double db, double wb)
+{
+  return (wb * wb * da - wa * wa * db) / (wb * wb - wa * wa);
+}
+
+void gv_fd_fourth_from_values(double x0, double H, const double fv[6], double *d, double *err)
+{
+  const double w4 = (x0 + 4.0 * H) - (x0 - 4.0 * H), w2 = (x0 + 2.0 * H) - (x0 - 2.0 * H);
+  const double w1 = (x0 + H) - (x0 - H);
+  const double d4 = (fv[0] - fv[1]) / w4, d2 = (fv[2] - fv[3]) / w2, d1 = (fv[4] - fv[5]) / w1;
+  const double e1 = richardson(d1, w1, d2, w2), e2 = richardson(d2, w2, d4, w4);
+  /* e2 - e1 = (16 - 1) c H^4 + (64 - 1) c' H^6 ...: e1's h^4 term is a
+   * fifteenth of it, and TRUNC_SAFETY times that covers the h^6 term too. */
+  const double trunc = TRUNC_SAFETY * fabs(e2 - e1) / 15.0;
+  /* e1 = a D(H) - b D(2H): the rounding of each value times its weight. */
+  const double a = w2 * w2 / (w2 * w2 - w1 * w1), b = w1 * w1 / (w2 * w2 - w1 * w1);
+  const double round =
+      GV_FD_ROUNDOFF_ULPS * DBL_EPSILON *
+      (a * (fabs(fv[4]) + fabs(fv[5])) / w1 + b * (fabs(fv[2]) + fabs(fv[3])) / w2);
+  *d = e1;
+  *err = trunc + round;
+}

@@ -141,4 +141,20 @@ int gv_fd_vector_points(const gv_fd_vector *fn, double *xi, double h, int from, 
  * where the kink sits within about 0.012 h of x0 + h/5 (at kerr 10). */
 void gv_fd_third_from_values(double x0, double h, double f0, const double fv[3], gv_fd_sided *d);
 
+/* A finer second estimate, for a caller whose first estimate resolved f but
+ * whose error bar is too coarse for the resolution it wants (round-off
+ * eps |f| / h dominates it at the step rule's h). From the six values
+ * fv = {f(x0 + 4H), f(x0 - 4H), f(x0 + 2H), f(x0 - 2H), f(x0 + H), f(x0 - H)}
+ * (gv_fd_vector_points at step 4H, points 0 to 3, then at step 2H, points 2
+ * to 3: the abscissae as the engine stores them), Richardson's extrapolation
+ * E(H) of D(H) and D(2H) (fourth order) into *d, and into *err twice its
+ * H^4 term as E(2H) - E(H) shows it (a fifteenth of their difference) plus
+ * the round-off of E(H)'s values, about 1.5 GV_FD_ROUNDOFF_ULPS eps |f| / H:
+ * at H = 16 h a tenth of the first estimate's. A length scale of f shorter
+ * than 4H shows as a large difference of the two extrapolations, and so does
+ * a kink in the stencil (the bar, times 10, covers the error) except one
+ * within H / 2 of x0, which every difference here blends alike, or near
+ * 1.8 H: the caller compares the value with its estimate at a shorter step. */
+void gv_fd_fourth_from_values(double x0, double H, const double fv[6], double *d, double *err);
+
 #endif
