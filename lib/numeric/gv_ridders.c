@@ -92,12 +92,16 @@
 #define KINK_CON 4.0
 /* The probe never shrinks the step below H_FLOOR |x0|: the tableau's rows,
  * up to 1.4^9 ~ 20 times shorter, stay a few ulps of x0 apart (a shorter
- * step rounds x0 +- h to x0, and D(h) to 0/0). An output still too long or
+ * step rounds x0 +- h to x0, and D(h) to 0/0; restarts, KINK_CON a row, can
+ * get there, and the tableau stops). An output still too long or
  * kinked there (a jump: D(h) grows like 1/h) is not resolved: its error
  * estimate is infinite. */
 #define H_FLOOR (64.0 * DBL_EPSILON)
 #define KINK_NOISE 10.0
 #define KINK_FALL 0.3
+/* A restart's gap stays in the output's error until a row's gap falls
+ * below KINK_CLEAR of it, seen by a test that could have seen it whole. */
+#define KINK_CLEAR 0.5
 
 /* One function, scalar or vector, evaluated into a plain array of m values. */
 typedef struct {
@@ -135,6 +139,7 @@ typedef struct {
   double *f0;           /* m: f(x0) */
   double *fp, *fm;      /* m each: f(x0 + h), f(x0 - h) of the last row */
   double *gap;          /* m: R+ - R- of the last pair of rows (KINK_TAB) */
+  double *kfloor;       /* m: the last restart's gap, while no row could see one as large */
   unsigned char *done;
   unsigned char *start;      /* m: the row each output's tableau starts from */
   unsigned char *unresolved; /* m: not resolved at the shortest step x0 allows */
@@ -142,7 +147,7 @@ typedef struct {
 } work;
 
 /* The doubles and bytes a workspace for m outputs takes. */
-#define WORK_DOUBLES(m) ((NOISE_K + 4 * GV_RIDDERS_NTAB + 8) * (m))
+#define WORK_DOUBLES(m) ((NOISE_K + 4 * GV_RIDDERS_NTAB + 9) * (m))
 #define WORK_BYTES(m) (3 * (m))
 
 /* Lays a workspace for m outputs over buf (WORK_DOUBLES(m)) and bytes (WORK_BYTES(m)). */
@@ -164,6 +169,7 @@ static work work_over(size_t m, double *buf, unsigned char *bytes)
                 .fp = v + 5 * m,
                 .fm = v + 6 * m,
                 .gap = v + 7 * m,
+                .kfloor = v + 8 * m,
                 .done = bytes,
                 .start = bytes + m,
                 .unresolved = bytes + 2 * m,
@@ -446,6 +452,7 @@ static int first_row(entry *s, int row0, double *d)
      * rule compares tableau entries with each other, not with it. */
     w->err0[k] = w->err[k];
     w->err[k] = DBL_MAX;
+    w->kfloor[k] = 0.0;
   }
   swap_rows(w);
   return GSL_SUCCESS;
@@ -470,7 +477,11 @@ static double sided_noise(const work *w, size_t k, double f0, double fnew, doubl
 
 /* The kink test between row i and the last for output k (KINK_TAB), from
  * the row's values fp, fm, the change of D between the rows (dD) and their
- * noises (rsum); keeps fp, fm and the gap for the next row. */
+ * noises (rsum); keeps fp, fm and the gap for the next row. A row that does
+ * not see a kink clears the last restart's gap (kfloor) only where its own
+ * gap fell below KINK_CLEAR of it and its test could have seen one that
+ * large: rows whose noise hides the kink (one at x0, where the gap stays,
+ * the tableau shrunk to a few ulps of x0) keep it in the error. */
 static int row_kinked(entry *s, size_t k, int i, const row_steps *rs, double fp, double fm,
                       double dD, double rsum)
 {
@@ -485,8 +496,11 @@ static int row_kinked(entry *s, size_t k, int i, const row_steps *rs, double fp,
   /* A kink moves R+ - R- by more than KINK_TAB changes of D, and keeps it
    * from falling like h^3 (KINK_FALL) from the last pair of rows. */
   const double q = s->hs[i] / s->hs[i - 1], gap = rplus - rminus, fall = q * q * q;
-  const int kinked = fabs(gap) > KINK_TAB * dD + KINK_NOISE * noise &&
-                     !(i > 1 && fabs(gap - w->gap[k] * fall) <= KINK_FALL * fabs(gap));
+  const double seen = KINK_TAB * dD + KINK_NOISE * noise;
+  const int kinked =
+      fabs(gap) > seen && !(i > 1 && fabs(gap - w->gap[k] * fall) <= KINK_FALL * fabs(gap));
+  if (!kinked && fabs(gap) < KINK_CLEAR * w->kfloor[k] && seen < w->kfloor[k])
+    w->kfloor[k] = 0.0;
   w->gap[k] = gap;
   return kinked;
 }
@@ -530,13 +544,17 @@ static int tableau_row(entry *s, int i, double *d, int *all_done)
   row_steps rs = {.xp = s->x0 + s->h, .xm = s->x0 - s->h};
   rs.hp = rs.xp - s->x0;
   rs.hm = s->x0 - rs.xm;
+  /* Restarts (KINK_CON) can take the step below the spacing of doubles at
+   * x0: there D(h) is 0/0, and f would be called at x0 again. Stop. */
+  *all_done = 1;
+  if (rs.hp == 0.0 || rs.hm == 0.0)
+    return GSL_SUCCESS;
   int status;
   if ((status = eval_at(s, rs.xp, w->f)) || (status = eval_at(s, rs.xm, w->f + m)))
     return status;
   s->hs[i] = 0.5 * (rs.xp - rs.xm);
   rs.cp = s->hp_prev / rs.hp;
   rs.cm = s->hm_prev / rs.hm;
-  *all_done = 1;
   for (size_t k = 0; k < m; k++) {
     if (w->done[k])
       continue;
@@ -551,6 +569,7 @@ static int tableau_row(entry *s, int i, double *d, int *all_done)
       w->start[k] = (unsigned char)i;
       w->err[k] = DBL_MAX;
       w->err0[k] = fabs((fp - f0) + (fm - f0)) / s->hs[i];
+      w->kfloor[k] = w->err0[k];
       w->rbest[k] = r[0];
       d[k] = a[0];
       *all_done = 0;
@@ -585,9 +604,10 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, dou
        i++)
     status = tableau_row(&s, i, d, &all_done);
   for (size_t k = 0; k < w->m && !status; k++)
-    w->err[k] = w->unresolved[k]       ? INFINITY
-                : w->err[k] == DBL_MAX ? fmax(w->err0[k], SAFE_NOISE * w->rbest[k])
-                                       : fmax(SAFE_TRUNC * w->err[k], SAFE_NOISE * w->rbest[k]);
+    w->err[k] = w->unresolved[k] ? INFINITY
+                : w->err[k] == DBL_MAX
+                    ? fmax(w->err0[k], SAFE_NOISE * w->rbest[k])
+                    : fmax(fmax(SAFE_TRUNC * w->err[k], SAFE_NOISE * w->rbest[k]), w->kfloor[k]);
   *xi = s.x0; /* restored exactly, whatever happened */
   if (nevals)
     *nevals = s.n;

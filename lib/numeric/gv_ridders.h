@@ -33,7 +33,8 @@
  *    two slopes at every step alike and look converged. The probe then
  *    shrinks the step below the kink (to half its distance, as the values
  *    place it) and the tableau returns the slope on x0's side; a kink at x0
- *    itself is kept, and the error covers both slopes.
+ *    itself is kept, and the error covers both slopes (not from a first
+ *    step a few dozen ulps of x0 long, where rounding hides the kink).
  * 2. Tableau. From the accepted h (its D(h) reused), Ridders' tableau
  *    (Numerical Recipes' dfridr): steps h / 1.4^i, each new central difference
  *    extrapolated by Neville's scheme in h^2 to every order available; the
@@ -49,7 +50,11 @@
  *    that rows straddling the kink drop out, the next row's step is 4 times
  *    shorter (not 1.4: a kink far below the first step must be passed
  *    within the rows), and until another row joins, its error is the row's
- *    gap |S(h)| / h, which covers both slopes of one kink. Small
+ *    gap |S(h)| / h, which covers both slopes of one kink; and that gap
+ *    stays in its error until a later row's gap falls below half of it
+ *    with a test that could have seen it (not where rounding hides the
+ *    kink, as at a kink at x0 once the rows are a few ulps long). The
+ *    tableau stops where x0 +- h rounds to x0. Small
  *    jumps (below ~1e-3 of the slope, or of h f'') the probe misses and the
  *    tableau cannot shrink below: their estimate is covered, not resolved.
  *
