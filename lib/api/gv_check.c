@@ -147,17 +147,6 @@ static void dirs_bits(dirs *d, size_t j)
   d->cur = j;
 }
 
-/* Direction j expanded into d->v. The sign by a table, not a branch: a
- * branch on a random bit is mispredicted half the time. s_i times +-1 is exact. */
-static void dirs_load(dirs *d, size_t j)
-{
-  dirs_bits(d, j);
-  const double *s = d->s->data;
-  double *v = d->v->data;
-  for (size_t i = 0; i < d->v->size; i++)
-    v[i] = dir_sign[(d->bits[i / 32] >> (i % 32)) & 1UL] * s[i];
-}
-
 /* work = x0 + t v for the current direction, in one pass from x0, the
  * scales and the sign bits: w_i = x_i + (+-(t s_i)), the same numbers as
  * x0 + t * (+-s_i) since t (+-s_i) = +-(t s_i) exactly. A pass over n doubles
@@ -255,6 +244,40 @@ static void dirs_point(const dirs *d, const gsl_vector *x0, double t, gsl_vector
     const uint64_t flip = (uint64_t)(~d->bits[i / 32] >> (i % 32) & 1UL) << 63;
     w[i] = x[i * stride] + double_of(bits_of(s ? t * s[i] : t) ^ flip);
   }
+}
+
+/* v_i = +-s_i (bit 0: -s_i) over whole words, s NULL for unit scales: the
+ * sign XORed in as in point_word, the same numbers as +-1 times s_i. */
+static inline void sign_word(const double *restrict s, unsigned long word, double *restrict v)
+{
+  const uint64_t neg = ~(uint64_t)word;
+  for (unsigned b = 0; b < 32; b++)
+    v[b] = double_of(bits_of(s ? s[b] : 1.0) ^ ((neg << (63 - b)) & SIGN_BIT));
+}
+
+WORDS_TARGET static void sign_words(const double *restrict s, const unsigned long *restrict bits,
+                                    double *restrict v, size_t n)
+{
+  for (size_t i = 0; i + 32 <= n; i += 32)
+    sign_word(s ? s + i : NULL, bits[i / 32], v + i);
+}
+
+/* Direction j expanded into d->v, for J v. The sign by a table, not a
+ * branch, where the CPU lacks AVX2: a branch on a random bit is
+ * mispredicted half the time. s_i times +-1 is exact. */
+static void dirs_load(dirs *d, size_t j)
+{
+  dirs_bits(d, j);
+  const double *s = d->s->data;
+  double *v = d->v->data;
+  const size_t n = d->v->size;
+  size_t i = 0;
+  if (words_fast()) {
+    sign_words(d->unit ? NULL : s, d->bits, v, n);
+    i = n / 32 * 32;
+  }
+  for (; i < n; i++)
+    v[i] = dir_sign[(d->bits[i / 32] >> (i % 32)) & 1UL] * s[i];
 }
 
 /* The user's function as the engine sees it. In the full check the engine
