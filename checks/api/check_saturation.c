@@ -142,12 +142,55 @@ START_TEST(test_large_logits)
 }
 END_TEST
 
+/* A staircase that Ridders' noise probe cannot see: bench_detect's
+ * large-logit trial 406 (seed 20240801 + 3), label 8 the largest logit. The
+ * loss lse - a_8 is computed as (a_8 + log(1 + s)) - a_8, so it moves in
+ * steps of ulp(454.7) = 5.7e-14 while its derivative in a_5 is 5.4e-7;
+ * Ridders' noise probe there advances f by about 9.08 of those steps per
+ * point, its rounding error grows linearly over the ten points, its fourth
+ * differences vanish, and Ridders took its estimate (8e-16) for its error,
+ * 3e4 times below the true one (2.6e-11, the staircase seen over Ridders'
+ * step). The central estimate, off by 1e-11 within its bar 2.8e-11, agreed
+ * within twice the sum of the two and the right gradient failed. Where
+ * Ridders saw no noise, its error is now at least the central error bar
+ * carried to its step (as noise, e_central h_central / h_ridders, 1e-11
+ * here); the
+ * entry still fails when off by 1e-3 of itself. */
+START_TEST(test_staircase_noise)
+{
+  static const double logits[9] = {46.451893867924809, 424.73304527811706,  431.84578022919595,
+                                   366.43627262674272, 90.06544342264533,   440.2454390656203,
+                                   434.87285450100899, -356.86356644146144, 454.67545092105865};
+  gsl_vector_const_view a = gsl_vector_const_view_array(logits, 9);
+  xent c = {.y = gsl_vector_calloc(9), .p = gsl_vector_alloc(9), .bad = 5};
+  gv_outcome *out = gv_outcome_alloc();
+  ck_assert(c.y && c.p && out);
+  gsl_vector_set(c.y, 8, 1.0);
+  gsl_multimin_function_fdf fdf = {.f = xent_f, .df = xent_df, .n = 9, .params = &c};
+  ck_assert_int_eq(gv_check_gradient(&fdf, &a.vector, NULL, out), GSL_SUCCESS);
+  if (gv_outcome_verdict(out) != GV_PASS)
+    gv_outcome_fprintf(stderr, out);
+  ck_assert(gv_outcome_verdict(out) == GV_PASS);
+  gv_entry e;
+  ck_assert_int_eq(gv_outcome_entry(out, 5, &e), GSL_SUCCESS);
+  c.add = 1e-3 * e.analytic;
+  ck_assert_int_eq(gv_check_gradient(&fdf, &a.vector, NULL, out), GSL_SUCCESS);
+  ck_assert_uint_eq(gv_outcome_nfail(out), 1);
+  ck_assert_int_eq(gv_outcome_worst(out, &e), GSL_SUCCESS);
+  ck_assert_uint_eq(e.col, 5);
+  gv_outcome_free(out);
+  gsl_vector_free(c.y);
+  gsl_vector_free(c.p);
+}
+END_TEST
+
 Suite *gv_test_suite(void)
 {
   Suite *s = suite_create("saturation");
   TCase *tc = tcase_create("Core");
   tcase_add_test(tc, test_boxbod);
   tcase_add_test(tc, test_large_logits);
+  tcase_add_test(tc, test_staircase_noise);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -82,8 +82,11 @@
  * Ridders' probe then starts at 0.05 of the length scale those estimates
  * show (and at most 10 times their step, 0.1 of the variable's scale) and
  * adapts up or down (gv_ridders.h). Where Ridders and central agree within
- * twice the sum of their estimates, Ridders' value and estimate decide;
- * where they do not (one of them did not resolve f), Ridders' value is kept
+ * twice the sum of their estimates, Ridders' value and estimate decide
+ * (where Ridders' noise probe saw no noise at all, as it can miss the
+ * rounding of an f that moves in steps, its estimate is at least a
+ * central error bar e_c at the rule's step h_c carried to Ridders' step as
+ * noise, e_c h_c / h_r); where they do not (one of them did not resolve f), Ridders' value is kept
  * with the error |ridders - central| + max(e_ridders, e_central), which
  * covers either. The noise Ridders measures is pooled per row (it is f's,
  * not the variable's): no entry's error falls below 2.1 sigma_row / h.

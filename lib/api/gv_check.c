@@ -449,9 +449,22 @@ static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, co
  * then grows the step); and at most RIDDERS_FROM_CENTRAL h. Where they did
  * not settle, it starts RIDDERS_FROM_CENTRAL times above the shortest
  * central step. Each smooth entry is judged anew by
- * Ridders' value, with Ridders' estimate where the two methods agree, and
- * where they do not (one of them did not resolve f; the central error bar
- * is the less honest of the two) with |ridders - central| + max(both
+ * Ridders' value, with Ridders' estimate where the two methods agree. Where
+ * Ridders' noise probe saw no noise at all, its round-off rests on f's half
+ * ulp alone; a probe that advances a staircase f by nearly a whole number
+ * of its steps per point sees a rounding that grows linearly, no noise
+ * (bench_detect's softmax at logits U(-500, 500): estimates 3e4 and 4e6
+ * times below the true error, right gradients failed; check_saturation
+ * test_staircase_noise). There, where the central estimate stands at the
+ * rule's step h_c (its stencil resolved f there, so its error bar e_c is f's
+ * round-off: 8 ulps of f, and the staircase the stencil saw), Ridders'
+ * estimate is at least that bar carried to Ridders' step h_r as noise,
+ * e_c h_c / h_r. Not where the central estimate was refined at shorter
+ * steps (inputs 1e-6, near 1e6: the rule's step too long for f): its bar
+ * there may be truncation, and read as noise it blunted Ridders' (bench_api's
+ * catches at 1e-6 S fell from 100% to 99.88% on those scales).
+ * Where they do not agree (one of them did not resolve f; the central error
+ * bar is the less honest of the two), |ridders - central| + max(both
  * estimates), which covers either. */
 static int ridders_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, const dirs *V,
                           size_t j, workspace *w, const gv_options *o)
@@ -492,6 +505,10 @@ static int ridders_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, c
       continue;
     }
     double dr = w->rd[i], er = w->re[i], dc = e->numeric, ec = e->error_bar;
+    /* A probe that saw no noise at all left Ridders' round-off to f's half
+     * ulp; a central estimate at the rule's own step resolved f there. */
+    if (!(info.sigma[i] > 0.0) && e->step == h_rule && info.step > 0.0)
+      er = fmax(er, ec * h_rule / info.step);
     double diff = fabs(dr - dc);
     double err = diff <= AGREE * (er + ec) ? er : diff + fmax(er, ec);
     gv_outcome_judge_value(e, dr, err, out->floor[i * ncols + j], o);
