@@ -502,6 +502,15 @@ START_TEST(test_vector_softmax)
   ck_assert_int_eq(gv_taylor_test_vector(&fn, a, J, v, NULL, &res), GSL_SUCCESS);
   ck_assert_int_eq(res.verdict, GV_TAYLOR_PASS);
   ck_assert_msg(fabs(res.slope - 2.0) < 0.1, "slope %g", res.slope);
+  /* slope_gv is ||J^T v||_2 (gradverify_vocab.h). */
+  double jv2 = 0.0;
+  for (size_t j = 0; j < 5; j++) {
+    double s = 0.0;
+    for (size_t i = 0; i < 5; i++)
+      s += gsl_matrix_get(J, i, j) * gsl_vector_get(v, i);
+    jv2 += s * s;
+  }
+  ck_assert_double_eq_tol(res.slope_gv, sqrt(jv2), 1e-14 * sqrt(jv2));
   ck_assert_mem_eq(a->data, av, sizeof av);
   /* The classic mistake: diag(p) alone. */
   gsl_matrix_set_zero(J);
@@ -647,14 +656,32 @@ END_TEST
  * any usable remainder: EXACT, its plateau their median (4e-14). */
 static const double PLATEAU_C[8] = {7.0, 2.0, 6.0, 3.0, 9.0, 1.0, 8.0, 4.0};
 
+/* plateau_f's x and its C_k (PLATEAU_C unless given). */
+typedef struct {
+  const gsl_vector *x;
+  const double *c;
+} plateau_params;
+
 static int plateau_f(void *params, double *fx)
 {
-  const double x = gsl_vector_get(params, 0), d = x - 0.5;
+  const plateau_params *p = params;
+  const double x = gsl_vector_get(p->x, 0), d = x - 0.5;
   *fx = 0.5 * x;
   if (d > 0.0)
-    *fx += 1e-14 * PLATEAU_C[lround(log2(0.0625 / d))];
+    *fx += 1e-14 * (p->c ? p->c : PLATEAU_C)[lround(log2(0.0625 / d))];
   return GSL_SUCCESS;
 }
+
+/* The same plateau in other orders, the largest value first or second
+ * (C_3 .. C_7, none falling fourfold from end to end): the median is 4e-14
+ * whatever the order. A sort that left the first value in place, or never
+ * placed it, gave 3e-14 (seed-44 mutants of gv_taylor.c:88 and :90). */
+static const double *const PLATEAU_TAILS[] = {
+    NULL,
+    (const double[8]){7.0, 2.0, 6.0, 9.0, 3.0, 1.0, 8.0, 4.0},
+    (const double[8]){7.0, 2.0, 6.0, 8.0, 4.0, 9.0, 1.0, 3.0},
+    (const double[8]){7.0, 2.0, 6.0, 9.0, 8.0, 1.0, 4.0, 3.0},
+};
 
 START_TEST(test_plateau_median)
 {
@@ -662,7 +689,8 @@ START_TEST(test_plateau_median)
   gsl_vector_set(x, 0, 0.5);
   gsl_vector_set(g, 0, 0.5);
   gsl_vector_set(v, 0, 1.0);
-  gv_fd_scalar fn = {plateau_f, x};
+  plateau_params pp = {x, PLATEAU_TAILS[_i]};
+  gv_fd_scalar fn = {plateau_f, &pp};
   gv_taylor_options opt = {.eps0 = 0.0625, .npoints = 8};
   gv_taylor_result res;
   ck_assert_int_eq(gv_taylor_test(&fn, x, g, v, &opt, &res), GSL_SUCCESS);
@@ -896,7 +924,8 @@ Suite *gv_test_suite(void)
   tcase_add_test(errors, test_options);
   tcase_add_test(errors, test_default_steps);
   tcase_add_test(errors, test_plateau_short_run);
-  tcase_add_test(errors, test_plateau_median);
+  tcase_add_loop_test(errors, test_plateau_median, 0,
+                      (int)(sizeof PLATEAU_TAILS / sizeof PLATEAU_TAILS[0]));
   tcase_add_loop_test(errors, test_window_usable_only, 0, 2);
   tcase_add_test(errors, test_floor_as_documented);
   tcase_add_test(errors, test_steady_slope_no_verdict);
