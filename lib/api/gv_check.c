@@ -130,7 +130,7 @@ typedef struct {
   gsl_vector *s;        /* n: the step scale of each x_i */
   int unit;             /* every s_i is 1 */
   unsigned long *bits;  /* n / 32 rounded up: the signs of direction cur */
-  gsl_vector *v;        /* n: direction cur expanded, for J v; NULL in a worker */
+  gsl_vector *v;        /* n: direction cur expanded, for J v */
   size_t cur;           /* the direction in bits; (size_t)-1 for none */
   gsl_rng *r;
 } dirs;
@@ -282,7 +282,7 @@ static void dirs_load(dirs *d, size_t j)
 
 /* The user's function as the engine sees it. In the full check the engine
  * perturbs work in place; in directional mode it perturbs t and every call
- * sets work = x0 + t v (a copy and an axpy: the overhead over f). */
+ * sets work = x0 + t v (one pass over n: the overhead over f). */
 typedef struct {
   const gsl_multimin_function_fdf *grad; /* exactly one of grad, jac */
   const gsl_multifit_nlinear_fdf *jac;
@@ -292,6 +292,10 @@ typedef struct {
   size_t dir;           /* directional mode: the current one */
   double t;
   const gsl_vector *u; /* directional Jacobian: output m - 1 is u . F */
+  const gsl_matrix *J; /* directional mode: the user's derivative (m0 rows) */
+  gsl_matrix *A;       /* directional mode: column j J v_j, set by the worker that first
+                          reaches direction j (its signs then generated once for both);
+                          row m0 u^T J V, once every column is set */
   const size_t *var;   /* sampled check: column j is variable var[j]; else NULL */
   size_t nevals;
 } problem;
@@ -675,6 +679,7 @@ static void worker_free(worker_own *w)
 {
   gsl_vector_free(w->p.work);
   free(w->V.bits);
+  gsl_vector_free(w->V.v);
   gsl_rng_free(w->V.r);
   scratch_free(&w->w);
 }
@@ -708,10 +713,11 @@ static int worker_copy(worker_own *c, const problem *p, const workspace *w, size
                   .s = p->V->s,
                   .unit = p->V->unit,
                   .bits = malloc((p->V->s->size + 31) / 32 * sizeof *c->V.bits),
+                  .v = gv_vector_alloc(p->V->s->size),
                   .cur = (size_t)-1,
                   .r = gv_rng_alloc(gsl_rng_mt19937, 1)};
     c->p.V = &c->V;
-    if (!c->V.bits || !c->V.r)
+    if (!c->V.bits || !c->V.v || !c->V.r)
       return GSL_ENOMEM;
   }
   return scratch_alloc(&c->w, m, ridders);
@@ -790,9 +796,21 @@ static int first_stencil(const team *c, const worker *wk, size_t j, int cheap, i
 /* The first estimates of column j's entries (cheap ones in Ridders mode,
  * where what they do not settle is escalated): a gv_par_for body (tm a
  * team, t the worker). */
+/* Directional mode: A's column j = J v_j, with v_j expanded in the worker's
+ * own V, whose signs its evaluations along v_j then use. */
+static void direction_product(problem *p, dirs *V, size_t j)
+{
+  dirs_load(V, j);
+  gsl_matrix_view Atop = gsl_matrix_submatrix(p->A, 0, 0, p->J->size1, p->A->size2);
+  gsl_vector_view Aj = gsl_matrix_column(&Atop.matrix, j);
+  gsl_blas_dgemv(CblasNoTrans, 1.0, p->J, V->v, 0.0, &Aj.vector);
+}
+
 static int first_column(void *tm, size_t t, size_t j)
 {
   const team *c = tm;
+  if (c->wk[t].p->J)
+    direction_product(c->wk[t].p, c->wk[t].V, j);
   return first_stencil(c, &c->wk[t], j, c->o->method == GV_METHOD_RIDDERS, 0);
 }
 
@@ -1027,6 +1045,12 @@ static int run(gv_outcome *out, problem *p, const dirs *V, const gsl_matrix *A, 
     status = team_alloc(&tm, out, p, &w, A, f0, o);
   if (!status)
     status = gv_par_for(tm.n, ncols, first_column, &tm);
+  if (!status && p->u) {
+    /* u^T (J V), as one product once every column is in */
+    gsl_matrix_view Atop = gsl_matrix_submatrix(p->A, 0, 0, p->J->size1, ncols);
+    gsl_vector_view Arow = gsl_matrix_row(p->A, p->J->size1);
+    gsl_blas_dgemv(CblasTrans, 1.0, &Atop.matrix, p->u, 0.0, &Arow.vector);
+  }
   if (!status) {
     judge_first(out, A, S, o);
     status = refine(&tm, S);
@@ -1080,9 +1104,10 @@ static int dirs_alloc(dirs *d, const gsl_vector *x, size_t k, gsl_rng *r, const 
   return GSL_SUCCESS;
 }
 
-/* A (m0-by-k) = J V, one regenerated direction at a time, and S (m0-by-k)
- * = |J| |V| = |J| s in every column (|v_i| = s_i whatever the sign). */
-static void directional_products(dirs *d, const gsl_matrix *J, gsl_matrix *A, gsl_matrix *S)
+/* S (m0-by-k) = |J| |V| = |J| s in every column (|v_i| = s_i whatever the
+ * sign). A = J V is computed by the first pass, one direction at a time
+ * (direction_product). */
+static void directional_scales(const dirs *d, const gsl_matrix *J, gsl_matrix *S)
 {
   for (size_t i = 0; i < J->size1; i++) {
     double sum = 0.0;
@@ -1090,11 +1115,6 @@ static void directional_products(dirs *d, const gsl_matrix *J, gsl_matrix *A, gs
       sum += fabs(gsl_matrix_get(J, i, j)) * gsl_vector_get(d->s, j);
     gsl_vector_view Si = gsl_matrix_row(S, i);
     gsl_vector_set_all(&Si.vector, sum);
-  }
-  for (size_t c = 0; c < A->size2; c++) {
-    dirs_load(d, c);
-    gsl_vector_view Ac = gsl_matrix_column(A, c);
-    gsl_blas_dgemv(CblasNoTrans, 1.0, J, d->v, 0.0, &Ac.vector);
   }
 }
 
@@ -1138,14 +1158,11 @@ static int check_directional(gv_outcome *out, problem *p, const gsl_matrix *J, c
     status = GSL_ENOMEM;
     goto cleanup;
   }
-  gsl_matrix_view Atop = gsl_matrix_submatrix(A, 0, 0, m0, k);
   gsl_matrix_view Stop = gsl_matrix_submatrix(S, 0, 0, m0, k);
-  directional_products(&d, J, &Atop.matrix, &Stop.matrix);
+  directional_scales(&d, J, &Stop.matrix);
   if (u) {
     for (size_t i = 0; i < m0; i++)
       gsl_vector_set(u, i, gsl_rng_uniform_int(r, 2) ? 1.0 : -1.0);
-    gsl_vector_view Arow = gsl_matrix_row(A, m0);
-    gsl_blas_dgemv(CblasTrans, 1.0, &Atop.matrix, u, 0.0, &Arow.vector);
     /* The scale of u^T J v is |u|^T |J| |v| with |u| = 1: column sums of S's top. */
     for (size_t c = 0; c < k; c++) {
       gsl_vector_const_view Scol = gsl_matrix_const_column(&Stop.matrix, c);
@@ -1159,6 +1176,8 @@ static int check_directional(gv_outcome *out, problem *p, const gsl_matrix *J, c
   }
   p->x0 = x;
   p->V = &d;
+  p->J = J;
+  p->A = A;
   status = run(out, p, &d, A, S, f0, o);
 
 cleanup:
