@@ -172,6 +172,10 @@ START_TEST(test_relative_unresolved)
   gv_cmp_entry(&c, 2, 0, 1e-310, 3e-310, 0.0, &tol);
   ck_assert_double_eq(c.max_rel, 0.25);
   ck_assert_uint_eq(c.unresolved, 2);
+  /* The boundary as gv_compare.h states it: a magnitude >= DBL_MIN. */
+  ck_assert_int_eq(gv_cmp_resolved(DBL_MIN, 0.0, 0.0, 0.0), 1);
+  ck_assert_int_eq(gv_cmp_resolved(0.0, -DBL_MIN, 0.0, 0.0), 1);
+  ck_assert_int_eq(gv_cmp_resolved(nextafter(DBL_MIN, 0.0), 0.0, 0.0, 0.0), 0);
 }
 END_TEST
 
