@@ -305,6 +305,20 @@ START_TEST(test_merge)
   ck_assert_uint_eq(a.nonfinite, 2);
   ck_assert_uint_eq(a.nfail, 3);
   ck_assert_uint_eq(a.worst_row, 99); /* both infinite: the first stays */
+
+  /* Every field of src's worst entry comes along, its column too. */
+  const gv_tol kt = {1e-3, 0.0, 2.0};
+  gv_cmp_init(&a);
+  gv_cmp_init(&b);
+  gv_cmp_entry(&a, 1, 3, 1.0, 1.001, 0.0, &kt); /* ratio 1, atol decides */
+  gv_cmp_entry(&b, 4, 5, 2.0, 2.5, 0.05, &kt);  /* ratio 0.5 / 0.101, the error bar's term */
+  gv_cmp_merge(&a, &b);
+  ck_assert_uint_eq(a.worst_row, 4);
+  ck_assert_uint_eq(a.worst_col, 5);
+  ck_assert_double_eq(a.worst_analytic, 2.0);
+  ck_assert_double_eq(a.worst_numeric, 2.5);
+  ck_assert_double_eq(a.worst_errbar, 0.05);
+  ck_assert_int_eq(a.worst_term, GV_DECIDED_ERROR_BAR);
 }
 END_TEST
 
