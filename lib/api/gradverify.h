@@ -124,10 +124,11 @@
  * entries can hide. The default is the full check. The directions are not
  * stored: direction j's signs are regenerated from its own seed (drawn from
  * opts->seed) when its evaluations start, so memory is O(n + k) for a
- * gradient whatever k (plus the n-by-p Jacobian df fills); each evaluation
- * adds one pass x + t v over x (measured with a plain-C network whose f
- * costs ~6 instructions per variable: about 1.6 times f's instructions; a
- * negligible share for an f of 40 or more per variable).
+ * gradient whatever k (plus the n-by-p Jacobian df fills, and about 2n doubles per
+ * thread); each evaluation adds one pass x + t v over x, about as costly as
+ * copying x (measured with a plain-C network whose f costs 0.7-0.9 ns per
+ * variable: 0.30-0.34 of f's time, a memcpy of x 0.25-0.29; a small share
+ * for an f of several ns per variable; checks/bench/README.md).
  *
  * Errors. The checks return GSL_SUCCESS when the check ran, whatever its
  * verdict, and otherwise a GSL error code, leaving out empty:
