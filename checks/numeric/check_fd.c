@@ -154,6 +154,12 @@ END_TEST
 
 /* ---- Gradients, matrices and Jacobians ---- */
 
+/* scalar_f as a vector function of one output. */
+static int one_output_f(void *params, gsl_vector *fx)
+{
+  return scalar_f(params, gsl_vector_ptr(fx, 0));
+}
+
 START_TEST(test_gradient_vector)
 {
   const double xv[3] = {0.6931, -1.385, 2.213};
@@ -174,6 +180,14 @@ START_TEST(test_gradient_vector)
   }
   ck_assert_mem_eq(x->data, xv, sizeof xv);
   ck_assert_int_eq(p.plant.calls, 12);
+  /* One output as a Jacobian (m = 1, D 3-by-1): the gradient, bit for bit. */
+  gsl_matrix *D = gsl_matrix_alloc(3, 1), *E = gsl_matrix_alloc(3, 1);
+  gv_fd_vector vf = {one_output_f, &p, 1};
+  ck_assert_int_eq(gv_fd_jacobian(&vf, x, D, E), GSL_SUCCESS);
+  ck_assert_mem_eq(D->data, g->data, 3 * sizeof(double));
+  ck_assert_mem_eq(E->data, e->data, 3 * sizeof(double));
+  gsl_matrix_free(D);
+  gsl_matrix_free(E);
   gsl_vector_free(x);
   gsl_vector_free(g);
   gsl_vector_free(e);
