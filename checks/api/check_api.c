@@ -801,6 +801,67 @@ START_TEST(test_jacobian_directional_sizes)
 }
 END_TEST
 
+/* Residuals (sum_i sin(x_i), 0), or the first alone (fdf.n = 1): the second
+ * row is 0 for every x, its floor (S = 0, atol 0) and error bars 0.
+ * *params: the analytic J[1][bad] is set to 1e-3 when bad is below p. */
+static int zrow_f(const gsl_vector *x, void *params, gsl_vector *f)
+{
+  (void)params;
+  double s = 0.0;
+  for (size_t i = 0; i < x->size; i++)
+    s += sin(gsl_vector_get(x, i));
+  gsl_vector_set(f, 0, s);
+  if (f->size > 1)
+    gsl_vector_set(f, 1, 0.0);
+  return GSL_SUCCESS;
+}
+
+static int zrow_df(const gsl_vector *x, void *params, gsl_matrix *J)
+{
+  const size_t *bad = params;
+  for (size_t i = 0; i < x->size; i++) {
+    gsl_matrix_set(J, 0, i, cos(gsl_vector_get(x, i)));
+    if (J->size1 > 1)
+      gsl_matrix_set(J, 1, i, i == *bad ? 1e-3 : 0.0);
+  }
+  return GSL_SUCCESS;
+}
+
+/* A row that is exactly 0 settles on the first estimate (0 against 0 with a
+ * bar of 0 resolves any error): the check costs what it costs without that
+ * row, not a finer estimate and Ridders for every column (887 evaluations
+ * instead of 181 when it did not). A nonzero analytic entry in it still
+ * fails, alone. */
+START_TEST(test_jacobian_zero_row)
+{
+  const size_t p = 20;
+  size_t bad = p;
+  gsl_multifit_nlinear_fdf fdf = {.f = zrow_f, .df = zrow_df, .n = 2, .p = p, .params = &bad};
+  gsl_vector *x = gsl_vector_alloc(p);
+  gv_outcome *out = gv_outcome_alloc();
+  ck_assert(x && out);
+  for (size_t i = 0; i < p; i++)
+    gsl_vector_set(x, i, 0.3 + 0.1 * (double)i);
+  fdf.n = 1;
+  ck_assert_int_eq(gv_check_jacobian(&fdf, x, NULL, out), GSL_SUCCESS);
+  ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
+  const size_t alone = gv_outcome_nevals(out);
+  fdf.n = 2;
+  ck_assert_int_eq(gv_check_jacobian(&fdf, x, NULL, out), GSL_SUCCESS);
+  ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
+  ck_assert_uint_eq(gv_outcome_nevals(out), alone);
+  bad = 7;
+  ck_assert_int_eq(gv_check_jacobian(&fdf, x, NULL, out), GSL_SUCCESS);
+  ck_assert_uint_eq(gv_outcome_nfail(out), 1);
+  gv_entry e;
+  ck_assert_int_eq(gv_outcome_worst(out, &e), GSL_SUCCESS);
+  ck_assert_uint_eq(e.row, 1);
+  ck_assert_uint_eq(e.col, 7);
+  gv_outcome_free(out);
+  gsl_vector_free(x);
+}
+END_TEST
+
 /* Rosenbrock as GSL residuals (10 (x1 - x0^2), 1 - x0): J has an exact zero. */
 static int rres_f(const gsl_vector *x, void *params, gsl_vector *f)
 {
@@ -1576,6 +1637,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(tc, test_jacobian_directional);
   tcase_add_test(tc, test_jacobian_directional_sizes);
   tcase_add_test(tc, test_jacobian_rosenbrock);
+  tcase_add_test(tc, test_jacobian_zero_row);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("Detection");

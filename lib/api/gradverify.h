@@ -104,7 +104,7 @@
  * smooth functions whose length scale the step rule fits, 5.9 at most,
  * checks/bench/bench_api.c), about 30 to 40 more per escalated
  * variable (functions of inputs near 1e-6 or 1e6 + x: ~35 per variable), at
- * most 70n + 1; central, 4n + 1, at most 20n + 1 with re-estimation. Memory: O(n) doubles for a
+ * most 76n + 1; central, 4n + 1, at most 20n + 1 with re-estimation. Memory: O(n) doubles for a
  * gradient, O(n p) for an n-by-p Jacobian (the outcome holds every entry).
  *
  * Kinks. Where f is not differentiable in x_j (ReLU or |x| at 0, max with a
@@ -118,7 +118,7 @@
  * checked: the analytic grad f . v against the derivative of t -> f(x + t v),
  * and for a Jacobian J v against that of t -> F(x + t v), component by
  * component, and u^T J v for a random u. The cost is that of k variables
- * (4k + 1 evaluations of f with GV_METHOD_CENTRAL, at most 70k + 1 by
+ * (4k + 1 evaluations of f with GV_METHOD_CENTRAL, at most 76k + 1 by
  * default), whatever the size of x; a wrong entry shows in every direction, but the
  * tolerance then scales with the whole dot product, so small errors in small
  * entries can hide. The default is the full check. The directions are not
@@ -443,7 +443,7 @@ int gv_check_taylor(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
  * against the numeric Jacobian of forward, through gv_check_jacobian. The
  * outcome is m-by-n, entry (i, j) = d out_i / d in[k]_j with i and j the
  * row-major positions in the output and in input k. For small sizes: the
- * numeric side costs 4 n + 1 to 70 n + 1 forwards.
+ * numeric side costs 4 n + 1 to 76 n + 1 forwards.
  *
  * Errors, besides gv_check_gradient's (a forward or backward status is
  * returned unchanged): GSL_EFAULT for a NULL layer, in, in[j] or out;

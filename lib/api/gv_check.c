@@ -889,10 +889,14 @@ static int entry_agrees(const gv_outcome *out, size_t k, const gv_options *o)
          gv_cmp_entry_passes(e->analytic, e->numeric, e->error_bar, &strict, NULL);
 }
 
-/* That agreement tells an error of RESOLUTION_FLOORS floors from none. */
+/* That agreement tells an error of RESOLUTION_FLOORS floors from none. <=,
+ * not <: in a row that is exactly 0 (floor and error bar 0, S = 0, atol 0)
+ * the agreement of 0 with 0 resolves any error, and < would send every
+ * column through the finer estimate and Ridders. */
 static int entry_resolves(const gv_outcome *out, size_t k)
 {
-  return out->floor[k] + SETTLE_KERR * out->entry[k].error_bar < RESOLUTION_FLOORS * out->floor[k];
+  return out->floor[k] + SETTLE_KERR * out->entry[k].error_bar <=
+         RESOLUTION_FLOORS * out->floor[k];
 }
 
 /* Column j settled (resolve: every entry agrees and resolves), or only too
