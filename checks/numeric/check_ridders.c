@@ -620,6 +620,13 @@ START_TEST(test_jacobian)
   gsl_matrix *bad = gsl_matrix_alloc(2, 3);
   ck_assert_int_eq(gv_ridders_jacobian(&fn, x, bad, NULL), GSL_EBADLEN);
   ck_assert_int_eq(gv_ridders_jacobian(&fn, x, D, bad), GSL_EBADLEN);
+  /* E wrong in one dimension only (3-by-3, 2-by-2): rejected too, before a
+   * write past its end (seed-45 survivor gv_ridders.c:719, || -> &&). */
+  gsl_matrix *wide = gsl_matrix_alloc(3, 3), *short_e = gsl_matrix_alloc(2, 2);
+  ck_assert_int_eq(gv_ridders_jacobian(&fn, x, D, wide), GSL_EBADLEN);
+  ck_assert_int_eq(gv_ridders_jacobian(&fn, x, D, short_e), GSL_EBADLEN);
+  gsl_matrix_free(wide);
+  gsl_matrix_free(short_e);
   fn.m = 0;
   ck_assert_int_eq(gv_ridders_jacobian(&fn, x, D, NULL), GSL_EBADLEN);
   gsl_matrix_free(bad);
