@@ -39,7 +39,7 @@
 
 typedef struct {
   size_t D, H, K, y;
-  int blas; /* W x by gsl_blas_dgemv instead of the loop */
+  int blas;          /* W x by gsl_blas_dgemv instead of the loop */
   double *x, *z, *a; /* D, H, K; z and a df's scratch (f's is its own) */
 } net;
 

@@ -445,6 +445,22 @@ static int refine_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, co
   return GSL_SUCCESS;
 }
 
+/* Entry e judged on Ridders' value dr (error er, output i of info) beside its
+ * central estimate: where they agree within AGREE error bars Ridders' error
+ * stands, else the disagreement joins it. */
+static void judge_ridders(gv_entry *e, double dr, double er, const gv_ridders_info *info, size_t i,
+                          double h_rule, double floor, const gv_options *o)
+{
+  const double dc = e->numeric, ec = e->error_bar;
+  /* A probe that saw no noise at all left Ridders' round-off to f's half
+   * ulp; a central estimate at the rule's own step resolved f there. */
+  if (!(info->sigma[i] > 0.0) && e->step == h_rule && info->step > 0.0)
+    er = fmax(er, ec * h_rule / info->step);
+  const double diff = fabs(dr - dc);
+  const double err = diff <= AGREE * (er + ec) ? er : diff + fmax(er, ec);
+  gv_outcome_judge_value(e, dr, err, floor, o);
+}
+
 /* Ridders' estimates of column j's smooth entries, after refine_column (its
  * settled flags still in w). Where central differences settled (two steps
  * ten apart agreed), the probe starts at RIDDERS_START of the smallest length
@@ -508,14 +524,7 @@ static int ridders_column(gv_outcome *out, const gv_fd_vector *fn, problem *p, c
       gv_outcome_judge_kink(e, &out->sided[i * ncols + j], h_rule, out->floor[i * ncols + j], o);
       continue;
     }
-    double dr = w->rd[i], er = w->re[i], dc = e->numeric, ec = e->error_bar;
-    /* A probe that saw no noise at all left Ridders' round-off to f's half
-     * ulp; a central estimate at the rule's own step resolved f there. */
-    if (!(info.sigma[i] > 0.0) && e->step == h_rule && info.step > 0.0)
-      er = fmax(er, ec * h_rule / info.step);
-    double diff = fabs(dr - dc);
-    double err = diff <= AGREE * (er + ec) ? er : diff + fmax(er, ec);
-    gv_outcome_judge_value(e, dr, err, out->floor[i * ncols + j], o);
+    judge_ridders(e, w->rd[i], w->re[i], &info, i, h_rule, out->floor[i * ncols + j], o);
     w->sigma[i * ncols + j] = info.sigma[i];
   }
   return GSL_SUCCESS;
@@ -895,8 +904,7 @@ static int entry_agrees(const gv_outcome *out, size_t k, const gv_options *o)
  * column through the finer estimate and Ridders. */
 static int entry_resolves(const gv_outcome *out, size_t k)
 {
-  return out->floor[k] + SETTLE_KERR * out->entry[k].error_bar <=
-         RESOLUTION_FLOORS * out->floor[k];
+  return out->floor[k] + SETTLE_KERR * out->entry[k].error_bar <= RESOLUTION_FLOORS * out->floor[k];
 }
 
 /* Column j settled (resolve: every entry agrees and resolves), or only too
@@ -974,6 +982,28 @@ static int escalate_column(void *tm, size_t t, size_t item)
   return status;
 }
 
+/* The columns of this round into tm->todo (their count returned): each not
+ * yet escalated and, under Ridders, not settled; one that only its error
+ * bar keeps from settling takes the finer estimate first, once, the others
+ * escalate (counted in *nfull). */
+static size_t select_columns(team *tm, int ridders, size_t *nfull)
+{
+  const gv_outcome *out = tm->out;
+  const gv_options *o = tm->o;
+  workspace *w = tm->wk[0].w;
+  size_t ntodo = 0;
+  for (size_t j = 0; j < out->cols; j++) {
+    if (w->escalated[j] || (ridders && column_agrees(out, j, o, 1)))
+      continue;
+    if (ridders && !w->fine[j] && column_agrees(out, j, o, 0))
+      w->fine[j] = 1; /* a finer estimate first */
+    else
+      w->escalated[j] = 1, (*nfull)++;
+    tm->todo[ntodo++] = j;
+  }
+  return ntodo;
+}
+
 /* Re-estimation and Ridders, column by column (in Ridders mode only for
  * columns the first estimates did not settle), then (Ridders) the pooled
  * noise and, with S NULL, the floors from Ridders' values. A round's
@@ -993,16 +1023,7 @@ static int refine(team *tm, const gsl_matrix *S)
   size_t ntodo;
   do {
     size_t nfull = 0;
-    ntodo = 0;
-    for (size_t j = 0; j < out->cols; j++) {
-      if (w->escalated[j] || (ridders && column_agrees(out, j, o, 1)))
-        continue;
-      if (ridders && !w->fine[j] && column_agrees(out, j, o, 0))
-        w->fine[j] = 1; /* a finer estimate first */
-      else
-        w->escalated[j] = 1, nfull++;
-      tm->todo[ntodo++] = j;
-    }
+    ntodo = select_columns(tm, ridders, &nfull);
     int status = gv_par_for(tm->n, ntodo, escalate_column, tm);
     if (status)
       return status;
