@@ -391,6 +391,94 @@ START_TEST(test_probe_grows_to_scale)
 }
 END_TEST
 
+/* f(x) = x: every central difference is exactly 1 (the values are the
+ * abscissae themselves), so the first extrapolation agrees exactly with
+ * both entries it is built from, its error is 0, and the tableau stops
+ * there (gv_ridders.h: the diagonal moves by at least twice the best
+ * error): 1 evaluation at x0, one probe of 4 (rounding does not limit D(h):
+ * no growth), the noise's 9 and one row of 2. */
+static int identity_f(void *params, gsl_vector *fx)
+{
+  gsl_vector_set(fx, 0, *(const double *)params);
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_exact_rows_stop)
+{
+  gv_ridders_workspace *ws = gv_ridders_workspace_alloc(1);
+  const double xs[] = {0.0, 0.5, -2.0, 3.0, 40.0};
+  for (int j = 0; j < NROWS(xs); j++) {
+    double x = xs[j], d, e;
+    gv_fd_vector fn = {identity_f, &x, 1};
+    gv_ridders_info info;
+    ck_assert_int_eq(gv_ridders_vector_entry(&fn, ws, &x, 0.0, &d, &e, &info), GSL_SUCCESS);
+    ck_assert_msg(d == 1.0 && e >= 0.0, "x0 %g: d %.17g, estimate %g", xs[j], d, e);
+    ck_assert_msg(info.nevals == 1 + 4 + 9 + 2, "x0 %g: %zu evaluations for exact rows", xs[j],
+                  info.nevals);
+  }
+  gv_ridders_workspace_free(ws);
+}
+END_TEST
+
+/* cos where its slope is (nearly) 0: the odd part f(x0+h) - f(x0-h) is
+ * below the values' rounding, which limits D(h), but f is curved over the
+ * step (its even part is 1e-2 of f, far above the odd part): the probe
+ * grows a step only where f is nearly linear over it (gv_ridders.h), so f
+ * is never evaluated farther from x0 than the first step. */
+typedef struct {
+  double x, x0, far;
+} reach;
+
+static int reach_cos_f(void *params, gsl_vector *fx)
+{
+  reach *p = params;
+  p->far = fmax(p->far, fabs(p->x - p->x0));
+  gsl_vector_set(fx, 0, cos(p->x));
+  return GSL_SUCCESS;
+}
+
+START_TEST(test_curved_no_growth)
+{
+  gv_ridders_workspace *ws = gv_ridders_workspace_alloc(1);
+  const double xs[] = {0.0, 1e-12, -1e-13, 3.141592653589793};
+  const double h0 = 0.1;
+  for (int j = 0; j < NROWS(xs); j++) {
+    reach p = {.x = xs[j], .x0 = xs[j]};
+    double d, e;
+    gv_fd_vector fn = {reach_cos_f, &p, 1};
+    ck_assert_int_eq(gv_ridders_vector_entry(&fn, ws, &p.x, h0, &d, &e, NULL), GSL_SUCCESS);
+    ck_assert_msg(p.far <= h0 * (1.0 + 1e-9), "x0 %g: f evaluated %g from x0, first step %g", xs[j],
+                  p.far, h0);
+    ck_assert_msg(fabs(d + sin(xs[j])) <= e, "x0 %g: d %g, estimate %g", xs[j], d, e);
+  }
+  gv_ridders_workspace_free(ws);
+}
+END_TEST
+
+/* A first step of 0.6 ulp above x0, x0 a power of two (the doubles below
+ * it twice as dense): the probe's abscissae round to x0 + u, x0 - u/2, x0
+ * and x0 - u/2, and the tableau's next step, 1.4 times shorter, rounds to
+ * x0, so that the tableau adds no row. The estimate is then the probe's
+ * D(h), poor at such a step, and its error the probe's own (truncation and
+ * rounding): finite, since the step resolves f (gv_ridders.h: only an
+ * unresolved output's is infinite), and covering. */
+START_TEST(test_first_step_below_ulp)
+{
+  gv_ridders_workspace *ws = gv_ridders_workspace_alloc(1);
+  const double xs[] = {0.5, 1.0, 2.0, 8.0};
+  for (int j = 0; j < NROWS(xs); j++) {
+    reach p = {.x = xs[j], .x0 = xs[j]};
+    double d, e;
+    gv_fd_vector fn = {reach_cos_f, &p, 1};
+    const double h0 = 0.6 * (nextafter(xs[j], INFINITY) - xs[j]);
+    ck_assert_int_eq(gv_ridders_vector_entry(&fn, ws, &p.x, h0, &d, &e, NULL), GSL_SUCCESS);
+    ck_assert_msg(isfinite(e) && fabs(d + sin(xs[j])) <= e, "x0 %g: d %g, error %g, estimate %g",
+                  xs[j], d, fabs(d + sin(xs[j])), e);
+  }
+  gv_ridders_workspace_free(ws);
+}
+END_TEST
+
 /* 1e6 + 1e-6 x: the values differ by far less than their rounding at every
  * step the probe may take, so their fourth difference is rounding, no kink
  * (the probe's kink test allows KINK_ULPS ulps of each value): the slope is
@@ -1083,6 +1171,9 @@ Suite *gv_test_suite(void)
   tcase_add_test(values, test_probe_growth);
   tcase_add_loop_test(values, test_probe_grows_to_scale, 0, NROWS(growth_rows));
   tcase_add_test(values, test_rounding_no_kink);
+  tcase_add_test(values, test_exact_rows_stop);
+  tcase_add_test(values, test_curved_no_growth);
+  tcase_add_test(values, test_first_step_below_ulp);
   tcase_add_loop_test(values, test_known, 0, NROWS(rows));
   tcase_add_test(values, test_linear);
   tcase_add_test(values, test_scale_free);

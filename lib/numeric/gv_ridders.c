@@ -308,9 +308,9 @@ static int measure_noise(entry *s)
   return GSL_SUCCESS;
 }
 
-/* The probe's steps so far: the last growth factor, whether it grew or
- * shrank, how often a kink was placed at x0, and the shortest step x0
- * allows (H_FLOOR). */
+/* The probe's steps so far: the last growth factor (read only once it
+ * grew, which sets it), whether it grew or shrank, how often a kink was
+ * placed at x0, and the shortest step x0 allows (H_FLOOR). */
 typedef struct {
   double last_growth, h_floor;
   int grown, shrunk, at_x0, kink_at_x0;
@@ -386,7 +386,7 @@ static int probe_next(probe_state *ps, double *h, double grow, double excess, do
 static int probe(entry *s, int *row0)
 {
   work *w = s->w;
-  probe_state ps = {.last_growth = 1.0, .h_floor = H_FLOOR * fabs(s->x0)};
+  probe_state ps = {.h_floor = H_FLOOR * fabs(s->x0)};
   int next = PROBE_ON;
   *row0 = 0;
   for (int probe = 0; probe < GV_RIDDERS_MAX_PROBES; probe++) {

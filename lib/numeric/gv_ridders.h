@@ -40,8 +40,9 @@
  *    extrapolated by Neville's scheme in h^2 to every order available; the
  *    estimate is the tableau entry with the smallest error, each entry's error
  *    being its largest difference to the two entries it was built from. The
- *    tableau stops when its diagonal moves by more than twice the best error
- *    (higher orders have begun to amplify round-off) and that error is near
+ *    tableau stops when its diagonal moves by at least twice the best error
+ *    (higher orders have begun to amplify round-off; where the rows agree
+ *    exactly, as for f(x) = x, at the first extrapolation) and that error is near
  *    round-off level, after GV_RIDDERS_NTAB rows, or at GV_RIDDERS_MAX_EVALS
  *    evaluations for the entry. Each output's tableau also compares the
  *    second-order one-sided estimates of every pair of rows: for smooth f
