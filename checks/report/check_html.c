@@ -137,6 +137,24 @@ static void assert_structure(const char *s, xml_doc *d)
 
 /* --- the page ------------------------------------------------------------------ */
 
+/* The figure `id` holds its map as one embedded image and no rectangles
+ * (gnuplot's "with image pixels" drew a <path> per block: 450 KB at --size
+ * 784,128,10). */
+static void assert_heat_image(const char *s, const char *id)
+{
+  char key[160];
+  snprintf(key, sizeof key, "id=\"%s\"", id);
+  const char *start = strstr(s, key), *end = start ? strstr(start, "</figure>") : NULL;
+  ck_assert_msg(start && end, "no figure %s", id);
+  size_t images = 0, paths = 0;
+  for (const char *p = start; (p = strstr(p, "<image")) != NULL && p < end; p++)
+    images++;
+  for (const char *p = start; (p = strstr(p, "<path")) != NULL && p < end; p++)
+    paths++;
+  ck_assert_msg(images == 1, "%s holds %zu images", id, images);
+  ck_assert_msg(paths < 100, "%s holds %zu paths: a rectangle per block?", id, paths);
+}
+
 START_TEST(page_with_plots)
 {
   ck_assert_int_eq(gv_plot_available(), GSL_SUCCESS); /* the suite runs where gnuplot is */
@@ -152,6 +170,9 @@ START_TEST(page_with_plots)
   for (size_t i = 0; i < d.n_figures; i++)
     ck_assert_msg(d.figure_svgs[i] == 1, "plot %s holds %d svg", d.figures[i], d.figure_svgs[i]);
   ck_assert_ptr_null(strstr(s, "plots skipped"));
+  /* a heat map is one image, whatever the number of blocks, not a rectangle per block */
+  assert_heat_image(s, "plot-heat-grad_W_nomask");
+  assert_heat_image(s, "plot-heat-grad_V_order");
   /* the settings at the top, the rule stated */
   ck_assert_ptr_nonnull(strstr(s, "rtol·max(|analytic|, |numeric|) + kerr·e"));
   char seed[64];
