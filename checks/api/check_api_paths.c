@@ -1,7 +1,7 @@
 /* check_api_paths.c: paths of gv_check.c that the broader API suites never
  * took (found by scripts/mutate): the GV_STEP_RELATIVE step rule, a
- * one-variable Jacobian, an f that is NaN at x alone, and the noise pooled
- * over a Jacobian row. */
+ * one-variable Jacobian, an f that is NaN at x alone, the noise pooled
+ * over a Jacobian row, and f's statuses at the finer estimate's steps. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -523,6 +523,86 @@ START_TEST(test_jacobian_rows_independent)
 }
 END_TEST
 
+/* ---- The finer estimate at f's domain edge ---- */
+
+/* r_0 = sqrt(x_0 - c) + x_1^2 + x_2^2 with c = x_0 - 40 h (h the rule's
+ * step at x): the first estimates resolve f but their error bars are too
+ * coarse, so column 0 takes the finer estimate (gv_check.c, fine_column),
+ * whose points at 32 h and 64 h below x_0 lie beyond c. There f returns
+ * status (edge_status non-zero) or NaN (0). edge_moved counts evaluations
+ * at a point that differs from x in more than one variable (an x not
+ * restored after an estimate bailed out). */
+#define EDGE_STEPS 40.0
+typedef struct {
+  const double *x; /* the point checked, 3 */
+  double c;
+  int edge_status;
+  double bad; /* added to J(0, 0) */
+  int edge_moved;
+} edge;
+
+static int edge_f(const gsl_vector *x, void *params, gsl_vector *r)
+{
+  edge *e = params;
+  int moved = 0;
+  for (size_t j = 0; j < 3; j++)
+    moved += gsl_vector_get(x, j) != e->x[j];
+  e->edge_moved += moved > 1;
+  const double u = gsl_vector_get(x, 0) - e->c;
+  if (u < 0.0 && e->edge_status)
+    return e->edge_status;
+  gsl_vector_set(r, 0, sqrt(u) + gsl_pow_2(gsl_vector_get(x, 1)) + gsl_pow_2(gsl_vector_get(x, 2)));
+  return GSL_SUCCESS;
+}
+
+static int edge_df(const gsl_vector *x, void *params, gsl_matrix *J)
+{
+  const edge *e = params;
+  gsl_matrix_set(J, 0, 0, 0.5 / sqrt(gsl_vector_get(x, 0) - e->c) + e->bad);
+  for (size_t j = 1; j < 3; j++)
+    gsl_matrix_set(J, 0, j, 2.0 * gsl_vector_get(x, j));
+  return GSL_SUCCESS;
+}
+
+/* A status f returns is the check's, unchanged (gradverify.h, Errors),
+ * also where the finer estimate meets it, on one thread or two, and the
+ * outcome is left empty; a non-finite value there means f's domain ends
+ * within the finer estimate's reach: column 0 keeps its first estimate
+ * and escalates (its entry's step the rule's, not 16 times it), the right
+ * Jacobian passes and J(0, 0) off by 1e-6 of itself fails alone. */
+START_TEST(test_finer_estimate_domain)
+{
+  static const double x[3] = {0.5, 0.7, 0.9};
+  const double h = cbrt(DBL_EPSILON) * 1.0;
+  edge e = {.x = x, .c = x[0] - EDGE_STEPS * h, .edge_status = GSL_EDOM};
+  gsl_multifit_nlinear_fdf fdf = {.f = edge_f, .df = edge_df, .n = 1, .p = 3, .params = &e};
+  gsl_vector_const_view xv = gsl_vector_const_view_array(x, 3);
+  gv_outcome *out = gv_outcome_alloc();
+  gv_options o;
+  gv_options_init(&o);
+  for (o.threads = 1; o.threads <= 2; o.threads++) {
+    ck_assert_int_eq(gv_check_jacobian(&fdf, &xv.vector, &o, out), GSL_EDOM);
+    ck_assert_uint_eq(gv_outcome_size(out), 0);
+  }
+  e.edge_status = 0;
+  ck_assert_int_eq(gv_check_jacobian(&fdf, &xv.vector, NULL, out), GSL_SUCCESS);
+  if (gv_outcome_verdict(out) != GV_PASS)
+    gv_outcome_fprintf(stderr, out);
+  ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
+  ck_assert_int_eq(e.edge_moved, 0);
+  gv_entry en;
+  ck_assert_int_eq(gv_outcome_entry(out, 0, &en), GSL_SUCCESS);
+  ck_assert_double_eq(en.step, h);
+  e.bad = 1e-6 * en.analytic;
+  ck_assert_int_eq(gv_check_jacobian(&fdf, &xv.vector, NULL, out), GSL_SUCCESS);
+  ck_assert_uint_eq(gv_outcome_nfail(out), 1);
+  ck_assert_int_eq(gv_outcome_worst(out, &en), GSL_SUCCESS);
+  ck_assert_uint_eq(en.col, 0);
+  ck_assert_int_eq(e.edge_moved, 0);
+  gv_outcome_free(out);
+}
+END_TEST
+
 Suite *gv_test_suite(void)
 {
   Suite *s = suite_create("api_paths");
@@ -535,6 +615,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(tc, test_jacobian_one_variable);
   tcase_add_test(tc, test_jacobian_pooled_noise);
   tcase_add_test(tc, test_jacobian_rows_independent);
+  tcase_add_test(tc, test_finer_estimate_domain);
   suite_add_tcase(s, tc);
   return s;
 }

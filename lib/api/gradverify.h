@@ -138,9 +138,13 @@
  *                short to move some x_j (x_j + step / 2 == x_j);
  *   GSL_EBADLEN  x->size differs from fdf->n (gradient) or fdf->p (Jacobian), or it is 0;
  *   GSL_EBADFUNC x holds a non-finite value, or f returned one at x or at a
- *                perturbed point;
+ *                perturbed point (at the longer steps that the finer
+ *                estimate, 16 to 64 rule steps out, and Ridders' probe try,
+ *                a non-finite value is read as the end of f's domain
+ *                there: shorter steps follow);
  *   GSL_ENOMEM   no memory;
- *   any non-zero status returned by the user's nlinear f or df, unchanged.
+ *   any non-zero status returned by the user's nlinear f or df, unchanged,
+ *   at whatever step the check met it.
  * A non-finite analytic value is not an error: that entry fails (the check is
  * there to find such things). The checks never abort and never print; they
  * call the user's callbacks as they are, and never call or change the GSL

@@ -933,8 +933,11 @@ static int column_agrees(const gv_outcome *out, size_t j, const gv_options *o, i
  * floor, with an error that covers the first estimate too where the two
  * disagree (one of them did not resolve f: a kink within the longer
  * stencil, or a length scale shorter than it), as ridders_column does. A
- * column f cannot be evaluated on that far out keeps its first estimate:
- * what follows (escalation) handles f's domain as before. */
+ * non-finite value out there (GSL_EBADFUNC) says f's domain ends within
+ * 64 first steps, as in Ridders' probe (gv_ridders.h): the column keeps its
+ * first estimate and escalates to shorter steps. Any other status (the
+ * user's f's own) is the check's, unchanged (gradverify.h, Errors); *xi is
+ * restored either way (gv_fd_vector_points). */
 static int fine_column(const team *c, const worker *wk, size_t j)
 {
   gv_outcome *out = c->out;
@@ -944,9 +947,13 @@ static int fine_column(const team *c, const worker *wk, size_t j)
   double *xi = column(wk->p, wk->V, j, c->o, &h);
   const double x0 = *xi, H = FINE_STEPS * h;
   gsl_vector *const near[4] = {w->fv[0], w->fv[1], w->fw[0], w->fw[1]};
-  if (gv_fd_vector_points(&fn, xi, 4.0 * H, 0, 4, w->fv) ||
-      gv_fd_vector_points(&fn, xi, 2.0 * H, 2, 4, near))
-    return GSL_SUCCESS;
+  int status = gv_fd_vector_points(&fn, xi, 4.0 * H, 0, 4, w->fv);
+  if (!status)
+    status = gv_fd_vector_points(&fn, xi, 2.0 * H, 2, 4, near);
+  if (status == GSL_EBADFUNC)
+    return GSL_SUCCESS; /* f's domain ends within 4H: no entry written yet */
+  if (status)
+    return status;
   for (size_t i = 0; i < out->rows; i++) {
     const size_t k = i * out->cols + j;
     const double v[6] = {gsl_vector_get(w->fv[0], i), gsl_vector_get(w->fv[1], i),
