@@ -98,7 +98,6 @@
  * estimate is infinite. */
 #define H_FLOOR (64.0 * DBL_EPSILON)
 #define KINK_NOISE 10.0
-#define KINK_FALL 0.3
 /* A restart's gap stays in the output's error until a row's gap falls
  * below KINK_CLEAR of it, seen by a test that could have seen it whole. */
 #define KINK_CLEAR 0.5
@@ -138,7 +137,6 @@ typedef struct {
   double *sigma;        /* m: the measured noise of one value of each output */
   double *f0;           /* m: f(x0) */
   double *fp, *fm;      /* m each: f(x0 + h), f(x0 - h) of the last row */
-  double *gap;          /* m: R+ - R- of the last pair of rows (KINK_TAB) */
   double *kfloor;       /* m: the last restart's gap, while no row could see one as large */
   unsigned char *done;
   unsigned char *start;      /* m: the row each output's tableau starts from */
@@ -147,7 +145,7 @@ typedef struct {
 } work;
 
 /* The doubles and bytes a workspace for m outputs takes. */
-#define WORK_DOUBLES(m) ((NOISE_K + 4 * GV_RIDDERS_NTAB + 9) * (m))
+#define WORK_DOUBLES(m) ((NOISE_K + 4 * GV_RIDDERS_NTAB + 8) * (m))
 #define WORK_BYTES(m) (3 * (m))
 
 /* Lays a workspace for m outputs over buf (WORK_DOUBLES(m)) and bytes (WORK_BYTES(m)). */
@@ -168,8 +166,7 @@ static work work_over(size_t m, double *buf, unsigned char *bytes)
                 .f0 = v + 4 * m,
                 .fp = v + 5 * m,
                 .fm = v + 6 * m,
-                .gap = v + 7 * m,
-                .kfloor = v + 8 * m,
+                .kfloor = v + 7 * m,
                 .done = bytes,
                 .start = bytes + m,
                 .unresolved = bytes + 2 * m,
@@ -477,13 +474,13 @@ static double sided_noise(const work *w, size_t k, double f0, double fnew, doubl
 
 /* The kink test between row i and the last for output k (KINK_TAB), from
  * the row's values fp, fm, the change of D between the rows (dD) and their
- * noises (rsum); keeps fp, fm and the gap for the next row. A row that does
+ * noises (rsum); keeps fp, fm for the next row. A row that does
  * not see a kink clears the last restart's gap (kfloor) only where its own
  * gap fell below KINK_CLEAR of it and its test could have seen one that
  * large: rows whose noise hides the kink (one at x0, where the gap stays,
  * the tableau shrunk to a few ulps of x0) keep it in the error. */
-static int row_kinked(entry *s, size_t k, int i, const row_steps *rs, double fp, double fm,
-                      double dD, double rsum)
+static int row_kinked(entry *s, size_t k, const row_steps *rs, double fp, double fm, double dD,
+                      double rsum)
 {
   work *w = s->w;
   const double f0 = w->f0[k];
@@ -493,15 +490,12 @@ static int row_kinked(entry *s, size_t k, int i, const row_steps *rs, double fp,
                  sided_noise(w, k, f0, fm, w->fm[k], rs->cm, rs->hm, s->hm_prev) + KINK_TAB * rsum;
   w->fp[k] = fp;
   w->fm[k] = fm;
-  /* A kink moves R+ - R- by more than KINK_TAB changes of D, and keeps it
-   * from falling like h^3 (KINK_FALL) from the last pair of rows. */
-  const double q = s->hs[i] / s->hs[i - 1], gap = rplus - rminus, fall = q * q * q;
+  /* A kink moves R+ - R- by more than KINK_TAB changes of D. */
+  const double gap = rplus - rminus;
   const double seen = KINK_TAB * dD + KINK_NOISE * noise;
-  const int kinked =
-      fabs(gap) > seen && !(i > 1 && fabs(gap - w->gap[k] * fall) <= KINK_FALL * fabs(gap));
+  const int kinked = fabs(gap) > seen;
   if (!kinked && fabs(gap) < KINK_CLEAR * w->kfloor[k] && seen < w->kfloor[k])
     w->kfloor[k] = 0.0;
-  w->gap[k] = gap;
   return kinked;
 }
 
@@ -563,7 +557,7 @@ static int tableau_row(entry *s, int i, double *d, int *all_done)
     const double fp = w->f[k], fm = w->f[m + k], f0 = w->f0[k];
     a[0] = (fp - fm) / (rs.xp - rs.xm);
     r[0] = value_noise(w, k, fp, fm) / (rs.xp - rs.xm);
-    if (row_kinked(s, k, i, &rs, fp, fm, fabs(a[0] - p[0]), r[0] + rp[0])) {
+    if (row_kinked(s, k, &rs, fp, fm, fabs(a[0] - p[0]), r[0] + rp[0])) {
       /* Restart the output's tableau here; until another row joins, its
        * error is the row's gap |S(h)| / h, which covers both slopes. */
       w->start[k] = (unsigned char)i;
