@@ -2,6 +2,7 @@
 #include "fixtures.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <check.h>
@@ -124,4 +125,15 @@ void fx_F32_jacobian(const double x[3], double J[3][2])
   J[1][1] = 1.0;
   J[2][0] = cos(x[2]);
   J[2][1] = -2.0 * x[2];
+}
+
+char *fx_printout(const gv_outcome *out)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *s = open_memstream(&buf, &len);
+  ck_assert_ptr_nonnull(s);
+  ck_assert_int_eq(gv_outcome_fprintf(s, out), GSL_SUCCESS);
+  ck_assert_int_eq(fclose(s), 0);
+  return buf;
 }

@@ -1,7 +1,8 @@
 /* fixtures.h: test fixtures the suites share (fixtures.c, linked into every
  * suite): vectors from arrays, a call counter with a planted failure, and the
- * known functions the numeric engines are tested on, with their derivatives.
- * Allocation failures fail the running test. */
+ * known functions the numeric engines are tested on, with their derivatives,
+ * and the public API's printout as a string. Allocation failures fail the
+ * running test. */
 #ifndef FIXTURES_H
 #define FIXTURES_H
 
@@ -9,6 +10,8 @@
 
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
+
+#include "gradverify.h"
 
 /* A new vector holding v[0 .. n-1]; the caller frees it. */
 gsl_vector *fx_vector(const double *v, size_t n);
@@ -55,5 +58,9 @@ void fx_smooth4_gradient(const double x[4], double g[4]);
  * in denominator layout, J(i, j) = dF_j/dx_i (3 x 2). */
 int fx_F32(fx_plant *p, const gsl_vector *x, gsl_vector *fx);
 void fx_F32_jacobian(const double x[3], double J[3][2]);
+
+/* What gv_outcome_fprintf prints for out, as a string (the caller frees
+ * it); a status other than GSL_SUCCESS fails the running test. */
+char *fx_printout(const gv_outcome *out);
 
 #endif

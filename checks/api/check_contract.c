@@ -12,6 +12,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "check_main.h"
+#include "fixtures.h"
 #include "gradverify.h"
 
 /* f(x) = sum_j c_j exp(x_j / 3) + x_0 x_1, the defect to plant in params. */
@@ -95,13 +96,7 @@ static char *run(enum defect d, gv_outcome *out, gv_contract *c)
   for (size_t j = 0; j < N; j++) /* the caller's x is never written */
     ck_assert_double_eq(xd[j], xs[j]);
   ck_assert_int_eq(gv_outcome_contract(out, c), GSL_SUCCESS);
-  char *text = NULL;
-  size_t len = 0;
-  FILE *mem = open_memstream(&text, &len);
-  ck_assert_ptr_nonnull(mem);
-  ck_assert_int_eq(gv_outcome_fprintf(mem, out), GSL_SUCCESS);
-  fclose(mem);
-  return text;
+  return fx_printout(out);
 }
 
 START_TEST(test_right_passes)

@@ -14,6 +14,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "check_main.h"
+#include "fixtures.h"
 #include "gradverify.h"
 
 /* f(x) = sum_j c_j (x_j - 0.3)^2 / 2 + sin(x_j), c_j = 1 + (j mod 7) / 10,
@@ -228,18 +229,6 @@ START_TEST(test_cost_is_o_of_m)
 }
 END_TEST
 
-/* What gv_outcome_fprintf prints for out (the caller frees). */
-static char *printout(const gv_outcome *out)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *s = open_memstream(&buf, &len);
-  ck_assert_ptr_nonnull(s);
-  ck_assert_int_eq(gv_outcome_fprintf(s, out), GSL_SUCCESS);
-  fclose(s);
-  return buf;
-}
-
 START_TEST(test_printout_and_probabilities)
 {
   gv_outcome *out = gv_outcome_alloc();
@@ -252,7 +241,7 @@ START_TEST(test_printout_and_probabilities)
   ck_assert(gv_outcome_miss_probability(out, 0.01) <= pow(0.99, 40));
   ck_assert(isnan(gv_outcome_miss_probability(out, 1.5)));
   ck_assert(isnan(gv_outcome_miss_probability(out, -0.1)));
-  char *buf = printout(out);
+  char *buf = fx_printout(out);
   ck_assert_msg(strstr(buf, "sampled: 42 of 1000 variables checked (40 drawn without replacement "
                             "with seed 9, 2 named); the other 958 were not") != NULL,
                 "%s", buf);
@@ -274,14 +263,14 @@ START_TEST(test_full_and_directional)
   fparams p = {0};
   sampled(out, &p, 50, 0, 1, NULL, 0, 1);
   ck_assert_double_eq(gv_outcome_miss_probability(out, 0.0), 0.0);
-  char *full = printout(out);
+  char *full = fx_printout(out);
   sampled(out, &p, 50, 50, 1, NULL, 0, 1);
   ck_assert_uint_eq(gv_outcome_cols(out), 50);
   ck_assert_double_eq(gv_outcome_miss_probability(out, 0.0), 0.0);
   /* Exactly covered, 48 drawn and 2 named: the full check, printed as one. */
   static const size_t two[] = {3, 7};
   sampled(out, &p, 50, 48, 1, two, 2, 1);
-  char *covered = printout(out);
+  char *covered = fx_printout(out);
   ck_assert_msg(strcmp(covered, full) == 0, "48 drawn + 2 named of 50:\n%s\nfull:\n%s", covered,
                 full);
   free(full);

@@ -18,6 +18,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "check_main.h"
+#include "fixtures.h"
 #include "gradverify.h"
 
 /* The test functions: params are read only, scratch lives on the stack. The
@@ -242,18 +243,6 @@ static void assert_entries_equal(const gv_entry *a, const gv_entry *b, const cha
                 "%s: entry %zu verdict", what, k);
 }
 
-/* gv_outcome_fprintf into a string (the caller frees it). */
-static char *printout(const gv_outcome *out)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *s = open_memstream(&buf, &len);
-  ck_assert_ptr_nonnull(s);
-  ck_assert_int_eq(gv_outcome_fprintf(s, out), GSL_SUCCESS);
-  fclose(s);
-  return buf;
-}
-
 /* Every observable of two outcomes, bit for bit. */
 static void assert_outcomes_equal(const gv_outcome *a, const gv_outcome *b, const char *what)
 {
@@ -290,7 +279,7 @@ static void assert_outcomes_equal(const gv_outcome *a, const gv_outcome *b, cons
   ck_assert_int_eq(gv_outcome_worst(a, &ea), GSL_SUCCESS);
   ck_assert_int_eq(gv_outcome_worst(b, &eb), GSL_SUCCESS);
   assert_entries_equal(&ea, &eb, what, (size_t)-1);
-  char *pa = printout(a), *pb = printout(b);
+  char *pa = fx_printout(a), *pb = fx_printout(b);
   ck_assert_str_eq(pa, pb);
   free(pa);
   free(pb);
