@@ -603,6 +603,53 @@ START_TEST(test_finer_estimate_domain)
 }
 END_TEST
 
+/* f = (128 + e^(x_0 - c) + x_1^2) - 128 with c = 1e6 + 0.3 rounds to
+ * ulp(128) = 2.8e-14: noise of sigma = ulp / sqrt(12) in a value near 1.3
+ * (f computed as a difference of larger terms). At x = (c + 0.02, 0.526)
+ * x_0's rule step (6.06) is far beyond e^(x_0 - c)'s length scale 1: its
+ * first estimate, 37 times too large, sets the row's scale S and escalates
+ * to Ridders, which measures the noise; x_1's first estimate settles
+ * against that S. Ridders' value then rescales S to ~1, x_1's bar no longer
+ * tells 10 floors from none, and x_1 takes the finer estimate in a round of
+ * its own. Its error must still honour the pooled noise (gradverify.h: no
+ * entry's error below 2.1 sigma_row / h, sigma_row measured): at least
+ * sigma / h here, where Ridders measures sigma_row near sigma. */
+#define STAIR_BASE 128.0
+#define STAIR_C (1e6 + 0.3)
+
+static double stair_f(const gsl_vector *x, void *params)
+{
+  (void)params;
+  volatile double s = STAIR_BASE + exp(gsl_vector_get(x, 0) - STAIR_C) +
+                      gsl_pow_2(gsl_vector_get(x, 1)); /* rounded to ulp(128) */
+  return s - STAIR_BASE;
+}
+
+static void stair_df(const gsl_vector *x, void *params, gsl_vector *g)
+{
+  (void)params;
+  gsl_vector_set(g, 0, exp(gsl_vector_get(x, 0) - STAIR_C));
+  gsl_vector_set(g, 1, 2.0 * gsl_vector_get(x, 1));
+}
+
+START_TEST(test_finer_estimate_pooled_noise)
+{
+  const double x[2] = {STAIR_C + 0.02, 0.526};
+  const double sigma = (nextafter(STAIR_BASE, INFINITY) - STAIR_BASE) / sqrt(12.0);
+  gsl_vector_const_view xv = gsl_vector_const_view_array(x, 2);
+  gsl_multimin_function_fdf fdf = {.f = stair_f, .df = stair_df, .n = 2};
+  gv_outcome *out = gv_outcome_alloc();
+  ck_assert_int_eq(gv_check_gradient(&fdf, &xv.vector, NULL, out), GSL_SUCCESS);
+  ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
+  gv_entry e;
+  ck_assert_int_eq(gv_outcome_entry(out, 1, &e), GSL_SUCCESS);
+  ck_assert_double_eq(e.step, 16.0 * cbrt(DBL_EPSILON)); /* the finer estimate decided */
+  ck_assert_msg(e.error_bar >= sigma / e.step, "error bar %.3g, sigma / step %.3g", e.error_bar,
+                sigma / e.step);
+  gv_outcome_free(out);
+}
+END_TEST
+
 Suite *gv_test_suite(void)
 {
   Suite *s = suite_create("api_paths");
@@ -616,6 +663,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(tc, test_jacobian_pooled_noise);
   tcase_add_test(tc, test_jacobian_rows_independent);
   tcase_add_test(tc, test_finer_estimate_domain);
+  tcase_add_test(tc, test_finer_estimate_pooled_noise);
   suite_add_tcase(s, tc);
   return s;
 }

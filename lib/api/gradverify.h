@@ -89,7 +89,12 @@
  * noise, e_c h_c / h_r); where they do not (one of them did not resolve f), Ridders' value is kept
  * with the error |ridders - central| + max(e_ridders, e_central), which
  * covers either. The noise Ridders measures is pooled per row (it is f's,
- * not the variable's): no entry's error falls below 2.1 sigma_row / h.
+ * not the variable's): no entry's error falls below 2.1 sigma_row / h, h
+ * the step of the estimate that decided it (Ridders' first step; else the
+ * rule's, 16 times it for the finer estimate), whichever round decided
+ * it. Where no variable of a row reached Ridders, no noise was measured:
+ * the first and finer estimates' bars rest on their own differences and
+ * on 8 ulps of f.
  *
  * Central mode (GV_METHOD_CENTRAL, set with gv_options_central): central
  * differences with the step rule below and re-estimation (opts->refine) of

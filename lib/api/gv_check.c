@@ -1013,7 +1013,8 @@ static size_t select_columns(team *tm, int ridders, size_t *nfull)
 
 /* Re-estimation and Ridders, column by column (in Ridders mode only for
  * columns the first estimates did not settle), then (Ridders) the pooled
- * noise and, with S NULL, the floors from Ridders' values. A round's
+ * noise (after every round, finer estimates included) and, where Ridders
+ * ran and S is NULL, the floors from Ridders' values. A round's
  * columns are chosen before any is computed (a column's computation changes
  * no other column's settledness), computed in parallel, and pooled after. */
 static int refine(team *tm, const gsl_matrix *S)
@@ -1034,11 +1035,13 @@ static int refine(team *tm, const gsl_matrix *S)
     int status = gv_par_for(tm->n, ntodo, escalate_column, tm);
     if (status)
       return status;
-    if (ridders && nfull) {
+    /* Every round: one of finer estimates alone (columns that an earlier
+     * round's pooled noise or floors unsettled) judged its columns anew
+     * at 16 first steps, and the noise measured so far holds there too. */
+    if (ridders && ntodo)
       pool_noise(out, w, o);
-      if (!S)
-        rescale_floors(out, o);
-    }
+    if (ridders && nfull && !S)
+      rescale_floors(out, o);
   } while (ridders && ntodo);
   return GSL_SUCCESS;
 }
