@@ -13,6 +13,7 @@
  * same with ten thousand trials. */
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1415,15 +1416,18 @@ END_TEST
 
 /* 2^40 directions: GSL_ENOMEM, nothing leaked (the sanitizer build's leak
  * check sees it; GSL's gsl_matrix_alloc leaked its struct here), the
- * handler never called. */
+ * handler never called. So too for counts whose k * sizeof(double) wraps
+ * size_t (2^61 + 1 gave a buffer of 8 bytes and k seeds written into it:
+ * a crash) and for SIZE_MAX. */
 START_TEST(test_directions_enomem)
 {
+  static const size_t ks[] = {(size_t)1 << 40, SIZE_MAX / 8 + 1, SIZE_MAX / 8 + 2, SIZE_MAX};
   gsetup g;
   gsetup_init(&g, &GCASES[CASE_ROSENBROCK]);
   gv_outcome *out = gv_outcome_alloc();
   gv_options o;
   gv_options_init(&o);
-  o.directions = (size_t)1 << 40;
+  o.directions = ks[_i];
   gsl_error_handler_t *old = gsl_set_error_handler(counting_handler);
   handler_calls = 0;
   ck_assert_int_eq(gv_check_gradient(&g.fdf, g.x, &o, out), GSL_ENOMEM);
@@ -1648,7 +1652,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(tc, test_jump_nonsmooth);
   tcase_add_test(tc, test_nonfinite_x);
   tcase_add_test(tc, test_fixed_step_tiny);
-  tcase_add_test(tc, test_directions_enomem);
+  tcase_add_loop_test(tc, test_directions_enomem, 0, 4);
   tcase_add_test(tc, test_fprintf_stream_errors);
   tcase_add_test(tc, test_threads);
   suite_add_tcase(s, tc);

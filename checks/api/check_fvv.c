@@ -405,6 +405,11 @@ START_TEST(test_errors)
   fdf.fvv = rosen_fvv;
   ck_assert_int_eq(gv_check_fvv(&fdf, &x.vector, NULL, &o, out), GSL_SUCCESS);
   ck_assert_uint_eq(gv_outcome_cols(out), 5);
+  /* 2 by 2^61 + 1 entries: their bytes wrap size_t (208 of them allocated
+   * for 2^62 + 2 entries, then written past: heap corruption, an abort) */
+  o.directions = ((size_t)1 << 61) + 1;
+  ck_assert_int_eq(gv_check_fvv(&fdf, &x.vector, NULL, &o, out), GSL_ENOMEM);
+  ck_assert_uint_eq(gv_outcome_size(out), 0);
   gv_outcome_free(out);
 }
 END_TEST

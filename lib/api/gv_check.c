@@ -1121,7 +1121,8 @@ static void dirs_free(dirs *d)
  * was allocated for dirs_free. */
 static int dirs_alloc(dirs *d, const gsl_vector *x, size_t k, gsl_rng *r, const gv_options *o)
 {
-  *d = (dirs){.seeds = malloc(k * sizeof *d->seeds),
+  /* k is the caller's: k * sizeof must not wrap (2^61 + 1 seeds in 8 bytes) */
+  *d = (dirs){.seeds = k <= SIZE_MAX / sizeof *d->seeds ? malloc(k * sizeof *d->seeds) : NULL,
               .s = gv_vector_alloc(x->size),
               .bits = malloc((x->size + 31) / 32 * sizeof *d->bits),
               .v = gv_vector_alloc(x->size),

@@ -2,6 +2,7 @@
 #include "gv_check_impl.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_errno.h>
@@ -34,7 +35,10 @@ int gv_outcome_reset(gv_outcome *out, size_t rows, size_t cols)
   double *floor = out->floor, *scale = out->scale;
   *out = (gv_outcome){.cap = cap, .entry = entry, .sided = sided, .floor = floor, .scale = scale};
   size_t size = rows * cols;
-  if (rows && size / rows != cols)
+  /* Neither the count nor the bytes of its largest arrays may wrap size_t
+   * (gv_check_fvv's k directions are the caller's count). */
+  if ((rows && size / rows != cols) || size > SIZE_MAX / sizeof(gv_entry) ||
+      size > SIZE_MAX / sizeof(gv_fd_sided))
     return GSL_ENOMEM;
   if (size > out->cap) {
     /* Each array is replaced only once all four are, so that a failure leaves
