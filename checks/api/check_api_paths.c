@@ -100,6 +100,44 @@ START_TEST(test_step_relative)
 }
 END_TEST
 
+/* GV_STEP_RELATIVE at subnormal x_j (1e-320, the smallest 5e-324): c |x_j|
+ * underflows to 0 (or to a step whose half is 0), which moved nothing and
+ * gave numeric NaN, error bar NaN and a failure for a right gradient. There
+ * the step is c, as at 0 (GSL's own rule where c |x_j| is 0); at 1e-300
+ * it stays c |x_j|. Both methods, full and directional: a right gradient
+ * passes, every entry finite. */
+START_TEST(test_step_relative_subnormal)
+{
+  static const double xs[4] = {1e-320, 5e-324, 0.0, 1e-300};
+  sparams sp = {.wrong_entry = (size_t)-1};
+  gsl_multimin_function_fdf fdf = s_problem(&sp, 4);
+  gsl_vector_const_view xv = gsl_vector_const_view_array(xs, 4);
+  gv_outcome *out = gv_outcome_alloc();
+  const double c = cbrt(DBL_EPSILON);
+  for (int mode = 0; mode < 4; mode++) {
+    gv_options o;
+    if (mode & 1)
+      gv_options_central(&o);
+    else
+      gv_options_init(&o);
+    o.step_rule = GV_STEP_RELATIVE;
+    o.directions = mode & 2 ? 3 : 0;
+    ck_assert_int_eq(gv_check_gradient(&fdf, &xv.vector, &o, out), GSL_SUCCESS);
+    for (size_t k = 0; k < gv_outcome_size(out); k++) {
+      gv_entry e;
+      gv_outcome_entry(out, k, &e);
+      ck_assert_msg(isfinite(e.numeric) && isfinite(e.error_bar) && e.passed,
+                    "mode %d entry %zu: numeric %g, error bar %g, passed %d", mode, k, e.numeric,
+                    e.error_bar, e.passed);
+      if (!(mode & 2) && k < 3) /* c, or re-estimated at most 10^4 times shorter */
+        ck_assert_msg(e.step >= 1e-4 * c, "mode %d entry %zu: step %g", mode, k, e.step);
+    }
+    ck_assert_int_eq(gv_outcome_verdict(out), GV_PASS);
+  }
+  gv_outcome_free(out);
+}
+END_TEST
+
 /* gv_options_central: the previous mode's defaults as gradverify.h states
  * them (central differences, rtol 1e-5, kerr 2, atol_scale 1e-8), every
  * other field as gv_options_init. */
@@ -655,6 +693,7 @@ Suite *gv_test_suite(void)
   Suite *s = suite_create("api_paths");
   TCase *tc = tcase_create("Paths");
   tcase_add_test(tc, test_step_relative);
+  tcase_add_test(tc, test_step_relative_subnormal);
   tcase_add_test(tc, test_options_central);
   tcase_add_test(tc, test_nan_at_x_only);
   tcase_add_test(tc, test_direction_signs);

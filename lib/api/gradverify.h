@@ -109,7 +109,8 @@
  * smooth functions whose length scale the step rule fits, 5.9 at most,
  * checks/bench/bench_api.c), about 30 to 40 more per escalated
  * variable (functions of inputs near 1e-6 or 1e6 + x: ~35 per variable), at
- * most 76n + 1; central, 4n + 1, at most 20n + 1 with re-estimation. Memory: O(n) doubles for a
+ * most 76n + 1; central, 4n + 1, at most 20n + 1 with re-estimation; each
+ * flat entry (see above) adds its search to these bounds. Memory: O(n) doubles for a
  * gradient, O(n p) for an n-by-p Jacobian (the outcome holds every entry).
  *
  * Kinks. Where f is not differentiable in x_j (ReLU or |x| at 0, max with a
@@ -235,7 +236,7 @@ typedef enum { GV_PASS = 0, GV_FAIL = 1 } gv_verdict;
  * the step that balances truncation against round-off for a central difference. */
 typedef enum {
   GV_STEP_SCALED = 0, /* h = c max(1, |x_j|): the default, as gv_fd_step */
-  GV_STEP_RELATIVE,   /* h = c |x_j| (c where x_j = 0), as GSL's own Jacobians */
+  GV_STEP_RELATIVE,   /* h = c |x_j| (c where x_j is 0 or subnormal), as GSL's own Jacobians */
   GV_STEP_FIXED       /* h = opts->step for every entry */
 } gv_step_rule;
 

@@ -111,7 +111,8 @@ static double step_scale(const gv_options *o, double x)
   case GV_STEP_SCALED:
     return ax > 1.0 ? ax : 1.0;
   case GV_STEP_RELATIVE:
-    return ax > 0.0 ? ax : 1.0;
+    /* subnormal x: c |x| underflows (to 0, or to a step whose half is 0) */
+    return ax >= DBL_MIN ? ax : 1.0;
   case GV_STEP_FIXED:
     break;
   }
