@@ -454,7 +454,13 @@ static void judge_ridders(gv_entry *e, double dr, double er, const gv_ridders_in
 {
   const double dc = e->numeric, ec = e->error_bar;
   /* A probe that saw no noise at all left Ridders' round-off to f's half
-   * ulp; a central estimate at the rule's own step resolved f there. */
+   * ulp; a central estimate at the rule's own step resolved f there. Its
+   * whole bar, not its round-off term alone: a staircase f shows in
+   * |D(h) - D(h/2)| (check_saturation test_staircase_noise: round-off term
+   * 3.6e-19, whole bar 2.8e-11; with the former the right gradient fails).
+   * It stands at the rule's step only where the bar at a tenth of the step
+   * (a hundredth of the truncation, ten times the round-off) was no
+   * smaller: so its truncation part is at most about nine times the rest. */
   if (!(info->sigma[i] > 0.0) && e->step == h_rule && info->step > 0.0)
     er = fmax(er, ec * h_rule / info->step);
   const double diff = fabs(dr - dc);
