@@ -455,25 +455,32 @@ START_TEST(test_curved_no_growth)
 }
 END_TEST
 
-/* A first step of 0.6 ulp above x0, x0 a power of two (the doubles below
- * it twice as dense): the probe's abscissae round to x0 + u, x0 - u/2, x0
- * and x0 - u/2, and the tableau's next step, 1.4 times shorter, rounds to
- * x0, so that the tableau adds no row. The estimate is then the probe's
- * D(h), poor at such a step, and its error the probe's own (truncation and
- * rounding): finite, since the step resolves f (gv_ridders.h: only an
- * unresolved output's is infinite), and covering. */
-START_TEST(test_first_step_below_ulp)
+/* A first step below the floor gv_ridders.h states (64 DBL_EPSILON |x0|),
+ * 0.6 ulp of x0 here, is raised to it: the tableau's rows stay a few ulps
+ * apart, and the probe grows the step from there as from any step that
+ * rounding limits. Before, the tableau added no row at such a step (h / 1.4
+ * rounds to x0) and returned the probe's D(h): cos(1) as -0.67 with an
+ * estimate of 18, or NaN where x0 - h/2 rounds to x0. At 0.5 the step also
+ * has to grow where the values' rounding, not f's curvature, makes up their
+ * even part. Measured now: within 3e-7 relative, estimates at most 3.2e-6
+ * relative; FLOOR_ACCURACY leaves a factor 30. */
+#define FLOOR_ACCURACY 1e-4
+
+START_TEST(test_first_step_floor)
 {
   gv_ridders_workspace *ws = gv_ridders_workspace_alloc(1);
-  const double xs[] = {0.5, 1.0, 2.0, 8.0};
+  const double xs[] = {0.5, 1.0, 2.0, 8.0, 0.7, -3.3};
   for (int j = 0; j < NROWS(xs); j++) {
     reach p = {.x = xs[j], .x0 = xs[j]};
     double d, e;
     gv_fd_vector fn = {reach_cos_f, &p, 1};
-    const double h0 = 0.6 * (nextafter(xs[j], INFINITY) - xs[j]);
-    ck_assert_int_eq(gv_ridders_vector_entry(&fn, ws, &p.x, h0, &d, &e, NULL), GSL_SUCCESS);
-    ck_assert_msg(isfinite(e) && fabs(d + sin(xs[j])) <= e, "x0 %g: d %g, error %g, estimate %g",
-                  xs[j], d, fabs(d + sin(xs[j])), e);
+    gv_ridders_info info;
+    const double h0 = 0.6 * (nextafter(fabs(xs[j]), INFINITY) - fabs(xs[j]));
+    ck_assert_int_eq(gv_ridders_vector_entry(&fn, ws, &p.x, h0, &d, &e, &info), GSL_SUCCESS);
+    ck_assert_msg(info.step >= 64.0 * DBL_EPSILON * fabs(xs[j]) * (1.0 - 1e-9),
+                  "x0 %g: step %g, below the floor", xs[j], info.step);
+    ck_assert_msg(fabs(d + sin(xs[j])) <= e && e <= FLOOR_ACCURACY * fabs(sin(xs[j])),
+                  "x0 %g: d %g, error %g, estimate %g", xs[j], d, fabs(d + sin(xs[j])), e);
   }
   gv_ridders_workspace_free(ws);
 }
@@ -1173,7 +1180,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(values, test_rounding_no_kink);
   tcase_add_test(values, test_exact_rows_stop);
   tcase_add_test(values, test_curved_no_growth);
-  tcase_add_test(values, test_first_step_below_ulp);
+  tcase_add_test(values, test_first_step_floor);
   tcase_add_loop_test(values, test_known, 0, NROWS(rows));
   tcase_add_test(values, test_linear);
   tcase_add_test(values, test_scale_free);

@@ -90,7 +90,8 @@
  * (its pair with the row above still straddles) is followed by rows that
  * extrapolate from there. */
 #define KINK_CON 4.0
-/* The probe never shrinks the step below H_FLOOR |x0|: the tableau's rows,
+/* No step of the probe is below H_FLOOR |x0| (a first step given shorter,
+ * or one shrunk after a non-finite value, is raised to it): the tableau's rows,
  * up to 1.4^9 ~ 20 times shorter, stay a few ulps of x0 apart (a shorter
  * step rounds x0 +- h to x0, and D(h) to 0/0; restarts, KINK_CON a row, can
  * get there, and the tableau stops). An output still too long or
@@ -133,7 +134,7 @@ typedef struct {
   double *rprev, *rcur; /* NTAB m each: their round-off bounds */
   double *err;          /* m */
   double *rbest;        /* m: round-off of the best entry */
-  double *err0;         /* m: the error of the tableau's first row on its own */
+  double *err0;         /* m: the error of a restarted tableau's first row on its own */
   double *sigma;        /* m: the measured noise of one value of each output */
   double *f0;           /* m: f(x0) */
   double *fp, *fm;      /* m each: f(x0 + h), f(x0 - h) of the last row */
@@ -178,9 +179,7 @@ static work work_over(size_t m, double *buf, unsigned char *bytes)
  * limits no output's D(h)), the largest factor by which an output's T
  * exceeds what the probe accepts (*excess, <= 1 to accept), and the step
  * below every kink seen (*kink_step; HUGE_VAL if none, 0 if a kink sits at
- * x0 or cannot be placed). Fills row 0 of the tableau with D(h) and each
- * output's error with the truncation and round-off of D(h), and with the
- * gap between its one-sided differences where it straddles a kink. */
+ * x0 or cannot be placed). Fills row 0 of the tableau with D(h). */
 static void probe_judge(work *w, const double at[4], double h, double *grow, double *excess,
                         double *kink_step)
 {
@@ -220,13 +219,12 @@ static void probe_judge(work *w, const double at[4], double h, double *grow, dou
     double odd = fabs(fp - fm);
     if (DBL_EPSILON * (fabs(fp) + fabs(fm)) > NOISY_REL * odd) {
       double exg = T / (GV_RIDDERS_PROBE_RATIO * odd + 10.0 * round);
-      if (fabs(fp + fm - fp2 - fm2) > 1e-2 * odd || isnan(exg))
+      if (fabs(fp + fm - fp2 - fm2) > 1e-2 * odd + 10.0 * round || isnan(exg))
         exg = HUGE_VAL; /* curved over the step: no growing */
       *grow = fmin(*grow, exg > 0.0 ? 0.5 / sqrt(exg) : 100.0);
     }
     w->unresolved[k] = ex > 1.0 || kink;
     w->cur[k * GV_RIDDERS_NTAB] = d1;
-    w->err[k] = 4.0 / 3.0 * fabs(d1 - d2) + round / (at[0] - at[1]) + (kink ? fabs(S) / h : 0.0);
   }
 }
 
@@ -393,7 +391,7 @@ static int probe(entry *s, int *row0)
     for (int k = 0; k < 4 && !status; k++)
       status = eval_at(s, at[k], w->f + (size_t)k * w->m);
     if (status == GSL_EBADFUNC) {
-      s->h *= 0.1;
+      s->h = fmax(0.1 * s->h, ps.h_floor);
       ps.shrunk = 1;
       continue;
     }
@@ -424,10 +422,8 @@ static int first_row(entry *s, int row0, double *d)
   if (!row0) {
     if ((status = eval_at(s, xp0, w->f)) || (status = eval_at(s, xm0, w->f + m)))
       return status;
-    for (size_t k = 0; k < m; k++) {
+    for (size_t k = 0; k < m; k++)
       w->cur[k * GV_RIDDERS_NTAB] = (w->f[k] - w->f[m + k]) / (xp0 - xm0);
-      w->err[k] = DBL_MAX;
-    }
   }
   s->hp_prev = xp0 - s->x0;
   s->hm_prev = s->x0 - xm0;
@@ -445,9 +441,10 @@ static int first_row(entry *s, int row0, double *d)
     d[k] = w->cur[k * GV_RIDDERS_NTAB];
     w->done[k] = 0;
     w->start[k] = 0;
-    /* D(h)'s own error stands only if the tableau adds no row; the stopping
-     * rule compares tableau entries with each other, not with it. */
-    w->err0[k] = w->err[k];
+    /* No error for D(h) on its own: the tableau always adds a row (h >=
+     * H_FLOOR |x0|, so that h / CON does not round to x0), and its stopping
+     * rule compares tableau entries with each other. */
+    w->err0[k] = DBL_MAX;
     w->err[k] = DBL_MAX;
     w->kfloor[k] = 0.0;
   }
@@ -586,7 +583,7 @@ static int ridders_entry(const evaluator *e, work *w, double *xi, double h0, dou
                          size_t *nevals)
 {
   entry s = {.e = e, .w = w, .xi = xi, .x0 = *xi};
-  s.h = h0 > 0.0 ? h0 : GV_RIDDERS_H0 * fmax(1.0, fabs(s.x0));
+  s.h = fmax(h0 > 0.0 ? h0 : GV_RIDDERS_H0 * fmax(1.0, fabs(s.x0)), H_FLOOR * fabs(s.x0));
   int row0, all_done = 0;
   /* f(x0) first, for the kink tests (and the first of the noise's values). */
   int status = eval_at(&s, s.x0, w->f0);

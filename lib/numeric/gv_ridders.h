@@ -18,7 +18,8 @@
  *    T > GV_RIDDERS_PROBE_RATIO V the step is too long for f (or straddles
  *    a kink) and shrinks by the factor that brings the ratio down; if the
  *    rounding of f limits D(h) (more than 1e-13 of |f(x0+h) - f(x0-h)|) and
- *    T/V is far below the limit, f is nearly linear over the step, and the
+ *    T/V is far below the limit, f is nearly linear over the step (its even
+ *    part, beyond rounding, below 1e-2 of its odd part), and the
  *    step grows (up to a hundredfold) as far as T/V allows; if a grown step
  *    turns out too long, the step before it is taken. A non-finite
  *    value during the probe (the step left f's domain) shrinks the step
@@ -84,8 +85,9 @@
  * Layout: as gv_fd.h: gradients are shaped like their variable; the Jacobian
  * of F: R^n -> R^m is n-by-m, D(i, j) = dF_j/dx_i (denominator layout).
  *
- * Jumps. The probe never shrinks the step below 64 DBL_EPSILON |x0| (the
- * tableau's steps must stay a few ulps of x0 apart); an output it still
+ * Jumps. The probe never takes a step below 64 DBL_EPSILON |x0| (the
+ * tableau's steps must stay a few ulps of x0 apart; a shorter first step is
+ * raised to it, and the tableau always adds a row); an output it still
  * finds too long or kinked there (a jump, where D(h) grows like 1/h) is not
  * resolved, and its error estimate is +infinity (its value stays finite).
  *
@@ -151,9 +153,9 @@ typedef struct {
 
 /* d[k] = dF_k/dx_i for the entry *xi and its error estimate err[k] (err may
  * be NULL), k < m, with the probe starting at step h0 (GV_RIDDERS_H0
- * max(1, |x_i|) if h0 <= 0); *info (if not NULL) receives the evaluations,
- * the step and the noise, valid until the next call with ws. GSL_EBADLEN if
- * fn->m is not the workspace's m. */
+ * max(1, |x_i|) if h0 <= 0; at least 64 DBL_EPSILON |x_i|); *info (if not NULL) receives the
+ * evaluations, the step and the noise, valid until the next call with ws. GSL_EBADLEN if fn->m is
+ * not the workspace's m. */
 int gv_ridders_vector_entry(const gv_fd_vector *fn, gv_ridders_workspace *ws, double *xi, double h0,
                             double *d, double *err, gv_ridders_info *info);
 
