@@ -574,6 +574,27 @@ static int noisy_kind_f(void *params, gsl_vector *fx)
   return GSL_SUCCESS;
 }
 
+/* Values that are noise at every double (amplitude 1 beside a slope of
+ * 2.5): no step resolves f. From a first step of 1e-12 the probe shrinks to
+ * the shortest step x0 allows, where the output is still too long for its
+ * T/V test, whether or not its values there also look kinked: not resolved,
+ * an infinite error estimate and a finite value (gv_ridders.h, Jumps). */
+START_TEST(test_noise_unresolved)
+{
+  gv_ridders_workspace *ws = gv_ridders_workspace_alloc(1);
+  nparams p = {.kind = FX_LINEAR, .amp = 1.0};
+  gv_fd_vector fn = {noisy_kind_f, &p, 1};
+  for (int j = 0; j < 40; j++) {
+    double d, e;
+    p.x = p.x0 = 0.9 + 1e-3 * j;
+    p.calls = 0;
+    ck_assert_int_eq(gv_ridders_vector_entry(&fn, ws, &p.x, 1e-12, &d, &e, NULL), GSL_SUCCESS);
+    ck_assert_msg(isfinite(d) && isinf(e) && e > 0.0, "x0 %g: d %g, estimate %g", p.x0, d, e);
+  }
+  gv_ridders_workspace_free(ws);
+}
+END_TEST
+
 /* Over many entries of a noisy function the error estimate covers the true
  * error on 98-100% of them at a median of 5 to 15 times it (gv_ridders.h;
  * checks/bench/README.md). On sin and exp with noise of three amplitudes,
@@ -1181,6 +1202,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(values, test_exact_rows_stop);
   tcase_add_test(values, test_curved_no_growth);
   tcase_add_test(values, test_first_step_floor);
+  tcase_add_test(values, test_noise_unresolved);
   tcase_add_loop_test(values, test_known, 0, NROWS(rows));
   tcase_add_test(values, test_linear);
   tcase_add_test(values, test_scale_free);
