@@ -8,14 +8,6 @@
 
 #include "gv_alloc.h"
 
-double gv_fd_step(double x)
-{
-  /* cbrt(DBL_EPSILON), the optimal relative step of a central difference. */
-  static const double cbrt_eps = 6.0554544523933395e-06;
-  double ax = fabs(x);
-  return cbrt_eps * (ax > 1.0 ? ax : 1.0);
-}
-
 int gv_fd_eval(const gv_fd_scalar *fn, double *fx)
 {
   int status = fn->f(fn->params, fx);
