@@ -383,6 +383,52 @@ START_TEST(test_histograms)
 }
 END_TEST
 
+/* The bin of v by the header's formula, floor(log10(v)) - min_exp clamped. */
+static size_t formula_bin(double v, int min_exp)
+{
+  if (!(v > 0.0))
+    return 0;
+  double k = floor(log10(v)) - min_exp;
+  return k < 0.0 ? 0 : k >= GV_CMP_HIST_BINS - 1 ? GV_CMP_HIST_BINS - 1 : (size_t)k;
+}
+
+/* At and around every decade bound (the nearest doubles, and 5e-13 and
+ * 1.5e-12 away, where the rounding of log10 decides), far below and above
+ * the range (1e300): each entry lands in the bin the header's formula
+ * gives. Ratio: analytic 0, numeric v, atol 1, so error / bound is v
+ * exactly. Relative error: analytic 1, numeric 1 + v, the bin of the
+ * relative error the entry has. */
+START_TEST(test_histogram_bounds)
+{
+  const gv_tol tol = {1.0, 0.0, 0.0};
+  for (int e = -22; e <= 7; e++) {
+    double b = pow(10.0, e);
+    const double vs[] = {b,
+                         nextafter(b, 0.0),
+                         nextafter(b, INFINITY),
+                         b * (1.0 - 1.5e-12),
+                         b * (1.0 + 1.5e-12),
+                         b * (1.0 - 5e-13),
+                         b * (1.0 + 5e-13),
+                         3.0 * b,
+                         e == 7 ? 1e300 : b};
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) {
+      double v = vs[i];
+      gv_cmp c;
+      gv_cmp_init(&c);
+      gv_cmp_entry(&c, 0, 0, 0.0, v, 0.0, &tol);
+      size_t want = formula_bin(v, GV_CMP_RATIO_MIN_EXP);
+      ck_assert_msg(c.hist_ratio[want] == 1, "ratio %.17g: bin %zu empty", v, want);
+      gv_cmp_init(&c);
+      gv_cmp_entry(&c, 0, 0, 1.0, 1.0 + v, 0.0, &tol);
+      double rel = fabs(1.0 - (1.0 + v)) / fmax(1.0, fabs(1.0 + v));
+      want = formula_bin(rel, GV_CMP_REL_MIN_EXP);
+      ck_assert_msg(c.hist_rel[want] == 1, "relative error %.17g: bin %zu empty", rel, want);
+    }
+  }
+}
+END_TEST
+
 /* The deciding term of one entry's bound, as the worst entry records it. */
 static gv_decided term_of(double analytic, double numeric, double e, const gv_tol *tol)
 {
@@ -563,6 +609,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(acc, test_worst_tracking);
   tcase_add_test(acc, test_merge);
   tcase_add_test(acc, test_histograms);
+  tcase_add_test(acc, test_histogram_bounds);
   tcase_add_test(acc, test_worst_term);
   suite_add_tcase(s, acc);
 
