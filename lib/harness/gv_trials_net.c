@@ -169,7 +169,10 @@ static int analytic_side(const net_case *c, char what, gv_variant v, gsl_matrix 
 }
 
 /* The variable of part `what`, as one vector over its memory, and the loss
- * as a function of it; for 'z' a copy of z (*z, the caller frees it). */
+ * as a function of it; for 'z' a copy of z (*z, the caller frees it). V
+ * and b2 leave z = Wx + b1 as the forward pass computed it, so their loss
+ * starts from that z (gv_net_forward is gv_net_forward_from_z after z: the
+ * same values, without the H x D product per evaluation of the Taylor test). */
 static int net_variable(net_case *c, char what, z_ctx *zc, gsl_vector **z, gv_fd_scalar *fn,
                         gsl_vector_view *var)
 {
@@ -185,10 +188,13 @@ static int net_variable(net_case *c, char what, z_ctx *zc, gsl_vector **z, gv_fd
     *var = gsl_vector_subvector(*z, 0, (*z)->size);
     break;
   case 'V':
-    *var = gsl_vector_view_array(net->V->data, net->V->size1 * net->V->size2);
-    break;
   case 'c':
-    *var = gsl_vector_subvector(net->b2, 0, net->b2->size);
+    *zc = (z_ctx){c, c->s->z};
+    *fn = (gv_fd_scalar){loss_of_z, zc};
+    if (what == 'V')
+      *var = gsl_vector_view_array(net->V->data, net->V->size1 * net->V->size2);
+    else
+      *var = gsl_vector_subvector(net->b2, 0, net->b2->size);
     break;
   case 'W':
     *var = gsl_vector_view_array(net->W->data, net->W->size1 * net->W->size2);
