@@ -280,6 +280,13 @@ static void put_job(FILE *f, const gv_plot_job *job, size_t i)
   /* gnuplot runs in the work directory: the data files' plain names work in the script. */
   fprintf(f, GV_PLOT_TERMINAL "\n", job->width, job->height);
   fprintf(f, "set encoding utf8\nset output '%s'\n", name);
+  /* Without this gnuplot installs and removes a SIGFPE handler around every
+   * expression it evaluates while reading data (a "using" column such as
+   * (0), or the heat map's entry indices): three system calls each, 24,000
+   * for one map of 64 x 61 blocks, a quarter of gnuplot's time (9 of 33 ms
+   * at --size 784,128,10). Floating-point exceptions are masked: nothing
+   * here can raise SIGFPE. */
+  fputs("set datafile nofpe_trap\n", f);
   fputs(job->script, f);
   fputs("\nunset output\n", f);
 }
