@@ -259,29 +259,89 @@ START_TEST(memo_keys)
 }
 END_TEST
 
-/* A control's trial that takes its numeric side from the memo (its formula's
- * trial having put it there) compares exactly as one that computes it. */
+/* A draw kept comes back bit for bit with the generator's state after it,
+ * for the same tag and state before it only, and not over the budget. */
+START_TEST(memo_draws)
+{
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937), *r2 = gsl_rng_alloc(gsl_rng_mt19937);
+  gv_trial_memo *m = gv_trial_memo_alloc(1 << 20), *none = gv_trial_memo_alloc(0);
+  gsl_vector *a = gsl_vector_alloc(5), *b = gsl_vector_alloc(2);
+  gsl_vector *a2 = gsl_vector_calloc(5), *b2 = gsl_vector_calloc(2), *c2 = gsl_vector_calloc(4);
+  ck_assert(r && r2 && m && none && a && b && a2 && b2 && c2);
+  gsl_rng_set(r, 23);
+  gsl_rng_set(r2, 23);
+  gv_trial_memo_key k, k2, other;
+  ck_assert_int_eq(gv_trial_memo_key_init(&k, r, 'N'), GSL_SUCCESS);
+  ck_assert_int_eq(gv_trial_memo_key_init(&k2, r, 'N'), GSL_SUCCESS);
+  ck_assert_int_eq(gv_trial_memo_key_init(&other, r, 'T'), GSL_SUCCESS);
+  for (size_t i = 0; i < 5; i++)
+    gsl_vector_set(a, i, gsl_rng_uniform(r));
+  for (size_t i = 0; i < 2; i++)
+    gsl_vector_set(b, i, gsl_rng_uniform(r));
+  const gsl_vector *const kept[] = {a, b};
+  gsl_vector *const back[] = {a2, b2}, *const wrong[] = {a2, c2};
+  ck_assert_int_eq(gv_trial_memo_put_draw(m, &k, r, kept, 2), GSL_SUCCESS);
+  ck_assert_int_eq(gv_trial_memo_put_draw(none, &k2, r, kept, 2), GSL_SUCCESS);
+  ck_assert_int_eq(gv_trial_memo_get_draw(none, &k2, r2, back, 2), 0); /* over the budget */
+  ck_assert_int_eq(gv_trial_memo_get_draw(m, &other, r2, back, 2), 0); /* another tag */
+  ck_assert_int_eq(gv_trial_memo_get_draw(m, &k2, r2, wrong, 2), 0);   /* other lengths */
+  ck_assert(gsl_vector_isnull(a2) && gsl_vector_isnull(b2));
+  ck_assert_int_eq(gv_trial_memo_get_draw(m, &k2, r2, back, 2), 1);
+  ck_assert(gsl_vector_equal(a, a2) && gsl_vector_equal(b, b2));
+  /* r2 continues where r does: the next draws are the same */
+  ck_assert_int_eq(memcmp(gsl_rng_state(r), gsl_rng_state(r2), gsl_rng_size(r)), 0);
+  ck_assert(gsl_rng_uniform(r) == gsl_rng_uniform(r2));
+  gv_trial_memo_key_free(&k2);
+  ck_assert_int_eq(gv_trial_memo_key_init(&k2, r, 'N'), GSL_SUCCESS); /* r moved on */
+  ck_assert_int_eq(gv_trial_memo_get_draw(m, &k2, r2, back, 2), 0);
+  gv_trial_memo_key_free(&k);
+  gv_trial_memo_key_free(&k2);
+  gv_trial_memo_key_free(&other);
+  gv_trial_memo_free(m);
+  gv_trial_memo_free(none);
+  gsl_vector_free(a), gsl_vector_free(b), gsl_vector_free(a2), gsl_vector_free(b2);
+  gsl_vector_free(c2);
+  gsl_rng_free(r);
+  gsl_rng_free(r2);
+}
+END_TEST
+
+/* A control's trial that takes its numeric side, its network and its Taylor
+ * direction from the memo (its formula's trial having put them there)
+ * compares exactly as one that computes and draws them: the same counts,
+ * errors, Taylor slope and redraws, and both generators left in the same
+ * state (a next trial draws the same). */
 START_TEST(memo_same_outcome)
 {
   static const gv_trial_fn fns[] = {gv_trial_grad_W, gv_trial_grad_V, gv_trial_grad_b1};
   static const gv_variant wrong[] = {GV_MISTAKE_W_NOMASK, GV_MISTAKE_V_ORDER, GV_MISTAKE_B1_NOMASK};
   gv_tol tol;
   gv_driver_default_tol(GV_METHOD_CSTEP, &tol);
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-  gv_trial_memo *m = gv_trial_memo_alloc(1 << 20);
-  ck_assert(r && m);
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937), *rt = gsl_rng_alloc(gsl_rng_mt19937);
+  gv_trial_memo *m = gv_trial_memo_alloc(16 << 20);
+  ck_assert(r && rt && m);
   size_t caught = 0;
   for (unsigned long seed = 1; seed <= 8; seed++) {
     gv_cmp plain, memo, right;
-    gv_trial_info info = {.method = GV_METHOD_CSTEP};
+    gv_trial_info info = {.method = GV_METHOD_CSTEP, .taylor = rt};
     gv_cmp_init(&plain), gv_cmp_init(&memo), gv_cmp_init(&right);
     gsl_rng_set(r, seed);
+    gsl_rng_set(rt, seed + 100);
     ck_assert_int_eq(fns[_i](r, wrong[_i], &tol, &plain, &info), GSL_SUCCESS);
-    info = (gv_trial_info){.method = GV_METHOD_CSTEP, .memo = m};
+    const double plain_slope = info.taylor_slope, plain_next = gsl_rng_uniform(r),
+                 plain_next_t = gsl_rng_uniform(rt);
+    const size_t plain_redraws = info.redraws;
+    info = (gv_trial_info){.method = GV_METHOD_CSTEP, .memo = m, .taylor = rt};
     gsl_rng_set(r, seed);
+    gsl_rng_set(rt, seed + 100);
     ck_assert_int_eq(fns[_i](r, GV_RIGHT, &tol, &right, &info), GSL_SUCCESS);
+    info = (gv_trial_info){.method = GV_METHOD_CSTEP, .memo = m, .taylor = rt};
     gsl_rng_set(r, seed);
+    gsl_rng_set(rt, seed + 100);
     ck_assert_int_eq(fns[_i](r, wrong[_i], &tol, &memo, &info), GSL_SUCCESS);
+    ck_assert(plain_slope == info.taylor_slope || (isnan(plain_slope) && isnan(info.taylor_slope)));
+    ck_assert_uint_eq(plain_redraws, info.redraws);
+    ck_assert(plain_next == gsl_rng_uniform(r) && plain_next_t == gsl_rng_uniform(rt));
     ck_assert_uint_eq(plain.count, memo.count);
     ck_assert_uint_eq(plain.nfail, memo.nfail);
     caught += memo.nfail > 0;
@@ -293,6 +353,7 @@ START_TEST(memo_same_outcome)
   ck_assert_uint_gt(caught, 0); /* the mistake shows in some of them */
   gv_trial_memo_free(m);
   gsl_rng_free(r);
+  gsl_rng_free(rt);
 }
 END_TEST
 
@@ -304,6 +365,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(t, central_bar_covers);
   tcase_add_test(t, shortcut_bad_args);
   tcase_add_test(t, memo_keys);
+  tcase_add_test(t, memo_draws);
   tcase_add_loop_test(t, memo_same_outcome, 0, 3);
   suite_add_tcase(s, t);
   TCase *d = tcase_create("size");

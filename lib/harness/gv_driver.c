@@ -13,9 +13,10 @@
 #include "gv_trial.h"
 #include "gv_trial_memo.h"
 
-/* The formulas' numeric sides kept for their controls (gv_trial_memo.h), at
- * most this many bytes: --size 784,128,10 keeps about 1.7 MB a trial of
- * grad_W; beyond the budget the controls compute them again. */
+/* The formulas' numeric sides and draws kept for their controls
+ * (gv_trial_memo.h), at most this many bytes: --size 784,128,10 keeps about
+ * 3.3 MB a trial of grad_W (numeric side and error bars, network, Taylor
+ * direction); beyond the budget the controls compute and draw them again. */
 #define GV_DRIVER_MEMO_BYTES ((size_t)64 << 20)
 
 void gv_driver_default_tol(gv_method m, gv_tol *tol)

@@ -83,7 +83,8 @@ typedef struct {
   struct gv_trial_show *show; /* in: when not NULL, the trial copies its inputs and its pair
                                  there for a reader (gv_trial.h) */
   struct gv_trial_memo *memo; /* in: when not NULL, a trial that supports it takes its numeric
-                                 side from there if kept, and keeps it (gv_trial_memo.h) */
+                                 side, network draw and Taylor direction from there if kept,
+                                 and keeps them (gv_trial_memo.h) */
 } gv_trial_info;
 
 /* Draws one random instance from r, compares analytic against numeric into

@@ -9,6 +9,7 @@
 
 #include "gv_ridders.h"
 #include "gv_taylor.h"
+#include "gv_trial_memo.h"
 
 int gv_trial_pair_alloc(gv_trial_pair *t, size_t rows, size_t cols)
 {
@@ -447,6 +448,25 @@ void gv_trial_cstep_errbar(const gsl_matrix *N, gsl_matrix *E)
   gsl_matrix_set_all(E, GV_TRIAL_CSTEP_ULPS * DBL_EPSILON * scale);
 }
 
+/* The Taylor test's direction from info->taylor, or the one a control's
+ * formula drew from the same state (info->memo, gv_trial_memo.h). */
+static int taylor_direction(gv_trial_info *info, gsl_vector *v)
+{
+  if (!info->memo)
+    return gv_taylor_direction(info->taylor, v);
+  gsl_vector *const kept[] = {v};
+  gv_trial_memo_key key;
+  int status = gv_trial_memo_key_init(&key, info->taylor, 'T');
+  if (!status && !gv_trial_memo_get_draw(info->memo, &key, info->taylor, kept, 1)) {
+    status = gv_taylor_direction(info->taylor, v);
+    if (!status)
+      status = gv_trial_memo_put_draw(info->memo, &key, info->taylor,
+                                      (const gsl_vector *const *)kept, 1);
+  }
+  gv_trial_memo_key_free(&key);
+  return status;
+}
+
 int gv_trial_taylor(gv_trial_info *info, const gv_fd_scalar *fn, const gv_fd_vector *vector_fn,
                     gsl_vector *x, const gsl_matrix *analytic)
 {
@@ -457,7 +477,7 @@ int gv_trial_taylor(gv_trial_info *info, const gv_fd_scalar *fn, const gv_fd_vec
     return GSL_ENOMEM;
   gv_taylor_result res;
   gv_taylor_options opt = {.eps0 = info->taylor_eps0, .fscale = info->taylor_fscale};
-  int status = gv_taylor_direction(info->taylor, v);
+  int status = taylor_direction(info, v);
   if (!status && fn) {
     if (analytic->tda != analytic->size2 || analytic->size1 * analytic->size2 != x->size)
       status = GSL_EBADLEN;

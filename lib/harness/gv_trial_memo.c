@@ -11,9 +11,19 @@ typedef struct {
   gsl_matrix *N, *E;
 } entry;
 
+/* A draw: the concatenated vectors, their lengths, and the state after it. */
+typedef struct {
+  gv_trial_memo_key key;
+  double *values;
+  size_t *lengths, n;
+  unsigned char *after;
+} draw;
+
 struct gv_trial_memo {
   entry *e;
   size_t n, cap;
+  draw *d;
+  size_t nd, dcap;
   size_t used, budget; /* bytes */
 };
 
@@ -35,6 +45,13 @@ void gv_trial_memo_free(gv_trial_memo *m)
     gsl_matrix_free(m->e[i].E);
   }
   free(m->e);
+  for (size_t i = 0; i < m->nd; i++) {
+    gv_trial_memo_key_free(&m->d[i].key);
+    free(m->d[i].values);
+    free(m->d[i].lengths);
+    free(m->d[i].after);
+  }
+  free(m->d);
   free(m);
 }
 
@@ -85,6 +102,19 @@ int gv_trial_memo_get(const gv_trial_memo *m, const gv_trial_memo_key *k, gsl_ma
   return 0;
 }
 
+/* The array a of n elements of `size` bytes with room for one more: a, or a
+ * copy of twice the capacity *cap when full; NULL when out of memory (a kept). */
+static void *grow(void *a, size_t *cap, size_t n, size_t size)
+{
+  if (n < *cap)
+    return a;
+  size_t c = *cap ? 2 * *cap : 16;
+  void *bigger = realloc(a, c * size);
+  if (bigger)
+    *cap = c;
+  return bigger;
+}
+
 static gsl_matrix *copy_of(const gsl_matrix *a)
 {
   gsl_matrix *c = gsl_matrix_alloc(a->size1, a->size2);
@@ -99,14 +129,10 @@ int gv_trial_memo_put(gv_trial_memo *m, gv_trial_memo_key *k, const gsl_matrix *
   size_t bytes = k->size + (N->size1 * N->size2 + E->size1 * E->size2) * sizeof(double);
   if (!m || bytes > m->budget - m->used)
     return GSL_SUCCESS;
-  if (m->n == m->cap) {
-    size_t cap = m->cap ? 2 * m->cap : 16;
-    entry *bigger = realloc(m->e, cap * sizeof *bigger);
-    if (!bigger)
-      return GSL_ENOMEM;
-    m->e = bigger;
-    m->cap = cap;
-  }
+  entry *room = grow(m->e, &m->cap, m->n, sizeof *m->e);
+  if (!room)
+    return GSL_ENOMEM;
+  m->e = room;
   entry *e = &m->e[m->n];
   e->N = copy_of(N);
   e->E = copy_of(E);
@@ -118,6 +144,78 @@ int gv_trial_memo_put(gv_trial_memo *m, gv_trial_memo_key *k, const gsl_matrix *
   e->key = *k;
   k->state = NULL;
   m->n++;
+  m->used += bytes;
+  return GSL_SUCCESS;
+}
+
+/* Whether draw d holds n vectors of v's lengths. */
+static int same_lengths(const draw *d, gsl_vector *const v[], size_t n)
+{
+  if (d->n != n)
+    return 0;
+  for (size_t j = 0; j < n; j++)
+    if (d->lengths[j] != v[j]->size)
+      return 0;
+  return 1;
+}
+
+int gv_trial_memo_get_draw(const gv_trial_memo *m, const gv_trial_memo_key *k, gsl_rng *r,
+                           gsl_vector *const v[], size_t n)
+{
+  for (size_t i = 0; m && i < m->nd; i++) {
+    const draw *d = &m->d[i];
+    if (!same_key(&d->key, k) || !same_lengths(d, v, n) || gsl_rng_size(r) != k->size)
+      continue;
+    const double *src = d->values;
+    for (size_t j = 0; j < n; j++) {
+      if (v[j]->size == 0)
+        continue; /* no view of 0 entries in GSL */
+      gsl_vector_const_view kept = gsl_vector_const_view_array(src, v[j]->size);
+      gsl_vector_memcpy(v[j], &kept.vector);
+      src += v[j]->size;
+    }
+    memcpy(gsl_rng_state(r), d->after, k->size);
+    return 1;
+  }
+  return 0;
+}
+
+int gv_trial_memo_put_draw(gv_trial_memo *m, gv_trial_memo_key *k, const gsl_rng *r,
+                           const gsl_vector *const v[], size_t n)
+{
+  size_t total = 0;
+  for (size_t j = 0; j < n; j++)
+    total += v[j]->size;
+  size_t bytes = 2 * k->size + total * sizeof(double) + n * sizeof(size_t);
+  if (!m || bytes > m->budget - m->used || gsl_rng_size(r) != k->size)
+    return GSL_SUCCESS;
+  draw *room = grow(m->d, &m->dcap, m->nd, sizeof *m->d);
+  if (!room)
+    return GSL_ENOMEM;
+  m->d = room;
+  draw d = {.values = malloc((total ? total : 1) * sizeof(double)),
+            .lengths = malloc((n ? n : 1) * sizeof(size_t)),
+            .n = n,
+            .after = malloc(k->size ? k->size : 1)};
+  if (!d.values || !d.lengths || !d.after) {
+    free(d.values);
+    free(d.lengths);
+    free(d.after);
+    return GSL_ENOMEM;
+  }
+  double *dst = d.values;
+  for (size_t j = 0; j < n; j++) {
+    d.lengths[j] = v[j]->size;
+    if (v[j]->size == 0)
+      continue; /* no view of 0 entries in GSL */
+    gsl_vector_view copy = gsl_vector_view_array(dst, v[j]->size);
+    gsl_vector_memcpy(&copy.vector, v[j]);
+    dst += v[j]->size;
+  }
+  memcpy(d.after, gsl_rng_state(r), k->size);
+  d.key = *k;
+  k->state = NULL;
+  m->d[m->nd++] = d;
   m->used += bytes;
   return GSL_SUCCESS;
 }

@@ -50,4 +50,22 @@ int gv_trial_memo_get(const gv_trial_memo *m, const gv_trial_memo_key *k, gsl_ma
 int gv_trial_memo_put(gv_trial_memo *m, gv_trial_memo_key *k, const gsl_matrix *N,
                       const gsl_matrix *E);
 
+/* Draws kept the same way: the values a trial drew from a generator r (a
+ * network and its input, a Taylor direction) in n vectors, and r's state
+ * after the draw, under the key of r's state before it (and a tag naming the
+ * draw). A control repeating the trial draws the same values bit for bit;
+ * it copies them instead (10^5 uniform draws for W and as many Gaussian
+ * ones for its Taylor direction at --size 784,128,10).
+ *
+ * get: copies the draw kept under k into v[0 .. n) (each the length kept)
+ * and sets r to the state after it; 1 when found, 0 otherwise (v and r
+ * untouched). r must be of the generator type the draw was kept from.
+ * put: keeps copies of v[0 .. n) and r's state under k, taking k's state,
+ * when the budget allows; GSL_ENOMEM only when a copy failed. Cost: O(total
+ * length) and a scan of the draws kept. */
+int gv_trial_memo_get_draw(const gv_trial_memo *m, const gv_trial_memo_key *k, gsl_rng *r,
+                           gsl_vector *const v[], size_t n);
+int gv_trial_memo_put_draw(gv_trial_memo *m, gv_trial_memo_key *k, const gsl_rng *r,
+                           const gsl_vector *const v[], size_t n);
+
 #endif
