@@ -26,6 +26,7 @@ enum defect {
   F_WRITES,   /* f clamps x_0 in place */
   DF_WRITES,  /* df writes x_2 */
   FDF_WRITES, /* fdf writes x_1 */
+  FDF_F_INF,  /* fdf's f is +Inf where f is finite */
 };
 
 typedef struct {
@@ -76,6 +77,8 @@ static void fdf(const gsl_vector *x, void *params, double *fx, gsl_vector *g)
     *fx = f(x, params);
   if (p->defect == FDF_F)
     *fx *= 1.0 + 1e-9;
+  if (p->defect == FDF_F_INF)
+    *fx = INFINITY;
   if (p->defect == FDF_G)
     *gsl_vector_ptr(g, 2) *= 1.0 + 1e-8;
   if (p->defect == FDF_WRITES)
@@ -126,6 +129,15 @@ START_TEST(test_fdf_drift)
   ck_assert_int_eq(gv_outcome_verdict(out), GV_FAIL);
   ck_assert_uint_eq(gv_outcome_nfail(out), 0); /* df itself is right */
   ck_assert(!c.passed);
+  ck_assert_double_gt(c.fdf_f_err, c.fdf_f_allowed);
+  ck_assert_ptr_nonnull(strstr(text, "fdf's f differs from f by"));
+  free(text);
+  /* An infinite f from fdf beside a finite f: an allowance relative to
+   * max(|f_fdf|, |f|) was infinite too, and the check passed. */
+  text = run(FDF_F_INF, out, &c);
+  ck_assert_int_eq(gv_outcome_verdict(out), GV_FAIL);
+  ck_assert(!c.passed);
+  ck_assert(isfinite(c.fdf_f_allowed));
   ck_assert_double_gt(c.fdf_f_err, c.fdf_f_allowed);
   ck_assert_ptr_nonnull(strstr(text, "fdf's f differs from f by"));
   free(text);

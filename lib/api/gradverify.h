@@ -332,7 +332,8 @@ int gv_check_fvv(const gsl_multifit_nlinear_fdf *fdf, const gsl_vector *x, const
  * and two df), each call on its own copy of x:
  * - fdf agrees with f and df (gradient, when fdf->fdf is set): minimizers call
  *   fdf most of the time, so its f and gradient must be those of f and df to
- *   rounding: |f_fdf - f| <= GV_CONTRACT_RTOL max(|f_fdf|, |f|), and each
+ *   rounding: |f_fdf - f| <= GV_CONTRACT_RTOL max(|f_fdf|, |f|) (a
+ *   non-finite f_fdf beside the finite f fails), and each
  *   |g_fdf_j - g_j| <= GV_CONTRACT_RTOL max_k |g_k| (the gradient's scale);
  * - df repeats: two calls give the same values bit for bit (the first into
  *   NaNs, the second into zeros, so that an entry df leaves unset differs too);
@@ -434,8 +435,8 @@ int gv_outcome_fprintf(FILE *stream, const gv_outcome *out);
  * logit of a softmax): it keeps rounding in cancelling sums from looking like
  * a first-order error; 0 when unknown. x is not modified. Returns
  * GSL_SUCCESS, GSL_EFAULT for a NULL argument, GSL_EINVAL for a missing f or
- * df, GSL_EBADLEN for a size mismatch, GSL_EBADFUNC when x or f is not finite,
- * GSL_ENOMEM. */
+ * df or an fscale negative or not finite, GSL_EBADLEN for a size mismatch,
+ * GSL_EBADFUNC when x or f is not finite, GSL_ENOMEM. */
 int gv_check_taylor(const gsl_multimin_function_fdf *fdf, const gsl_vector *x,
                     const gv_options *opts, double fscale, gv_taylor_result *out);
 

@@ -65,7 +65,8 @@ static void compare_fdf(double f0, const gsl_vector *g, double ff, const gsl_vec
   c->fdf_f_err = same(ff, f0) ? 0.0 : fabs(ff - f0);
   if (isnan(c->fdf_f_err))
     c->fdf_f_err = INFINITY;
-  c->fdf_f_allowed = GV_CONTRACT_RTOL * fmax(fabs(f0), fabs(ff));
+  /* f0 is finite (f at x); an infinite ff must not make the allowance infinite */
+  c->fdf_f_allowed = GV_CONTRACT_RTOL * fmax(fabs(f0), isfinite(ff) ? fabs(ff) : 0.0);
   c->fdf_g_allowed = GV_CONTRACT_RTOL * scale;
   for (size_t j = 0; j < g->size; j++) {
     double u = gsl_vector_get(g, j), v = gsl_vector_get(gf, j);
