@@ -206,31 +206,16 @@ WORDS_TARGET static void point_words(const double *restrict x, const double *res
     point_word(x + i, s ? s + i : NULL, bits[i / 32], t, w + i, 32);
 }
 
-/* The same in SSE2 for unit scales: 2 entries at a time from a table of the
- * 4 sign patterns of 2 entries. */
-static void point_sse2(const double *restrict x, const unsigned long *restrict bits, double t,
-                       double *restrict w, size_t n)
-{
-  const double tab[4][2] = {{-t, -t}, {t, -t}, {-t, t}, {t, t}};
-  for (size_t i = 0; i + 32 <= n; i += 32)
-    for (unsigned b = 0; b < 32; b += 2) {
-      const double *ts = tab[(bits[i / 32] >> b) & 3UL];
-      w[i + b] = x[i + b] + ts[0];
-      w[i + b + 1] = x[i + b + 1] + ts[1];
-    }
-}
-
 /* x0 + t v over whole words of bits into w, x contiguous: whether it could
- * (not for scales other than 1 on a CPU without AVX2). */
+ * (not on an x86-64 CPU without AVX2, where dirs_point's own loop, the same
+ * sign XORed in one entry at a time, does it all; a separate SSE2 kernel
+ * was dropped because no machine that runs the tests would run it). */
 static int point_fast(const double *x, const double *s, const unsigned long *bits, double t,
                       double *w, size_t n)
 {
-  if (words_fast())
-    point_words(x, s, bits, t, w, n);
-  else if (!s)
-    point_sse2(x, bits, t, w, n);
-  else
+  if (!words_fast())
     return 0;
+  point_words(x, s, bits, t, w, n);
   return 1;
 }
 
