@@ -23,7 +23,7 @@ void gv_cmp_set_resolution(gv_cmp *c, double r)
 
 int gv_cmp_resolved(double analytic, double numeric, double e, double r)
 {
-  double size = fmax(fabs(analytic), fabs(numeric));
+  double size = gv_cmp_max(fabs(analytic), fabs(numeric));
   return isfinite(analytic) && isfinite(numeric) && size >= DBL_MIN &&
          GV_CMP_RESOLVED_MARGIN * (e + r) <= GV_CMP_RESOLVED_REL * size;
 }
@@ -35,7 +35,7 @@ const char *gv_decided_name(gv_decided t)
 
 static gv_decided largest_term(double analytic, double numeric, double e, const gv_tol *tol)
 {
-  double a = tol->atol, r = tol->rtol * fmax(fabs(analytic), fabs(numeric)), k = tol->kerr * e;
+  double a = tol->atol, r = tol->rtol * gv_cmp_max(fabs(analytic), fabs(numeric)), k = tol->kerr * e;
   return k >= a && k >= r ? GV_DECIDED_ERROR_BAR : r >= a ? GV_DECIDED_RTOL : GV_DECIDED_ATOL;
 }
 
@@ -76,7 +76,7 @@ static size_t decade_bin(double v, int min_exp)
 
 double gv_cmp_bound(double analytic, double numeric, double e, const gv_tol *tol)
 {
-  return tol->atol + tol->rtol * fmax(fabs(analytic), fabs(numeric)) + tol->kerr * e;
+  return tol->atol + tol->rtol * gv_cmp_max(fabs(analytic), fabs(numeric)) + tol->kerr * e;
 }
 
 int gv_cmp_entry_passes(double analytic, double numeric, double e, const gv_tol *tol, double *ratio)
@@ -105,10 +105,10 @@ int gv_cmp_entry(gv_cmp *c, size_t row, size_t col, double analytic, double nume
     c->nonfinite++;
   } else {
     double err = fabs(analytic - numeric);
-    double size = fmax(fabs(analytic), fabs(numeric));
-    c->max_abs = fmax(c->max_abs, err);
+    double size = gv_cmp_max(fabs(analytic), fabs(numeric));
+    c->max_abs = gv_cmp_max(c->max_abs, err);
     if (gv_cmp_resolved(analytic, numeric, e, c->resolution)) {
-      c->max_rel = fmax(c->max_rel, err / size);
+      c->max_rel = gv_cmp_max(c->max_rel, err / size);
       c->hist_rel[decade_bin(err / size, GV_CMP_REL_MIN_EXP)]++;
     } else {
       c->unresolved++;

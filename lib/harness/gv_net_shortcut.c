@@ -125,7 +125,7 @@ static int entry_cstep(const entry_ctx *c, part_ctx *p, double complex *a, doubl
 {
   const gv_net_state *s = c->b->s;
   const gsl_matrix *V = c->b->net->V;
-  double h = GV_CSTEP_STEP * fmax(1.0, fabs(c->t0));
+  double h = GV_CSTEP_STEP * gv_cmp_max(1.0, fabs(c->t0));
   int real = c->moves_z && !(gsl_vector_get(s->z, c->unit) > 0.0);
   if (real && p->real_known) {
     *d = p->real_im / h;

@@ -49,8 +49,8 @@ static double analytic_rounding(const gv_trial_pair *t, const gv_trial_info *inf
   double S = 0.0;
   for (size_t i = 0; i < t->analytic->size1; i++)
     for (size_t j = 0; j < t->analytic->size2; j++)
-      S = fmax(
-          S, fmax(fabs(gsl_matrix_get(t->analytic, i, j)), fabs(gsl_matrix_get(t->numeric, i, j))));
+      S = gv_cmp_max(S, gv_cmp_max(fabs(gsl_matrix_get(t->analytic, i, j)),
+                                   fabs(gsl_matrix_get(t->numeric, i, j))));
   return GV_FD_ROUNDOFF_ULPS * DBL_EPSILON * fmax(S, info->round_scale);
 }
 
@@ -304,7 +304,7 @@ static void cstep_errbar_vector(const gsl_vector *g, gsl_vector *e)
 {
   double scale = 0.0;
   for (size_t i = 0; i < g->size; i++)
-    scale = fmax(scale, fabs(gsl_vector_get(g, i)));
+    scale = gv_cmp_max(scale, fabs(gsl_vector_get(g, i)));
   gsl_vector_set_all(e, GV_TRIAL_CSTEP_ULPS * DBL_EPSILON * scale);
 }
 
@@ -444,7 +444,7 @@ void gv_trial_cstep_errbar(const gsl_matrix *N, gsl_matrix *E)
   double scale = 0.0;
   for (size_t i = 0; i < N->size1; i++)
     for (size_t j = 0; j < N->size2; j++)
-      scale = fmax(scale, fabs(gsl_matrix_get(N, i, j)));
+      scale = gv_cmp_max(scale, fabs(gsl_matrix_get(N, i, j)));
   gsl_matrix_set_all(E, GV_TRIAL_CSTEP_ULPS * DBL_EPSILON * scale);
 }
 

@@ -369,8 +369,8 @@ static double heat_range(const gsl_matrix *heat)
     for (size_t j = 0; j < heat->size2; j++) {
       double v = gsl_matrix_get(heat, i, j);
       if (v > 0.0 && v < INFINITY) {
-        lo = fmin(lo, v);
-        hi = fmax(hi, v);
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
       }
     }
   double range = 1.0;
@@ -391,7 +391,7 @@ static double heat_block_worst(const gsl_matrix *heat, size_t i, size_t j, size_
       double v = gsl_matrix_get(heat, ii, jj);
       if (!(v >= 0.0))
         return range;
-      top = fmax(top, v);
+      top = v > top ? v : top;
     }
   return fmax(-range, fmin(range, log10(top)));
 }
