@@ -402,7 +402,7 @@ static double heat_block_worst(const gsl_matrix *heat, size_t i, size_t j, size_
  * pixels sharp), not a rectangle per block ("with image pixels"): at 64 x 61
  * blocks that was 450 KB of SVG and a third of gnuplot's time. */
 static void heat_script(FILE *m, const char *id, const char *formula_id, const gsl_matrix *heat,
-                        size_t trial, const char *name, double range, size_t bh, size_t bw)
+                        size_t trial, const char *name, double range)
 {
   const char *rows, *cols;
   heat_axes(formula_id, &rows, &cols);
@@ -421,8 +421,7 @@ static void heat_script(FILE *m, const char *id, const char *formula_id, const g
         "set cblabel 'log_{10}(error / bound): above 0 fails'\n"
         "set tics out nomirror\nset key off\n",
         m);
-  fprintf(m, "plot '%s' matrix using ($1*%zu+%g):($2*%zu+%g):3 with image\n", name, bw,
-          0.5 * (double)(bw - 1), bh, 0.5 * (double)(bh - 1));
+  fprintf(m, "plot '%s' nonuniform matrix using 1:2:3 with image\n", name);
 }
 
 static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id,
@@ -441,9 +440,17 @@ static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id
    * picture stays small and every failing entry still shows. */
   size_t bh = (heat->size1 + HEAT_MAX_SIDE - 1) / HEAT_MAX_SIDE;
   size_t bw = (heat->size2 + HEAT_MAX_SIDE - 1) / HEAT_MAX_SIDE;
+  /* gnuplot's nonuniform matrix: the blocks' centres, in entry indices, head
+   * the columns (after their count) and the rows, so that the axes count
+   * entries with no expression for gnuplot to evaluate per block. */
+  fprintf(f, "%zu", (heat->size2 + bw - 1) / bw);
+  for (size_t j = 0; j < heat->size2; j += bw)
+    fprintf(f, " %.10g", (double)j + 0.5 * (double)(bw - 1));
+  fputc('\n', f);
   for (size_t i = 0; i < heat->size1; i += bh) {
+    fprintf(f, "%.10g", (double)i + 0.5 * (double)(bh - 1));
     for (size_t j = 0; j < heat->size2; j += bw)
-      fprintf(f, "%s%.6g", j ? " " : "", heat_block_worst(heat, i, j, bh, bw, range));
+      fprintf(f, " %.6g", heat_block_worst(heat, i, j, bh, bw, range));
     fputc('\n', f);
   }
   if (data_close(pg, pl, f))
@@ -451,7 +458,7 @@ static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id
   script sc;
   if (script_open(pg, &sc))
     return;
-  heat_script(sc.f, id, formula_id, heat, trial, name, range, bh, bw);
+  heat_script(sc.f, id, formula_id, heat, trial, name, range);
   script_draw(pg, pl, &sc, 620, 440);
 }
 
