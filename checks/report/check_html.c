@@ -349,10 +349,8 @@ END_TEST
 START_TEST(plot_renders_svg)
 {
   int err_no = -1;
-  gv_plot *p = gv_plot_alloc(NULL, &err_no);
+  gv_plot *p = gv_plot_alloc(&err_no);
   ck_assert_ptr_nonnull(p);
-  char dir[512];
-  snprintf(dir, sizeof dir, "%s", gv_plot_dir(p));
   FILE *f;
   ck_assert_int_eq(gv_plot_data_open(p, "d.dat", &f, &err_no), GSL_SUCCESS);
   fprintf(f, "1 2.385\n2 3.1\n3 1.7\n");
@@ -372,9 +370,17 @@ START_TEST(plot_renders_svg)
   ck_assert_int_eq(gv_plot_render(p, "plot sin(x)", 300, 200, &svg, &err_no), GSL_SUCCESS);
   ck_assert_ptr_nonnull(strstr(svg, "id='gp2_gpPt0'"));
   free(svg);
+  /* a data file opened again is written afresh: a script that reads past
+   * its new single line has nothing to draw from the old three */
+  ck_assert_int_eq(gv_plot_data_open(p, "d.dat", &f, &err_no), GSL_SUCCESS);
+  fprintf(f, "1 5.25\n2 6.5\n");
+  ck_assert_int_eq(fclose(f), 0);
+  ck_assert_int_eq(gv_plot_render(p, "plot 'd.dat' every ::2 with points", 300, 200, &svg, &err_no),
+                   GSL_EFAILED);
+  ck_assert_int_eq(gv_plot_render(p, "plot 'd.dat' every ::1 with points", 300, 200, &svg, &err_no),
+                   GSL_SUCCESS);
+  free(svg);
   gv_plot_free(p);
-  struct stat st;
-  ck_assert_int_ne(stat(dir, &st), 0); /* the work directory is gone */
   gv_plot_free(NULL);
 }
 END_TEST
@@ -382,7 +388,7 @@ END_TEST
 START_TEST(plot_errors)
 {
   int err_no;
-  gv_plot *p = gv_plot_alloc(NULL, &err_no);
+  gv_plot *p = gv_plot_alloc(&err_no);
   ck_assert_ptr_nonnull(p);
   FILE *f = (FILE *)p;
   ck_assert_int_eq(gv_plot_data_open(p, "../x", &f, &err_no), GSL_EINVAL);
@@ -391,6 +397,23 @@ START_TEST(plot_errors)
   ck_assert_int_eq(gv_plot_data_open(p, "", &f, &err_no), GSL_EINVAL);
   char *svg = (char *)p;
   ck_assert_int_eq(gv_plot_render(p, "plot 'missing.dat'", 300, 200, &svg, &err_no), GSL_EFAILED);
+  ck_assert_ptr_null(svg);
+  /* a name that is no data file names nothing, even where the caller's
+   * working directory has a file of that name */
+  char cwd[512], dir[] = "/tmp/check_html_stray.XXXXXX", path[600];
+  ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/stray.dat", dir);
+  FILE *stray = fopen(path, "w");
+  ck_assert_ptr_nonnull(stray);
+  fprintf(stray, "1 2\n2 3\n");
+  ck_assert_int_eq(fclose(stray), 0);
+  ck_assert_int_eq(chdir(dir), 0);
+  int rc = gv_plot_render(p, "plot 'stray.dat'", 300, 200, &svg, &err_no);
+  ck_assert_int_eq(chdir(cwd), 0);
+  unlink(path);
+  rmdir(dir);
+  ck_assert_int_eq(rc, GSL_EFAILED);
   ck_assert_ptr_null(svg);
   ck_assert_int_eq(gv_plot_render(p, "this is not gnuplot", 300, 200, &svg, &err_no), GSL_EFAILED);
   ck_assert_int_eq(gv_plot_render(p, "plot x", 0, 200, &svg, &err_no), GSL_EINVAL);
@@ -403,7 +426,7 @@ END_TEST
 START_TEST(plot_batch)
 {
   int err_no;
-  gv_plot *p = gv_plot_alloc(NULL, &err_no);
+  gv_plot *p = gv_plot_alloc(&err_no);
   ck_assert_ptr_nonnull(p);
   gv_plot_job jobs[] = {
       {.script = "set title 'LEAKED'\nplot x", .width = 300, .height = 200},
@@ -442,7 +465,7 @@ START_TEST(plot_gnuplot_missing)
   ck_assert(mkdir(empty, 0700) == 0 || errno == EEXIST);
   ck_assert_int_eq(setenv("PATH", empty, 1), 0);
   int err_no;
-  gv_plot *p = gv_plot_alloc(NULL, &err_no);
+  gv_plot *p = gv_plot_alloc(&err_no);
   ck_assert_ptr_nonnull(p);
   char *svg = NULL;
   int rc = gv_plot_render(p, "plot x", 300, 200, &svg, &err_no);

@@ -1,13 +1,14 @@
-/* gv_plot.c: running gnuplot in a private directory and reading back its SVG. */
-#define _GNU_SOURCE /* prctl's PR_SET_PDEATHSIG, pipe2 */
+/* gv_plot.c: running gnuplot on memory files and reading back its SVG. */
+#define _GNU_SOURCE /* prctl's PR_SET_PDEATHSIG, pipe2, memfd_create */
 #include "gv_plot.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -16,47 +17,25 @@
 
 #include <gsl/gsl_errno.h>
 
+/* A data file: its name in scripts and the memory file holding it. */
+typedef struct {
+  char *name;
+  int fd;
+} data_file;
+
 struct gv_plot {
-  char *dir;
   unsigned renders; /* for the id prefix of each SVG */
+  data_file *data;
+  size_t n_data, cap_data;
+  int log; /* gnuplot's stderr, appended over the renders; -1 until the first */
 };
 
-#define SCRIPT_NAME "plot.gp"
-#define LOG_NAME "gnuplot.log"
-
-/* dir + "/" + name, or NULL when out of memory. */
-static char *join(const char *dir, const char *name)
+gv_plot *gv_plot_alloc(int *err_no)
 {
-  size_t a = strlen(dir), b = strlen(name);
-  char *s = malloc(a + b + 2);
-  if (!s)
-    return NULL;
-  memcpy(s, dir, a);
-  s[a] = '/';
-  memcpy(s + a + 1, name, b + 1);
-  return s;
-}
-
-gv_plot *gv_plot_alloc(const char *parent, int *err_no)
-{
-  const char *tmp = parent ? parent : getenv("TMPDIR");
-  if (!tmp || !*tmp)
-    tmp = "/tmp";
   gv_plot *p = calloc(1, sizeof *p);
+  *err_no = p ? 0 : ENOMEM;
   if (p)
-    p->dir = join(tmp, "gv-plot.XXXXXX");
-  if (!p || !p->dir) {
-    free(p);
-    *err_no = ENOMEM;
-    return NULL;
-  }
-  if (!mkdtemp(p->dir)) {
-    *err_no = errno;
-    free(p->dir);
-    free(p);
-    return NULL;
-  }
-  *err_no = 0;
+    p->log = -1;
   return p;
 }
 
@@ -64,22 +43,14 @@ void gv_plot_free(gv_plot *p)
 {
   if (!p)
     return;
-  DIR *d = opendir(p->dir);
-  if (d) {
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-      if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-        unlinkat(dirfd(d), e->d_name, 0);
-    closedir(d);
+  for (size_t i = 0; i < p->n_data; i++) {
+    free(p->data[i].name);
+    close(p->data[i].fd);
   }
-  rmdir(p->dir);
-  free(p->dir);
+  free(p->data);
+  if (p->log >= 0)
+    close(p->log);
   free(p);
-}
-
-const char *gv_plot_dir(const gv_plot *p)
-{
-  return p->dir;
 }
 
 static int valid_name(const char *name)
@@ -88,36 +59,82 @@ static int valid_name(const char *name)
          strcmp(name, "..") != 0;
 }
 
+/* A memory file (close-on-exec: the child clears the flag on those it
+ * needs); -1 with errno. */
+static int memory_file(const char *name)
+{
+  return memfd_create(name, MFD_CLOEXEC);
+}
+
+/* The slot of data file `name`, a new one (fd -1) when there is none;
+ * NULL when out of memory. */
+static data_file *data_slot(gv_plot *p, const char *name)
+{
+  for (size_t i = 0; i < p->n_data; i++)
+    if (strcmp(p->data[i].name, name) == 0)
+      return &p->data[i];
+  if (p->n_data == p->cap_data) {
+    size_t cap = p->cap_data ? 2 * p->cap_data : 16;
+    data_file *bigger = realloc(p->data, cap * sizeof *bigger);
+    if (!bigger)
+      return NULL;
+    p->data = bigger;
+    p->cap_data = cap;
+  }
+  data_file *d = &p->data[p->n_data];
+  *d = (data_file){.name = strdup(name), .fd = -1};
+  if (!d->name)
+    return NULL;
+  p->n_data++;
+  return d;
+}
+
 int gv_plot_data_open(gv_plot *p, const char *name, FILE **f, int *err_no)
 {
   *f = NULL;
   *err_no = 0;
   if (!p || !valid_name(name))
     return GSL_EINVAL;
-  char *path = join(p->dir, name);
-  if (!path)
+  data_file *d = data_slot(p, name);
+  if (!d)
     return GSL_ENOMEM;
-  *f = fopen(path, "w");
+  if (d->fd >= 0)
+    close(d->fd); /* opened again: written afresh */
+  d->fd = memory_file(name);
+  int w = d->fd >= 0 ? dup(d->fd) : -1;
+  if (w >= 0 && !(*f = fdopen(w, "w")))
+    close(w);
   if (!*f)
     *err_no = errno;
-  free(path);
   return *f ? GSL_SUCCESS : GSL_EFAILED;
 }
 
-/* In the child: stdin and stdout on /dev/null, stderr appended to log (or
- * /dev/null), the work directory dir as cwd, killed should gradverify die
- * first; then exec. Any failure is written as an errno value to fd and ends
- * the child. */
-static void exec_gnuplot(char *const argv[], const char *dir, const char *log, pid_t parent, int fd)
+/* What the child keeps besides its standard streams: the memory files a
+ * render hands to gnuplot by /dev/fd/N (their close-on-exec flag cleared),
+ * and its stderr (-1: /dev/null). */
+typedef struct {
+  const int *fds;
+  size_t n;
+  int log;
+} child_files;
+
+/* In the child: stdin and stdout on /dev/null, stderr appended to the log,
+ * the root as cwd (a script reads no file but those handed to it), killed
+ * should gradverify die first; then exec. Any failure is written as an errno
+ * value to fd and ends the child. */
+static void exec_gnuplot(char *const argv[], const child_files *cf, pid_t parent, int fd)
 {
   int e = 0;
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
     _exit(127); /* the parent is already gone: nothing to draw for */
   int in = open("/dev/null", O_RDONLY), out = open("/dev/null", O_WRONLY),
-      er = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0600);
-  if (in < 0 || out < 0 || er < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
-      dup2(er, STDERR_FILENO) < 0 || (dir && chdir(dir) != 0))
-    e = errno;
+      er = cf->log >= 0 ? cf->log : open("/dev/null", O_WRONLY);
+  for (size_t i = 0; i < cf->n && !e; i++)
+    if (fcntl(cf->fds[i], F_SETFD, 0) != 0)
+      e = errno;
+  if (e || in < 0 || out < 0 || er < 0 || dup2(in, STDIN_FILENO) < 0 ||
+      dup2(out, STDOUT_FILENO) < 0 || dup2(er, STDERR_FILENO) < 0 || chdir("/") != 0)
+    e = e ? e : errno;
   else
     execvp(argv[0], argv);
   e = e ? e : errno;
@@ -129,12 +146,10 @@ static void exec_gnuplot(char *const argv[], const char *dir, const char *log, p
 /* The gnuplot child being waited for, 0 when none. */
 static volatile pid_t gnuplot_pid;
 
-/* Runs gnuplot with argv in dir (NULL: the current directory), stderr
- * appended to log (or /dev/null when log is NULL). *status receives the wait
- * status. GSL_EUNIMPL when the program is not in PATH, GSL_EFAILED when it
- * could not be started for another reason (the cause in *err_no). */
-static int spawn_gnuplot(char *const argv[], const char *dir, const char *log, int *status,
-                         int *err_no)
+/* Runs gnuplot with argv, handing it the files of cf. *status receives the
+ * wait status. GSL_EUNIMPL when the program is not in PATH, GSL_EFAILED when
+ * it could not be started for another reason (the cause in *err_no). */
+static int spawn_gnuplot(char *const argv[], const child_files *cf, int *status, int *err_no)
 {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -143,7 +158,7 @@ static int spawn_gnuplot(char *const argv[], const char *dir, const char *log, i
   }
   pid_t parent = getpid(), pid = fork();
   if (pid == 0)
-    exec_gnuplot(argv, dir, log, parent, fds[1]);
+    exec_gnuplot(argv, cf, parent, fds[1]);
   close(fds[1]);
   int e = pid < 0 ? errno : 0;
   if (pid > 0) {
@@ -174,48 +189,39 @@ int gv_plot_available(void)
 {
   char *argv[] = {"gnuplot", "--version", NULL};
   int status = 0, err_no = 0;
-  int rc = spawn_gnuplot(argv, NULL, NULL, &status, &err_no);
+  child_files none = {.log = -1};
+  int rc = spawn_gnuplot(argv, &none, &status, &err_no);
   if (rc != GSL_SUCCESS)
     return rc;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? GSL_SUCCESS : GSL_EFAILED;
 }
 
-/* The whole file as a NUL-terminated string. */
-static int slurp(const char *path, char **text, size_t *len, int *err_no)
+/* The whole memory file fd as a NUL-terminated string. */
+static int slurp(int fd, char **text, int *err_no)
 {
-  FILE *f = fopen(path, "rb");
   *text = NULL;
-  if (!f) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
     *err_no = errno;
     return GSL_EFAILED;
   }
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - n - 1, f);
-    if (n < cap - 1)
-      break;
-    char *bigger = realloc(buf, cap * 2);
-    if (!bigger) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = bigger;
-    cap *= 2;
-  }
-  int bad = ferror(f);
-  fclose(f);
+  size_t n = (size_t)st.st_size, got = 0;
+  char *buf = malloc(n + 1);
   if (!buf)
     return GSL_ENOMEM;
-  if (bad) {
-    free(buf);
-    *err_no = EIO;
-    return GSL_EFAILED;
+  while (got < n) {
+    ssize_t k = pread(fd, buf + got, n - got, (off_t)got);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0) {
+      *err_no = k < 0 ? errno : EIO;
+      free(buf);
+      return GSL_EFAILED;
+    }
+    got += (size_t)k;
   }
   buf[n] = '\0';
   *text = buf;
-  *len = n;
   return GSL_SUCCESS;
 }
 
@@ -262,73 +268,125 @@ static char *inline_svg(const char *text, const char *prefix)
   return out;
 }
 
-/* The name of job i's SVG in the work directory. */
-static void svg_name(char *buf, size_t size, size_t i)
+/* The caller's script with each data file's quoted name, 'name', turned
+ * into the /dev/fd/N gnuplot opens it by. */
+static void put_script(FILE *f, const gv_plot *p, const char *script)
 {
-  snprintf(buf, size, "plot%zu.svg", i);
+  for (const char *c = script; *c;) {
+    size_t hit = SIZE_MAX;
+    for (size_t i = 0; *c == '\'' && hit == SIZE_MAX && i < p->n_data; i++) {
+      size_t len = strlen(p->data[i].name);
+      if (strncmp(c + 1, p->data[i].name, len) == 0 && c[len + 1] == '\'') {
+        fprintf(f, "'/dev/fd/%d'", p->data[i].fd);
+        hit = len + 2;
+      }
+    }
+    if (hit == SIZE_MAX)
+      fputc(*c, f), hit = 1;
+    c += hit;
+  }
 }
 
 /* One job's block of the script: a fresh state (gnuplot keeps settings and
- * variables from the previous plot otherwise), terminal and output, then the
- * caller's lines. */
-static void put_job(FILE *f, const gv_plot_job *job, size_t i)
+ * variables from the previous plot otherwise), terminal and output (the
+ * memory file out), then the caller's lines. */
+static void put_job(FILE *f, const gv_plot *p, const gv_plot_job *job, size_t i, int out)
 {
-  char name[32];
-  svg_name(name, sizeof name, i);
   if (i > 0)
     fputs("reset session\n", f);
-  /* gnuplot runs in the work directory: the data files' plain names work in the script. */
   fprintf(f, GV_PLOT_TERMINAL "\n", job->width, job->height);
-  fprintf(f, "set encoding utf8\nset output '%s'\n", name);
+  fprintf(f, "set encoding utf8\nset output '/dev/fd/%d'\n", out);
   /* Without this gnuplot installs and removes a SIGFPE handler around every
    * expression it evaluates while reading data (a "using" column such as
-   * (0), or the heat map's entry indices): three system calls each, 24,000
-   * for one map of 64 x 61 blocks, a quarter of gnuplot's time (9 of 33 ms
-   * at --size 784,128,10). Floating-point exceptions are masked: nothing
-   * here can raise SIGFPE. */
+   * (0)): three system calls each, 24,000 for one heat map of 64 x 61
+   * blocks drawn with expressions, a quarter of gnuplot's time. Floating-
+   * point exceptions are masked: nothing here can raise SIGFPE. */
   fputs("set datafile nofpe_trap\n", f);
-  fputs(job->script, f);
+  put_script(f, p, job->script);
   fputs("\nunset output\n", f);
 }
 
-/* The script gnuplot runs: every valid job's block, in order. */
-static int write_script(const char *gp, const gv_plot_job *jobs, size_t n, int *err_no)
+/* The files of one render: the script, and an output per job (-1 for a job
+ * not drawn). */
+typedef struct {
+  int script;
+  int *out;
+  size_t n;
+} render_files;
+
+static void render_files_close(render_files *rf)
 {
-  FILE *f = fopen(gp, "w");
-  if (!f) {
-    *err_no = errno;
-    return GSL_EFAILED;
-  }
-  for (size_t i = 0; i < n; i++)
-    if (jobs[i].rc == GSL_SUCCESS)
-      put_job(f, &jobs[i], i);
-  if (ferror(f) | (fclose(f) != 0)) {
-    *err_no = errno;
-    return GSL_EFAILED;
-  }
-  return GSL_SUCCESS;
+  if (rf->script >= 0)
+    close(rf->script);
+  for (size_t i = 0; rf->out && i < rf->n; i++)
+    if (rf->out[i] >= 0)
+      close(rf->out[i]);
+  free(rf->out);
 }
 
-/* Runs gnuplot on the script in p's directory; GSL_EFAILED unless it exits 0. */
-static int run_script(const gv_plot *p, const char *log, int *err_no)
+/* The script gnuplot runs, every valid job's block in order, into a memory
+ * file, with an output file per valid job. */
+static int write_script(gv_plot *p, const gv_plot_job *jobs, size_t n, render_files *rf,
+                        int *err_no)
 {
-  char *argv[] = {"gnuplot", SCRIPT_NAME, NULL};
+  *rf = (render_files){.script = -1, .out = malloc((n ? n : 1) * sizeof(int)), .n = n};
+  if (!rf->out)
+    return GSL_ENOMEM;
+  for (size_t i = 0; i < n; i++)
+    rf->out[i] = -1;
+  int w = -1;
+  rf->script = memory_file("plot.gp");
+  FILE *f = rf->script >= 0 && (w = dup(rf->script)) >= 0 ? fdopen(w, "w") : NULL;
+  for (size_t i = 0; f && i < n; i++)
+    if (jobs[i].rc == GSL_SUCCESS && (rf->out[i] = memory_file("plot.svg")) >= 0)
+      put_job(f, p, &jobs[i], i, rf->out[i]);
+  int bad = !f || ferror(f);
+  for (size_t i = 0; !bad && i < n; i++)
+    bad = jobs[i].rc == GSL_SUCCESS && rf->out[i] < 0;
+  *err_no = bad ? errno : 0;
+  if (f && fclose(f) != 0 && !bad)
+    bad = 1, *err_no = errno;
+  else if (!f && w >= 0)
+    close(w);
+  return bad ? GSL_EFAILED : GSL_SUCCESS;
+}
+
+/* Runs gnuplot on the script of rf, handing it the outputs and every data
+ * file; GSL_EFAILED unless it exits 0. */
+static int run_script(gv_plot *p, const render_files *rf, int *err_no)
+{
+  if (p->log < 0 && (p->log = memory_file("gnuplot.log")) < 0) {
+    *err_no = errno;
+    return GSL_EFAILED;
+  }
+  size_t n = 0;
+  int *fds = malloc((1 + rf->n + p->n_data) * sizeof *fds);
+  if (!fds)
+    return GSL_ENOMEM;
+  fds[n++] = rf->script;
+  for (size_t i = 0; i < rf->n; i++)
+    if (rf->out[i] >= 0)
+      fds[n++] = rf->out[i];
+  for (size_t i = 0; i < p->n_data; i++)
+    if (p->data[i].fd >= 0)
+      fds[n++] = p->data[i].fd;
+  char script[32];
+  snprintf(script, sizeof script, "/dev/fd/%d", rf->script);
+  char *argv[] = {"gnuplot", script, NULL};
+  child_files cf = {.fds = fds, .n = n, .log = p->log};
   int status = 0;
-  int rc = spawn_gnuplot(argv, p->dir, log, &status, err_no);
+  int rc = spawn_gnuplot(argv, &cf, &status, err_no);
+  free(fds);
   if (rc == GSL_SUCCESS && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
     rc = GSL_EFAILED;
   return rc;
 }
 
-/* The SVG gnuplot wrote for job i, its ids prefixed for this render, into job->svg. */
-static int read_svg(gv_plot *p, gv_plot_job *job, size_t i, int *err_no)
+/* The SVG gnuplot wrote into out, its ids prefixed for this render, into job->svg. */
+static int read_svg(gv_plot *p, gv_plot_job *job, int out, int *err_no)
 {
-  char name[32];
-  svg_name(name, sizeof name, i);
-  char *path = join(p->dir, name), *text = NULL;
-  size_t len;
-  int rc = path ? slurp(path, &text, &len, err_no) : GSL_ENOMEM;
-  free(path);
+  char *text = NULL;
+  int rc = slurp(out, &text, err_no);
   if (rc != GSL_SUCCESS)
     return rc;
   char prefix[32];
@@ -340,41 +398,23 @@ static int read_svg(gv_plot *p, gv_plot_job *job, size_t i, int *err_no)
   return rc;
 }
 
-/* Removes the SVGs a previous render left: never read back an old plot. */
-static int clear_svgs(const gv_plot *p, size_t n)
-{
-  for (size_t i = 0; i < n; i++) {
-    char name[32];
-    svg_name(name, sizeof name, i);
-    char *path = join(p->dir, name);
-    if (!path)
-      return GSL_ENOMEM;
-    unlink(path);
-    free(path);
-  }
-  return GSL_SUCCESS;
-}
-
 /* Every valid job drawn by one gnuplot process. Returns the process's
  * status (GSL_SUCCESS when it ran the whole script); on success each job's
  * rc says whether its SVG was read back. */
 static int render_once(gv_plot *p, gv_plot_job *jobs, size_t n)
 {
-  char *gp = join(p->dir, SCRIPT_NAME), *log = join(p->dir, LOG_NAME);
-  int err_no = 0, rc = gp && log ? clear_svgs(p, n) : GSL_ENOMEM;
+  render_files rf;
+  int err_no = 0, rc = write_script(p, jobs, n, &rf, &err_no);
   if (rc == GSL_SUCCESS)
-    rc = write_script(gp, jobs, n, &err_no);
-  if (rc == GSL_SUCCESS)
-    rc = run_script(p, log, &err_no);
+    rc = run_script(p, &rf, &err_no);
   for (size_t i = 0; i < n; i++) {
     gv_plot_job *job = &jobs[i];
     if (job->rc != GSL_SUCCESS)
       continue;
     job->err_no = err_no;
-    job->rc = rc == GSL_SUCCESS ? read_svg(p, job, i, &job->err_no) : rc;
+    job->rc = rc == GSL_SUCCESS ? read_svg(p, job, rf.out[i], &job->err_no) : rc;
   }
-  free(gp);
-  free(log);
+  render_files_close(&rf);
   return rc;
 }
 

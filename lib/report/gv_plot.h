@@ -1,11 +1,14 @@
 /* gv_plot.h: plots drawn by gnuplot, returned as SVG text for inlining.
  *
- * A gv_plot is a private work directory (mkdtemp) where the caller writes
- * data files; gv_plot_render then writes a gnuplot script there, runs the
- * program "gnuplot" (looked up in PATH) in that directory and reads back the SVG it drew.
- * gnuplot's stdout and stdin are /dev/null and its stderr goes to a log file
- * in the work directory: nothing is ever printed. gv_plot_free removes the
- * directory and everything in it.
+ * A gv_plot holds data files the caller writes, as memory files
+ * (memfd_create): nothing is written to disk, and nothing is left behind
+ * however the process ends. gv_plot_render writes a gnuplot script, runs the
+ * program "gnuplot" (looked up in PATH) on it, the data files and an output
+ * per plot handed over as /dev/fd/N (a script names a data file by its
+ * name, in single quotes: 'hist0.dat'; gnuplot's cwd is the root, so a name
+ * that is no data file names nothing), and reads back the SVG it drew.
+ * gnuplot's stdout and stdin are /dev/null and its stderr goes to a log
+ * memory file: nothing is ever printed. gv_plot_free closes them all.
  *
  * The SVG is made fit for inlining into an HTML page: the XML declaration
  * before <svg is dropped, and every id (and every reference to one) gets a
@@ -31,21 +34,16 @@ typedef struct gv_plot gv_plot;
 /* What the page should say when gnuplot is missing. */
 #define GV_PLOT_INSTALL_HINT "apt-get install gnuplot-nox"
 
-/* Creates a work directory gv-plot.XXXXXX in parent, or under $TMPDIR (or
- * /tmp) when parent is NULL. Returns NULL with the cause in *err_no (ENOMEM,
- * or mkdtemp's errno). */
-gv_plot *gv_plot_alloc(const char *parent, int *err_no);
+/* A new, empty gv_plot; NULL with ENOMEM in *err_no when out of memory. */
+gv_plot *gv_plot_alloc(int *err_no);
 
-/* Removes the work directory and its files; NULL is a no-op. */
+/* Closes the data and log files and frees p; NULL is a no-op. */
 void gv_plot_free(gv_plot *p);
 
-/* The work directory's absolute path, owned by p. */
-const char *gv_plot_dir(const gv_plot *p);
-
-/* Opens the data file `name` (a plain file name, no '/') in the work
- * directory for writing; the caller fcloses it. A script refers to it by that
- * name: gv_plot_render runs gnuplot in the work directory. GSL_EINVAL for a
- * name with '/' or '\'', GSL_EFAILED with errno in *err_no. */
+/* Opens the data file `name` (a plain file name, no '/') for writing, empty
+ * (written afresh when opened again); the caller fcloses it. A script refers
+ * to it as 'name'. GSL_EINVAL for a name with '/' or '\'', GSL_ENOMEM,
+ * GSL_EFAILED with errno in *err_no. */
 int gv_plot_data_open(gv_plot *p, const char *name, FILE **f, int *err_no);
 
 /* Draws `script` (gnuplot commands, without terminal or output settings) on
@@ -53,8 +51,8 @@ int gv_plot_data_open(gv_plot *p, const char *name, FILE **f, int *err_no);
  * element as a NUL-terminated string that the caller frees (NULL otherwise).
  * GSL_EINVAL for no plot, no script or a zero size; GSL_ENOMEM; GSL_EFAILED
  * when the script cannot be written or read back (errno in *err_no) or
- * gnuplot rejects it (its stderr is kept in the work directory's gnuplot.log
- * until gv_plot_free). Cost: one gnuplot process. */
+ * gnuplot rejects it (its stderr is kept in p's log until gv_plot_free).
+ * Cost: one gnuplot process. */
 int gv_plot_render(gv_plot *p, const char *script, unsigned width, unsigned height, char **svg,
                    int *err_no);
 

@@ -63,8 +63,8 @@ int gv_report_write_md(const gv_run *run, const char *path, int *err_no);
 #define GV_REPORT_HTML_SKIPPED                                                                     \
   "plots skipped: gnuplot is not installed (apt-get install gnuplot-nox)"
 
-/* Writes the page to path. Plots are drawn before the file is opened, in a
- * work directory gv-plot.XXXXXX beside path that is removed afterwards.
+/* Writes the page to path. Plots are drawn before the file is opened, from
+ * memory files (gv_plot.h): nothing but the page is written.
  * *plots_skipped receives 0 when every plot was drawn, 1 when gnuplot is not
  * installed (the page is still written and says so at each plot), 2 when
  * gnuplot is there but failed on some plot or did not start (the page says

@@ -1025,25 +1025,6 @@ static void draw_plots(page *pg)
   }
 }
 
-/* The work directory beside the page: a report set being staged holds
- * everything the run makes, and goes away with it. No `gnuplot --version`
- * first: the one process that draws the plots says whether gnuplot is there
- * (GSL_EUNIMPL: every plot skipped). NULL with the cause in *err_no. */
-static gv_plot *work_dir(const char *path, int *err_no)
-{
-  char *parent = strdup(path);
-  if (!parent) {
-    *err_no = ENOMEM;
-    return NULL;
-  }
-  char *slash = strrchr(parent, '/');
-  if (slash)
-    *slash = '\0';
-  gv_plot *gp = gv_plot_alloc(slash ? parent : ".", err_no);
-  free(parent);
-  return gp;
-}
-
 int gv_report_write_html(const gv_run *run, const char *path, int *plots_skipped, int *err_no)
 {
   page pg = {.run = run};
@@ -1068,9 +1049,11 @@ int gv_report_write_html(const gv_run *run, const char *path, int *plots_skipped
   if (rc != GSL_SUCCESS)
     goto done;
 
-  pg.gp = work_dir(path, err_no);
+  /* No `gnuplot --version` first: the one process that draws the plots says
+   * whether gnuplot is there (GSL_EUNIMPL: every plot skipped). */
+  pg.gp = gv_plot_alloc(err_no);
   if (!pg.gp) {
-    rc = *err_no == ENOMEM ? GSL_ENOMEM : GSL_EFAILED;
+    rc = GSL_ENOMEM;
     goto done;
   }
   draw_plots(&pg);
