@@ -1407,6 +1407,17 @@ START_TEST(test_fixed_step_tiny)
   o.step = 1e-300;
   ck_assert_int_eq(gv_check_gradient(&g.fdf, g.x, &o, out), GSL_EINVAL);
   ck_assert_uint_eq(gv_outcome_size(out), 0);
+  /* A step of 0 or less is an invalid option whatever x holds: options
+   * are checked before x (a NaN x alone is GSL_EBADFUNC). */
+  const double x0 = gsl_vector_get(g.x, 0);
+  gsl_vector_set(g.x, 0, NAN);
+  ck_assert_int_eq(gv_check_gradient(&g.fdf, g.x, &o, out), GSL_EBADFUNC);
+  static const double bad[] = {0.0, -1e-6, NAN};
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+    o.step = bad[k];
+    ck_assert_int_eq(gv_check_gradient(&g.fdf, g.x, &o, out), GSL_EINVAL);
+  }
+  gsl_vector_set(g.x, 0, x0);
   o.step = 1e-6;
   ck_assert(check_grad(&g, &o, out) == GV_PASS);
   gv_outcome_free(out);

@@ -151,6 +151,7 @@
  *   GSL_ENOMEM   no memory;
  *   any non-zero status returned by the user's nlinear f or df, unchanged,
  *   at whatever step the check met it.
+ * opts is checked before x: an invalid option is GSL_EINVAL whatever x holds.
  * A non-finite analytic value is not an error: that entry fails (the check is
  * there to find such things). The checks never abort and never print; they
  * call the user's callbacks as they are, and never call or change the GSL
