@@ -1311,8 +1311,14 @@ START_TEST(test_fprintf)
   g.p.bad = 2;
   g.p.rel = 1e-3;
   gv_outcome *out = gv_outcome_alloc();
-  ck_assert(check_grad(&g, NULL, out) == GV_FAIL);
+  /* Empty (as a check that returned an error leaves it): no verdict of
+   * nothing printed, no method, no tolerances. */
   char *buf = fx_printout(out);
+  ck_assert_msg(strncmp(buf, "no check: the outcome is empty", 30) == 0, "%s", buf);
+  ck_assert_msg(!strstr(buf, "PASS") && !strstr(buf, "method"), "%s", buf);
+  free(buf);
+  ck_assert(check_grad(&g, NULL, out) == GV_FAIL);
+  buf = fx_printout(out);
   ck_assert_msg(strncmp(buf, "FAIL: 1 of 4 entries failed", 27) == 0, "%s", buf);
   char *list = strstr(buf, "failing entries (row, column):\n  (0, 2):");
   ck_assert_msg(list != NULL, "%s", buf);

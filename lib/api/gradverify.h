@@ -417,7 +417,9 @@ void gv_outcome_tolerances(const gv_outcome *out, double *atol_eff, double *rtol
  * 1% and 10% of wrong variables (gv_outcome_miss_probability), then the
  * failing entries by (row, column) (the first 10), the non-smooth ones (the
  * first 10), the worst entry, each with the term that decided its bound, and
- * the method and tolerances. Returns GSL_SUCCESS, GSL_EFAULT for a NULL argument, or
+ * the method and tolerances; for an empty outcome (no check ran on it, or
+ * the check returned an error) one line that says so. Returns GSL_SUCCESS,
+ * GSL_EFAULT for a NULL argument, or
  * GSL_EFAILED if writing failed: the stream is flushed, and one whose error
  * flag is set (ferror) fails. */
 int gv_outcome_fprintf(FILE *stream, const gv_outcome *out);
