@@ -278,7 +278,22 @@ START_TEST(reproducible)
 }
 END_TEST
 
-/* --size fixes the network: grad_W at 30,20,5 compares 20 x 30 entries. */
+/* The whole text of the report file name in tmpdir; the caller frees it. */
+static char *report_text(const char *name)
+{
+  char path[128];
+  snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+  FILE *f = fopen(path, "r");
+  ck_assert_ptr_nonnull(f);
+  char *text = NULL;
+  size_t n = 0;
+  ck_assert_int_ne(getdelim(&text, &n, '\0', f), -1);
+  fclose(f);
+  return text;
+}
+
+/* --size fixes the network: grad_W at 30,20,5 compares 20 x 30 entries, and
+ * each report's line on what was drawn gives those sizes, not the ranges. */
 START_TEST(size_fixes_network)
 {
   make_tmpdir();
@@ -295,7 +310,15 @@ START_TEST(size_fixes_network)
   ck_assert_int_eq(json_integer_value(json_object_get(size, "D")), 30);
   ck_assert_int_eq(json_integer_value(json_object_get(size, "H")), 20);
   ck_assert_int_eq(json_integer_value(json_object_get(size, "K")), 5);
+  const char *fixed = "network D = 30, H = 20, K = 5 (fixed by --size)";
+  ck_assert_str_eq(json_string_value(json_object_get(f, "draw")), fixed);
   json_decref(root);
+  const char *names[] = {GV_REPORT_MD, GV_REPORT_HTML};
+  for (size_t i = 0; i < 2; i++) {
+    char *text = report_text(names[i]);
+    ck_assert_msg(strstr(text, fixed) && !strstr(text, "[1, 20]"), "%s", names[i]);
+    free(text);
+  }
   remove_tmpdir();
   free_result(&r);
 }

@@ -1,11 +1,15 @@
 /* gv_formula.c: the catalogue, in the seed's order. */
 #include "gv_formula.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
 
 #include "gv_trial.h"
+
+/* The network formulas' draw; gv_formula_draw replaces it under --size. */
+#define NET_DRAW "network D, H ∈ [1, 20], K ∈ [2, 10]"
 
 static const gv_formula formulas[] = {
     {"softmax_jacobian", "∂p/∂a = diag(p) − ppᵀ", "∂pᵢ/∂aⱼ = pᵢ(δᵢⱼ − pⱼ) by the quotient rule",
@@ -22,15 +26,13 @@ static const gv_formula formulas[] = {
      "n ∈ [2, 50]; logits as for softmax_jacobian; y ≥ 0 with 1ᵀy ≈ 0.5 to 2",
      .trial = gv_trial_ce_grad_logits_general},
     {"relu_delta", "δ₂ = (Vᵀδ₁) ⊙ 1(z > 0)", "∂h/∂z = diag(1(z > 0)) and ∂a/∂h = Vᵀ",
-     "network D, H ∈ [1, 20], K ∈ [2, 10]; differentiated in z", .trial = gv_trial_relu_delta},
-    {"grad_V", "∂L/∂V = δ₁hᵀ", "∂aᵢ/∂vᵢ = h, so row i of ∂L/∂V is (δ₁)ᵢhᵀ",
-     "network D, H ∈ [1, 20], K ∈ [2, 10]", .trial = gv_trial_grad_V},
-    {"grad_b2", "∂L/∂b₂ = δ₁", "∂a/∂b₂ = I", "network D, H ∈ [1, 20], K ∈ [2, 10]",
-     .trial = gv_trial_grad_b2},
-    {"grad_W", "∂L/∂W = δ₂xᵀ", "∂zᵢ/∂wᵢ = x, so row i of ∂L/∂W is (δ₂)ᵢxᵀ",
-     "network D, H ∈ [1, 20], K ∈ [2, 10]", .trial = gv_trial_grad_W},
-    {"grad_b1", "∂L/∂b₁ = δ₂", "∂z/∂b₁ = I", "network D, H ∈ [1, 20], K ∈ [2, 10]",
-     .trial = gv_trial_grad_b1},
+     NET_DRAW "; differentiated in z", .trial = gv_trial_relu_delta},
+    {"grad_V", "∂L/∂V = δ₁hᵀ", "∂aᵢ/∂vᵢ = h, so row i of ∂L/∂V is (δ₁)ᵢhᵀ", NET_DRAW,
+     .trial = gv_trial_grad_V},
+    {"grad_b2", "∂L/∂b₂ = δ₁", "∂a/∂b₂ = I", NET_DRAW, .trial = gv_trial_grad_b2},
+    {"grad_W", "∂L/∂W = δ₂xᵀ", "∂zᵢ/∂wᵢ = x, so row i of ∂L/∂W is (δ₂)ᵢxᵀ", NET_DRAW,
+     .trial = gv_trial_grad_W},
+    {"grad_b1", "∂L/∂b₁ = δ₂", "∂z/∂b₁ = I", NET_DRAW, .trial = gv_trial_grad_b1},
     {"identity_xTa", "∂xᵀa/∂x = ∂aᵀx/∂x = a", "xᵀa = Σ xᵢaᵢ is linear in x",
      "n ∈ [1, 50]; entries uniform in [−s, s], s log-uniform in [0.1, 10]",
      .trial = gv_trial_identity_xTa},
@@ -65,6 +67,16 @@ static const gv_control controls[] = {
     {"identity_xTAx_2Ax", "∂xᵀAx/∂x = 2Ax for a non-symmetric A", "identity_xTAx",
      .variant = GV_MISTAKE_XTAX_SYMMETRIC},
 };
+
+const char *gv_formula_draw(const gv_formula *f, const size_t net_size[3], char *buf, size_t size)
+{
+  size_t n = sizeof NET_DRAW - 1;
+  if (!net_size[0] || !f->draw || strncmp(f->draw, NET_DRAW, n) != 0)
+    return f->draw;
+  snprintf(buf, size, "network D = %zu, H = %zu, K = %zu (fixed by --size)%s", net_size[0],
+           net_size[1], net_size[2], f->draw + n);
+  return buf;
+}
 
 static const char *const method_names[] = {
     [GV_METHOD_RIDDERS] = "ridders", [GV_METHOD_CENTRAL] = "central", [GV_METHOD_CSTEP] = "cstep"};

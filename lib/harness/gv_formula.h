@@ -114,6 +114,13 @@ typedef struct {
   gv_layer_backward_fn backward; /* a layer's mistake: its wrong backward */
 } gv_control;
 
+/* f->draw as a report states it: for a network formula under fixed sizes
+ * (net_size[0] non-zero, gradverify --size) the sizes D, H, K themselves in
+ * place of their ranges, written into buf (truncated to size); f->draw
+ * otherwise. Returns buf or f->draw. */
+#define GV_DRAW_MAX 160
+const char *gv_formula_draw(const gv_formula *f, const size_t net_size[3], char *buf, size_t size);
+
 /* The catalogues, in report order; *count receives their lengths. */
 const gv_formula *gv_formula_list(size_t *count);
 const gv_control *gv_control_list(size_t *count);

@@ -794,7 +794,8 @@ static void put_formula_detail(FILE *f, const page *pg, size_t i)
   fputs("<p><b>Why it holds:</b> ", f);
   gv_xml_puts(f, fr->formula->reason);
   fputs(".</p>\n<p><b>Inputs:</b> ", f);
-  gv_xml_puts(f, fr->formula->draw);
+  char draw[GV_DRAW_MAX];
+  gv_xml_puts(f, gv_formula_draw(fr->formula, run->net_size, draw, sizeof draw));
   fprintf(
       f,
       ".</p>\n<p>%zu trials, %zu–%zu entries each, %zu compared; %zu failed, %zu NaN or "

@@ -56,12 +56,12 @@ static json_t *taylor(const gv_taylor_stats *t)
                    number(t->min_slope), "max_slope", number(t->max_slope));
 }
 
-static json_t *formula_fields(const gv_formula_result *fr, const gv_tol *tol, const gv_cmp *c);
+static json_t *formula_fields(const gv_formula_result *fr, const gv_run *run, const gv_cmp *c);
 
-static json_t *formula(const gv_formula_result *fr, const gv_tol *tol)
+static json_t *formula(const gv_formula_result *fr, const gv_run *run)
 {
   const gv_cmp *c = &fr->cmp;
-  json_t *j = formula_fields(fr, tol, c);
+  json_t *j = formula_fields(fr, run, c);
   if (j &&
       (json_object_set_new(j, "resolved_entries",
                            json_integer((json_int_t)(c->count - c->nonfinite - c->unresolved))) ||
@@ -90,20 +90,22 @@ static json_t *formula(const gv_formula_result *fr, const gv_tol *tol)
   return j;
 }
 
-static json_t *formula_fields(const gv_formula_result *fr, const gv_tol *tol, const gv_cmp *c)
+static json_t *formula_fields(const gv_formula_result *fr, const gv_run *run, const gv_cmp *c)
 {
+  char draw[GV_DRAW_MAX];
   return json_pack(
       "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
       "s:o, s:o, s:o}",
       "id", fr->formula->id, "group", fr->formula->group ? fr->formula->group : "seed", "formula",
-      fr->formula->formula, "reason", fr->formula->reason, "draw", fr->formula->draw, "verdict",
+      fr->formula->formula, "reason", fr->formula->reason, "draw",
+      gv_formula_draw(fr->formula, run->net_size, draw, sizeof draw), "verdict",
       gv_formula_status_name(gv_formula_verdict(fr)), "method", gv_method_name(fr->method),
       "taylor", taylor(&fr->taylor), "trials", (json_int_t)fr->trials, "failed_trials",
       (json_int_t)fr->failed_trials, "kink_redraws", (json_int_t)fr->redraws, "entries_min",
       (json_int_t)fr->min_entries, "entries_max", (json_int_t)fr->max_entries, "entries_compared",
       (json_int_t)c->count, "failing_entries", (json_int_t)c->nfail, "nonfinite_entries",
       (json_int_t)c->nonfinite, "max_abs_err", number(c->max_abs), "max_rel_err",
-      number(c->max_rel), "tolerance", tolerance(tol), "worst", worst(c));
+      number(c->max_rel), "tolerance", tolerance(&run->tol), "worst", worst(c));
 }
 
 static json_t *control(const gv_control_result *cr)
@@ -122,7 +124,7 @@ json_t *gv_report_json(const gv_run *run)
 {
   json_t *fs = json_array(), *cs = json_array();
   for (size_t i = 0; fs && i < run->n_formulas; i++) {
-    if (json_array_append_new(fs, formula(&run->formulas[i], &run->tol)))
+    if (json_array_append_new(fs, formula(&run->formulas[i], run)))
       goto fail;
   }
   for (size_t i = 0; cs && i < run->n_controls; i++) {

@@ -109,8 +109,9 @@ static void put_reasons(FILE *f, const gv_run *run)
   fprintf(f, "\n### Why each holds, and what was drawn\n\n");
   for (size_t i = 0; i < run->n_formulas; i++) {
     const gv_formula_result *fr = &run->formulas[i];
+    char draw[GV_DRAW_MAX];
     fprintf(f, "- `%s`: %s — because %s. Inputs: %s.", fr->formula->id, fr->formula->formula,
-            fr->formula->reason, fr->formula->draw);
+            fr->formula->reason, gv_formula_draw(fr->formula, run->net_size, draw, sizeof draw));
     fprintf(f, " Resolved entries: %zu of %zu (max rel error %.2e over them).",
             fr->cmp.count - fr->cmp.nonfinite - fr->cmp.unresolved, fr->cmp.count, fr->cmp.max_rel);
     if (fr->step_min > 0.0)
