@@ -292,6 +292,45 @@ static char *report_text(const char *name)
   return text;
 }
 
+#ifdef GV_OPENBLAS
+void openblas_set_num_threads(int num_threads);
+
+/* The report of a run of grad_W at 784,128,10, seed 7, as sorted JSON. */
+static char *json_at_size(void)
+{
+  make_tmpdir();
+  const char *args[] = {"--only",   "grad_W", "--size", "784,128,10", "--seed", "7",
+                        "--trials", "1",      "--out",  tmpdir,       "-q",     NULL};
+  cli_result r = run_cli(args);
+  ck_assert_int_eq(r.code, GV_EXIT_PASS);
+  free_result(&r);
+  json_t *root = load_json();
+  char *text = json_dumps(root, JSON_SORT_KEYS);
+  json_decref(root);
+  remove_tmpdir();
+  return text;
+}
+
+/* The same seed, the same numbers, however many threads OpenBLAS was given
+ * before (its cores, OPENBLAS_NUM_THREADS): with two, the Taylor slope of
+ * grad_W differed in the 9th digit. */
+START_TEST(reproducible_blas_threads)
+{
+  openblas_set_num_threads(2);
+  char *a = json_at_size();
+  openblas_set_num_threads(1);
+  char *b = json_at_size();
+  size_t k = 0;
+  while (a[k] && a[k] == b[k])
+    k++;
+  ck_assert_msg(a[k] == b[k], "reports differ at byte %zu: '%.60s' vs '%.60s'", k,
+                a + (k > 30 ? k - 30 : 0), b + (k > 30 ? k - 30 : 0));
+  free(a);
+  free(b);
+}
+END_TEST
+#endif
+
 /* --size fixes the network: grad_W at 30,20,5 compares 20 x 30 entries, and
  * each report's line on what was drawn gives those sizes, not the ranges. */
 START_TEST(size_fixes_network)
@@ -637,6 +676,9 @@ Suite *gv_test_suite(void)
   TCase *r = tcase_create("Reports");
   tcase_add_test(r, writes_reports);
   tcase_add_test(r, reproducible);
+#ifdef GV_OPENBLAS
+  tcase_add_test(r, reproducible_blas_threads);
+#endif
   tcase_add_test(r, only_selects);
   tcase_add_test(r, only_not_drawn);
   tcase_add_test(r, size_fixes_network);
