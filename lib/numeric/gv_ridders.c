@@ -40,6 +40,14 @@
  * tableau's steps. */
 #define NOISE_K 10
 #define NOISE_REL 1e-4
+/* The second spacing where the first saw a varying output but no noise: no
+ * simple ratio to the first (the golden section's). */
+#define NOISE_ALT 0.6180339887498949
+/* ... only where the spacing is that many ulps of x0 at least: a spacing of a
+ * few ulps (the tableau shrunk to x0's last bits, at a kink at x0) rounds
+ * to a few multiples of the ulp, and its fourth differences measure that
+ * rounding, not f's. */
+#define NOISE_ALT_MIN 1024.0
 /* Each value is off by at least half an ulp of itself. */
 #define RIDDERS_EPS (0.5 * DBL_EPSILON)
 /* The error estimate: max(SAFE_TRUNC tableau error, SAFE_NOISE round-off).
@@ -270,17 +278,14 @@ static int eval_at(entry *s, double at, double *out)
   return evaluate(s->e, s->xi, at, out);
 }
 
-/* Measures each output's noise sigma (see NOISE_K): f at x0 + j delta,
- * j = 0 .. NOISE_K - 1 (f(x0) known already), delta a power of two, so that
- * every abscissa is exact (a multiple of x0's ulp) and the fourth
- * differences see f's own rounding only, not that of the abscissae. */
-static int measure_noise(entry *s)
+/* f at x0 + j delta, j = 1 .. NOISE_K - 1, into w->f (f(x0) first); the
+ * noise sigma of each output from their fourth differences, the larger of
+ * it and sigma[k] so far. Returns in *blind whether some output varied over
+ * the points but showed no noise at all. */
+static int noise_at(entry *s, double delta, int *blind)
 {
   work *w = s->w;
   const size_t m = w->m;
-  int ex;
-  frexp(fmax(NOISE_REL * s->h, 2.0 * DBL_EPSILON * fabs(s->x0)), &ex);
-  const double delta = ldexp(1.0, ex);
   for (size_t k = 0; k < m; k++)
     w->f[k] = w->f0[k];
   for (int j = 1; j < NOISE_K; j++) {
@@ -288,6 +293,7 @@ static int measure_noise(entry *s)
     if (status)
       return status;
   }
+  *blind = 0;
   for (size_t k = 0; k < m; k++) {
     double ss = 0.0;
     const double *f = w->f + k;
@@ -298,9 +304,34 @@ static int measure_noise(entry *s)
     }
     /* A fourth difference of independent values of deviation sigma has
      * variance 70 sigma^2. */
-    w->sigma[k] = sqrt(ss / (70.0 * (NOISE_K - 4)));
+    w->sigma[k] = fmax(w->sigma[k], sqrt(ss / (70.0 * (NOISE_K - 4))));
+    *blind |= w->sigma[k] == 0.0 && f[(NOISE_K - 1) * m] != f[0];
   }
   return GSL_SUCCESS;
+}
+
+/* Measures each output's noise sigma (see NOISE_K): f at x0 + j delta,
+ * j = 0 .. NOISE_K - 1 (f(x0) known already), delta a power of two, so that
+ * every abscissa is exact (a multiple of x0's ulp) and the fourth
+ * differences see f's own rounding only, not that of the abscissae. An
+ * output that varies but shows no noise at all may be a staircase (f a
+ * difference of much larger terms) that the points advance by nearly a
+ * whole number of its steps each, its rounding growing linearly: the
+ * tableau's steps, not so aligned, see it whole, and extrapolate it (f =
+ * (8192 + sum x_j^2) - 8192: off by 2.5e-9, its bar 7.4e-11). There the
+ * noise is measured again at NOISE_ALT times the spacing, whose abscissae
+ * round (by an ulp of x0, noise that the tableau's steps carry too). */
+static int measure_noise(entry *s)
+{
+  int ex, blind;
+  frexp(fmax(NOISE_REL * s->h, 2.0 * DBL_EPSILON * fabs(s->x0)), &ex);
+  const double delta = ldexp(1.0, ex);
+  for (size_t k = 0; k < s->w->m; k++)
+    s->w->sigma[k] = 0.0;
+  int status = noise_at(s, delta, &blind);
+  if (!status && blind && delta >= NOISE_ALT_MIN * DBL_EPSILON * fabs(s->x0))
+    status = noise_at(s, NOISE_ALT * delta, &blind);
+  return status;
 }
 
 /* The probe's steps so far: the last growth factor (read only once it

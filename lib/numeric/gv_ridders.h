@@ -64,6 +64,11 @@
  *    power of two (exact abscissae); the mean square of their fourth
  *    differences, over 70, is the variance sigma^2 of one value's rounding,
  *    whatever f computes (a model of it fell short: checks/bench/README.md).
+ *    An output that varies over the points but shows no noise at all (a
+ *    staircase f, a difference of much larger terms, that the points
+ *    advance by nearly whole steps, or f exact there, as f(x) = x) is
+ *    measured again at 0.618 times the spacing (9 more evaluations), unless
+ *    the spacing is below 1024 ulps of x0.
  *
  * Error estimate: the larger of twice the tableau's (the best entry's
  * difference to its neighbours, the smallest of many noisy differences and
@@ -76,11 +81,10 @@
  * aliased step: give a first step in f's scale (gv_ridders_vector_entry), as
  * gv_check does.
  *
- * Cost: 1 (f(x0)) + 4 per probe + 9 (noise) + 2 per tableau row, typically 24 to 30
- * evaluations per entry, never more than GV_RIDDERS_MAX_EVALS; memory O(m)
- * doubles for m outputs (the workspace; gv_ridders_derivative and
- * gv_ridders_gradient use the stack). Accuracy on smooth functions: about
- * 1e-13 relative.
+ * Cost: 1 (f(x0)) + 4 per probe + 9 (noise; 18 where it saw none) + 2 per tableau row, typically 24
+ * to 30 evaluations per entry, never more than GV_RIDDERS_MAX_EVALS; memory O(m) doubles for m
+ * outputs (the workspace; gv_ridders_derivative and gv_ridders_gradient use the stack). Accuracy on
+ * smooth functions: about 1e-13 relative.
  *
  * Layout: as gv_fd.h: gradients are shaped like their variable; the Jacobian
  * of F: R^n -> R^m is n-by-m, D(i, j) = dF_j/dx_i (denominator layout).
