@@ -300,6 +300,32 @@ START_TEST(page_escapes_text)
 }
 END_TEST
 
+/* A failing formula's heat map of one row (a 1 x 3 derivative) is drawn:
+ * gnuplot's image needs two points a side and drew none from one row. */
+START_TEST(page_one_row_heat)
+{
+  ck_assert_int_eq(gv_plot_available(), GSL_SUCCESS);
+  static const gv_formula f = {"row_id", "d = 1", "it is", "x", .trial = NULL};
+  gv_tol tol = {1e-9, 1e-5, 2.0};
+  gv_formula_result fr = {.formula = &f, .trials = 1, .min_entries = 3, .max_entries = 3};
+  gv_cmp_init(&fr.cmp);
+  gv_cmp_entry(&fr.cmp, 0, 0, 0.5, 0.7, 0.0, &tol);
+  fr.heat = gsl_matrix_alloc(1, 3);
+  ck_assert_ptr_nonnull(fr.heat);
+  for (size_t j = 0; j < 3; j++)
+    gsl_matrix_set(fr.heat, 0, j, pow(10.0, 2.0 * (double)j - 2.0));
+  gv_run hand = {.seed = 3, .trials = 1, .tol = tol, .n_formulas = 1, .formulas = &fr};
+  char path[256];
+  int skipped = -1, err_no = 0;
+  snprintf(path, sizeof path, "%s/one_row.html", tmpdir);
+  ck_assert_int_eq(gv_report_write_html(&hand, path, &skipped, &err_no), GSL_SUCCESS);
+  gsl_matrix_free(fr.heat);
+  char *s = slurp(path);
+  assert_heat_image(s, "plot-heat-row_id");
+  free(s);
+}
+END_TEST
+
 /* A formula not drawn (a placeholder in all its trials) is neither pass nor
  * fail on the page: its badge, the verdict line's count, its details; and
  * another formula's regimes, a line each. */
@@ -536,6 +562,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(page, page_one_gnuplot);
   tcase_add_test(page, page_escapes_text);
   tcase_add_test(page, page_not_drawn);
+  tcase_add_test(page, page_one_row_heat);
   tcase_add_test(page, page_unwritable);
   tcase_add_test(page, plot_gnuplot_missing);
   suite_add_tcase(s, page);

@@ -396,6 +396,26 @@ static double heat_block_worst(const gsl_matrix *heat, size_t i, size_t j, size_
   return fmax(-range, fmin(range, log10(top)));
 }
 
+/* One side of a map, n entries in blocks of b: the points gnuplot is given,
+ * point p's centre in entry indices, and its block's first entry. gnuplot's
+ * image draws nothing with fewer than two points a side, so a side of one
+ * entry is given as two half entries, centred at -1/4 and +1/4, that repeat
+ * it: the picture is the same, one cell across the whole axis. */
+static size_t heat_points(size_t n, size_t b)
+{
+  return n == 1 ? 2 : (n + b - 1) / b;
+}
+
+static double heat_centre(size_t n, size_t b, size_t p)
+{
+  return n == 1 ? 0.5 * (double)p - 0.25 : (double)(p * b) + 0.5 * (double)(b - 1);
+}
+
+static size_t heat_first(size_t n, size_t b, size_t p)
+{
+  return n == 1 ? 0 : p * b;
+}
+
 /* The gnuplot lines that draw the map in name; the axes keep entry indices
  * however the entries were blocked. The map is one image (gnuplot embeds it
  * in the SVG as a PNG of one pixel per block; the page's CSS keeps its
@@ -443,14 +463,17 @@ static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id
   /* gnuplot's nonuniform matrix: the blocks' centres, in entry indices, head
    * the columns (after their count) and the rows, so that the axes count
    * entries with no expression for gnuplot to evaluate per block. */
-  fprintf(f, "%zu", (heat->size2 + bw - 1) / bw);
-  for (size_t j = 0; j < heat->size2; j += bw)
-    fprintf(f, " %.10g", (double)j + 0.5 * (double)(bw - 1));
+  size_t nr = heat_points(heat->size1, bh), nc = heat_points(heat->size2, bw);
+  fprintf(f, "%zu", nc);
+  for (size_t q = 0; q < nc; q++)
+    fprintf(f, " %.10g", heat_centre(heat->size2, bw, q));
   fputc('\n', f);
-  for (size_t i = 0; i < heat->size1; i += bh) {
-    fprintf(f, "%.10g", (double)i + 0.5 * (double)(bh - 1));
-    for (size_t j = 0; j < heat->size2; j += bw)
-      fprintf(f, " %.6g", heat_block_worst(heat, i, j, bh, bw, range));
+  for (size_t p = 0; p < nr; p++) {
+    fprintf(f, "%.10g", heat_centre(heat->size1, bh, p));
+    for (size_t q = 0; q < nc; q++)
+      fprintf(f, " %.6g",
+              heat_block_worst(heat, heat_first(heat->size1, bh, p), heat_first(heat->size2, bw, q),
+                               bh, bw, range));
     fputc('\n', f);
   }
   if (data_close(pg, pl, f))
