@@ -122,22 +122,31 @@ typedef struct {
  * the root as cwd (a script reads no file but those handed to it), killed
  * should gradverify die first; then exec. Any failure is written as an errno
  * value to fd and ends the child. */
-static void exec_gnuplot(char *const argv[], const child_files *cf, pid_t parent, int fd)
+/* The child's descriptors before exec: cf's files kept open across it,
+ * standard input and output /dev/null, standard error the log (or
+ * /dev/null), and / as the working directory. 0, or the errno that failed. */
+static int child_files_setup(const child_files *cf)
 {
-  int e = 0;
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-    _exit(127); /* the parent is already gone: nothing to draw for */
   int in = open("/dev/null", O_RDONLY), out = open("/dev/null", O_WRONLY),
       er = cf->log >= 0 ? cf->log : open("/dev/null", O_WRONLY);
-  for (size_t i = 0; i < cf->n && !e; i++)
+  for (size_t i = 0; i < cf->n; i++)
     if (fcntl(cf->fds[i], F_SETFD, 0) != 0)
-      e = errno;
-  if (e || in < 0 || out < 0 || er < 0 || dup2(in, STDIN_FILENO) < 0 ||
-      dup2(out, STDOUT_FILENO) < 0 || dup2(er, STDERR_FILENO) < 0 || chdir("/") != 0)
-    e = e ? e : errno;
-  else
+      return errno;
+  if (in < 0 || out < 0 || er < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+      dup2(er, STDERR_FILENO) < 0 || chdir("/") != 0)
+    return errno;
+  return 0;
+}
+
+static void exec_gnuplot(char *const argv[], const child_files *cf, pid_t parent, int fd)
+{
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+    _exit(127); /* the parent is already gone: nothing to draw for */
+  int e = child_files_setup(cf);
+  if (!e) {
     execvp(argv[0], argv);
-  e = e ? e : errno;
+    e = errno;
+  }
   if (write(fd, &e, sizeof e) < 0)
     _exit(126);
   _exit(127);
@@ -326,6 +335,19 @@ static void render_files_close(render_files *rf)
 
 /* The script gnuplot runs, every valid job's block in order, into a memory
  * file, with an output file per valid job. */
+/* Each successful job's plot into the script f, its output a new memory
+ * file in rf->out; nonzero if writing failed or an output could not be had. */
+static int put_jobs(FILE *f, gv_plot *p, const gv_plot_job *jobs, render_files *rf)
+{
+  for (size_t i = 0; i < rf->n; i++)
+    if (jobs[i].rc == GSL_SUCCESS && (rf->out[i] = memory_file("plot.svg")) >= 0)
+      put_job(f, p, &jobs[i], i, rf->out[i]);
+  int bad = ferror(f);
+  for (size_t i = 0; !bad && i < rf->n; i++)
+    bad = jobs[i].rc == GSL_SUCCESS && rf->out[i] < 0;
+  return bad;
+}
+
 static int write_script(gv_plot *p, const gv_plot_job *jobs, size_t n, render_files *rf,
                         int *err_no)
 {
@@ -337,12 +359,7 @@ static int write_script(gv_plot *p, const gv_plot_job *jobs, size_t n, render_fi
   int w = -1;
   rf->script = memory_file("plot.gp");
   FILE *f = rf->script >= 0 && (w = dup(rf->script)) >= 0 ? fdopen(w, "w") : NULL;
-  for (size_t i = 0; f && i < n; i++)
-    if (jobs[i].rc == GSL_SUCCESS && (rf->out[i] = memory_file("plot.svg")) >= 0)
-      put_job(f, p, &jobs[i], i, rf->out[i]);
-  int bad = !f || ferror(f);
-  for (size_t i = 0; !bad && i < n; i++)
-    bad = jobs[i].rc == GSL_SUCCESS && rf->out[i] < 0;
+  int bad = !f || put_jobs(f, p, jobs, rf);
   *err_no = bad ? errno : 0;
   if (f && fclose(f) != 0 && !bad)
     bad = 1, *err_no = errno;
