@@ -21,7 +21,8 @@ typedef struct {
   char *out, *err;
 } cli_result;
 
-static cli_result run_cli(const char *const *args)
+/* fn (gv_cli_main or gv_cli_check_args) on "gradverify" args. */
+static cli_result call_cli(int (*fn)(int, char **, FILE *, FILE *), const char *const *args)
 {
   char *argv[32];
   int argc = 0;
@@ -34,10 +35,20 @@ static cli_result run_cli(const char *const *args)
   FILE *out = open_memstream(&r.out, &no), *err = open_memstream(&r.err, &ne);
   ck_assert_ptr_nonnull(out);
   ck_assert_ptr_nonnull(err);
-  r.code = gv_cli_main(argc, argv, out, err);
+  r.code = fn(argc, argv, out, err);
   fclose(out);
   fclose(err);
   return r;
+}
+
+static cli_result run_cli(const char *const *args)
+{
+  return call_cli(gv_cli_main, args);
+}
+
+static cli_result check_args(const char *const *args)
+{
+  return call_cli(gv_cli_check_args, args);
 }
 
 static void free_result(cli_result *r)
@@ -140,6 +151,35 @@ START_TEST(usage_errors)
   ck_assert_msg(strstr(r.err, bad_usage[_i].names), "'%s' does not name '%s'", r.err,
                 bad_usage[_i].names);
   ck_assert(strncmp(r.err, "gradverify: ", 12) == 0);
+  free_result(&r);
+}
+END_TEST
+
+/* Sizes that are integers but too large: the one line names the input and
+ * states the limit L, and the limit is true: L,L,L would run, L+1 is refused. */
+START_TEST(size_limit)
+{
+  const char *big[] = {"--size", "99999999,99999,9999", NULL};
+  cli_result r = check_args(big);
+  ck_assert_int_eq(r.code, GV_EXIT_USAGE);
+  ck_assert_uint_eq(count_lines(r.err), 1);
+  ck_assert_msg(strstr(r.err, "'99999999,99999,9999'"), "'%s' does not name the input", r.err);
+  ck_assert_msg(!strstr(r.err, "not D,H,K"), "'%s' calls integers malformed", r.err);
+  const char *to = strstr(r.err, " to ");
+  ck_assert_msg(to, "'%s' states no limit", r.err);
+  unsigned long limit = strtoul(to + 4, NULL, 10);
+  ck_assert_uint_gt(limit, 1);
+  free_result(&r);
+  char at[64], above[64];
+  snprintf(at, sizeof at, "%lu,%lu,%lu", limit, limit, limit);
+  snprintf(above, sizeof above, "1,%lu,2", limit + 1);
+  const char *ok[] = {"--size", at, NULL}, *no[] = {"--size", above, NULL};
+  r = check_args(ok);
+  ck_assert_msg(r.code == -1, "--size %s (the limit) refused: %s", at, r.err);
+  free_result(&r);
+  r = check_args(no);
+  ck_assert_int_eq(r.code, GV_EXIT_USAGE);
+  ck_assert_msg(strstr(r.err, above), "'%s' does not name '%s'", r.err, above);
   free_result(&r);
 }
 END_TEST
@@ -669,6 +709,7 @@ Suite *gv_test_suite(void)
   Suite *s = suite_create("cli");
   TCase *u = tcase_create("Usage");
   tcase_add_loop_test(u, usage_errors, 0, (int)(sizeof bad_usage / sizeof bad_usage[0]));
+  tcase_add_test(u, size_limit);
   tcase_add_test(u, unwritable_out);
   tcase_add_test(u, informational);
   tcase_add_test(u, explain);

@@ -133,24 +133,40 @@ static int parse_tolerance(const char *s, double *v)
 }
 
 /* "D,H,K": the network's sizes, D and H at least 1, K at least 2, each at
- * most MAX_NET_SIZE. */
+ * most MAX_NET_SIZE. Returns 0, -1 when s is not three comma-separated
+ * integers, 1 when it is but one is out of range (the user learns which). */
 #define MAX_NET_SIZE 1000000UL
+#define MAX_NET_SIZE_TEXT "1000000"
+#define NET_SIZE_RULE "D and H from 1 to " MAX_NET_SIZE_TEXT ", K from 2 to " MAX_NET_SIZE_TEXT
 static int parse_net_size(const char *s, size_t size[3])
 {
-  char buf[64];
   unsigned long v[3];
-  if (strlen(s) >= sizeof buf)
-    return -1;
-  strcpy(buf, s);
-  char *save = NULL, *tok = strtok_r(buf, ",", &save);
-  for (int k = 0; k < 3; k++, tok = strtok_r(NULL, ",", &save))
-    if (!tok || parse_count(tok, MAX_NET_SIZE, &v[k]) || v[k] < (k == 2 ? 2UL : 1UL))
+  int out_of_range = 0;
+  for (int k = 0; k < 3; k++) {
+    const size_t n = strspn(s, "0123456789");
+    if (n == 0 || s[n] != (k < 2 ? ',' : '\0'))
       return -1;
-  if (tok || strstr(s, ",,") || s[strlen(s) - 1] == ',' || s[0] == ',')
-    return -1;
+    errno = 0;
+    v[k] = strtoul(s, NULL, 10); /* stops at the ',' */
+    out_of_range |= errno || v[k] > MAX_NET_SIZE || v[k] < (k == 2 ? 2UL : 1UL);
+    s += n + 1;
+  }
+  if (out_of_range)
+    return 1;
   for (int k = 0; k < 3; k++)
     size[k] = v[k];
   return 0;
+}
+
+/* --size: a malformed value and one out of range are told apart. */
+static int take_size(const char *arg, cli_options *o, FILE *err)
+{
+  const int bad = parse_net_size(arg, o->driver.net_size);
+  if (bad > 0)
+    complain(err, "--size: '%s' is out of range (" NET_SIZE_RULE ")", arg);
+  else if (bad < 0)
+    complain(err, "--size: '%s' is not D,H,K (three integers, " NET_SIZE_RULE ")", arg);
+  return bad ? -1 : 0;
 }
 
 /* Splits "a,b,c" into the ids, checking each. */
@@ -230,11 +246,7 @@ static int take_value(int c, const char *arg, cli_options *o, FILE *err)
   case 'O':
     return parse_only(o, arg, err);
   case 'S':
-    if (parse_net_size(arg, o->driver.net_size)) {
-      complain(err, "--size: '%s' is not D,H,K (integers, D and H >= 1, K >= 2)", arg);
-      return -1;
-    }
-    return 0;
+    return take_size(arg, o, err);
   case 'm':
     if (gv_method_parse(arg, &o->driver.method)) {
       complain(err, "--method: unknown method '%s' (central, ridders or cstep)", arg);
