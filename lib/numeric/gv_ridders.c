@@ -187,7 +187,7 @@ static work work_over(size_t m, double *buf, unsigned char *bytes)
  * limits no output's D(h)), the largest factor by which an output's T
  * exceeds what the probe accepts (*excess, <= 1 to accept), and the step
  * below every kink seen (*kink_step; HUGE_VAL if none, 0 if a kink sits at
- * x0 or cannot be placed). Fills row 0 of the tableau with D(h). */
+ * x0 or cannot be placed). */
 static void probe_judge(work *w, const double at[4], double h, double *grow, double *excess,
                         double *kink_step)
 {
@@ -232,7 +232,6 @@ static void probe_judge(work *w, const double at[4], double h, double *grow, dou
       *grow = fmin(*grow, exg > 0.0 ? 0.5 / sqrt(exg) : 100.0);
     }
     w->unresolved[k] = ex > 1.0 || kink;
-    w->cur[k * GV_RIDDERS_NTAB] = d1;
   }
 }
 
@@ -407,7 +406,7 @@ static int probe_next(probe_state *ps, double *h, double grow, double excess, do
 }
 
 /* The probe: a step in f's own scale, and below any kink, into s->h; *row0
- * says whether row 0 of the tableau already holds D(h). A non-finite value
+ * says whether w->f already holds f(x0 + h), f(x0 - h) at it. A non-finite value
  * (the step left f's domain) shrinks the step tenfold. */
 static int probe(entry *s, int *row0)
 {
@@ -440,22 +439,18 @@ static int probe(entry *s, int *row0)
   return GSL_SUCCESS;
 }
 
-/* Row 0 of the tableau: D(h) from the probe (row0) or afresh at the step it
- * settled on; its values kept for its round-off once the noise is known and
- * for the kink test of the next row. Then the noise, and the tableau set up
- * from row 0 with d its values. */
+/* Row 0 of the tableau: D(h) from the probe's values (row0) or from values
+ * taken afresh at the step it settled on; its values kept for its round-off once the noise is known
+ * and for the kink test of the next row. Then the noise, and the tableau set up from row 0 with d
+ * its values. */
 static int first_row(entry *s, int row0, double *d)
 {
   work *w = s->w;
   const size_t m = w->m;
   const double xp0 = s->x0 + s->h, xm0 = s->x0 - s->h;
   int status;
-  if (!row0) {
-    if ((status = eval_at(s, xp0, w->f)) || (status = eval_at(s, xm0, w->f + m)))
-      return status;
-    for (size_t k = 0; k < m; k++)
-      w->cur[k * GV_RIDDERS_NTAB] = (w->f[k] - w->f[m + k]) / (xp0 - xm0);
-  }
+  if (!row0 && ((status = eval_at(s, xp0, w->f)) || (status = eval_at(s, xm0, w->f + m))))
+    return status;
   s->hp_prev = xp0 - s->x0;
   s->hm_prev = s->x0 - xm0;
   s->hs[0] = 0.5 * (xp0 - xm0);
@@ -463,6 +458,7 @@ static int first_row(entry *s, int row0, double *d)
   for (size_t k = 0; k < m; k++) {
     w->fp[k] = w->f[k];
     w->fm[k] = w->f[m + k];
+    w->cur[k * GV_RIDDERS_NTAB] = (w->fp[k] - w->fm[k]) / (xp0 - xm0);
   }
   if ((status = measure_noise(s)))
     return status;
