@@ -1021,15 +1021,19 @@ END_TEST
  * kink shrank the tableau's step 4 times a row until x0 +- h rounded to x0:
  * f was called at x0 again (7 times at x0 = -2 from 2e-12) and D(h) was
  * 0/0. The tableau stops there: f is called at x0
- * once, and the value is finite. */
+ * once, and the value is finite. Besides 40 points in [-2, 2], powers of
+ * two: the spacing of doubles above x0 > 0 is twice that below it, so that
+ * x0 + h rounds to x0 at a step where x0 - h does not (below x0 < 0, the
+ * other way round); each side is tested on its own. */
 START_TEST(test_kink_at_x0_shortest)
 {
+  static const double pow2[] = {0.25, 0.5, 1.0, 2.0, -0.25, -0.5, -1.0};
   gv_ridders_workspace *ws = gv_ridders_workspace_alloc(1);
   x0kink p = {.a = x0kink_rows[_i].a, .jump = x0kink_rows[_i].jump};
   gv_fd_vector fn = {x0kink_f, &p, 1};
-  for (int j = 0; j < 80; j++) {
+  for (int j = 0; j < 80 + 2 * NROWS(pow2); j++) {
     double d, e;
-    p.x = p.x0 = -2.0 + 0.1031 * (j / 2);
+    p.x = p.x0 = j < 80 ? -2.0 + 0.1031 * (j / 2) : pow2[(j - 80) / 2];
     p.at_x0 = 0;
     const double h0 = (j % 2 ? 1e-14 : 1e-12) * fmax(1.0, fabs(p.x0));
     ck_assert_int_eq(gv_ridders_vector_entry(&fn, ws, &p.x, h0, &d, &e, NULL), GSL_SUCCESS);
