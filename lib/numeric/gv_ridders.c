@@ -73,7 +73,10 @@
  * and shrinks the step to half the kink's distance, as the values place it. */
 #define KINK_SHAPE 0.1
 #define KINK_SIZE 1e-3
-#define KINK_ULPS 4096.0
+/* The kink test's allowance for rounding in Q = S(h) - 4 S(h/2), which sums
+ * the values with weights 1, 1, 4, 4, 6 (16 in all): 4096 ulps of each, or
+ * 2048 times the probe's bound `round` (8 ulps of each of four values). */
+#define KINK_ROUND 2048.0
 /* The probe misses a kink at delta ~ h/3 (Q = 0) and jumps below KINK_SIZE:
  * the tableau checks every pair of rows as well. The one-sided estimates
  * R+ = (c F+(h_i) - F+(h_{i-1})) / (c - 1), F+(s) = (f(x0+s) - f0) / s,
@@ -208,13 +211,10 @@ static void probe_judge(work *w, const double at[4], double h, double *grow, dou
       *excess = ex;
     /* The kink test (KINK_SHAPE): S(h), S(h/2) and their fourth difference. */
     double S = (fp - f0) + (fm - f0), S2 = (fp2 - f0) + (fm2 - f0), Q = S - 4.0 * S2;
-    /* Far above rounding: softmax values at logits near 400 carry ~256 ulps
-     * of it, and the probe does not know f's noise yet. */
-    double qround =
-        KINK_ULPS *
-        (DBL_EPSILON * (fabs(fp) + fabs(fm) + 4.0 * (fabs(fp2) + fabs(fm2)) + 6.0 * fabs(f0)) +
-         16.0 * DBL_TRUE_MIN);
-    int kink = fabs(Q) > fmax(KINK_SHAPE * (fabs(S) + 4.0 * fabs(S2)), KINK_SIZE * V + qround);
+    /* Far above rounding (KINK_ROUND): softmax values at logits near 400
+     * carry ~256 ulps of it, and the probe does not know f's noise yet. */
+    int kink =
+        fabs(Q) > fmax(KINK_SHAPE * (fabs(S) + 4.0 * fabs(S2)), KINK_SIZE * V + KINK_ROUND * round);
     if (kink) {
       /* S(h) - S(h/2) = J h / 2 and S(h/2) = J (h/2 - delta) place a kink
        * closer than h/2; one farther than that leaves S(h/2) ~ 0, delta ~ h/2. */
@@ -245,13 +245,16 @@ static void swap_rows(work *w)
   w->rcur = t;
 }
 
-/* The noise of D(h) from the values fp, fm of output k: each value off by
- * the measured sigma, or half an ulp of itself if more. */
+/* The noise of one value of output k of the size of fp and fm: the measured
+ * sigma, or half an ulp of the larger if more. */
 static double value_noise(const work *w, size_t k, double fp, double fm)
 {
-  return hypot(fmax(w->sigma[k], RIDDERS_EPS * fabs(fp) + DBL_TRUE_MIN),
-               fmax(w->sigma[k], RIDDERS_EPS * fabs(fm) + DBL_TRUE_MIN));
+  return fmax(w->sigma[k], RIDDERS_EPS * fmax(fabs(fp), fabs(fm)) + DBL_TRUE_MIN);
 }
+
+/* The noise of f(x0 + h) - f(x0 - h), or of any difference of two values,
+ * each off by n. */
+#define DIFF_NOISE(n) (1.4142135623730951 * (n))
 
 /* One entry's computation: the function, the workspace, the entry *xi and
  * its value x0, the current step h, the evaluations so far, the rows'
@@ -463,7 +466,7 @@ static int first_row(entry *s, int row0, double *d)
   if ((status = measure_noise(s)))
     return status;
   for (size_t k = 0; k < m; k++) {
-    w->rcur[k * GV_RIDDERS_NTAB] = value_noise(w, k, w->fp[k], w->fm[k]) / (xp0 - xm0);
+    w->rcur[k * GV_RIDDERS_NTAB] = DIFF_NOISE(value_noise(w, k, w->fp[k], w->fm[k])) / (xp0 - xm0);
     w->rbest[k] = w->rcur[k * GV_RIDDERS_NTAB];
     d[k] = w->cur[k * GV_RIDDERS_NTAB];
     w->done[k] = 0;
@@ -485,33 +488,28 @@ typedef struct {
 } row_steps;
 
 /* The round-off of a second-order one-sided estimate (c D(h_new) -
- * D(h_old)) / (c - 1) from f0, f_new and f_old, each value off by sigma or
- * half an ulp of itself. */
-static double sided_noise(const work *w, size_t k, double f0, double fnew, double fold, double c,
-                          double hnew, double hold)
+ * D(h_old)) / (c - 1), D(s) = (f(x0 + s) - f0) / s, each value off by n. */
+static double sided_noise(double n, double c, double hnew, double hold)
 {
-  double n0 = fmax(w->sigma[k], RIDDERS_EPS * fabs(f0) + DBL_TRUE_MIN);
-  double nn = hypot(n0, fmax(w->sigma[k], RIDDERS_EPS * fabs(fnew))),
-         no = hypot(n0, fmax(w->sigma[k], RIDDERS_EPS * fabs(fold)));
-  return (c * nn / hnew + no / hold) / (c - 1.0);
+  return DIFF_NOISE(n) * (c / hnew + 1.0 / hold) / (c - 1.0);
 }
 
 /* The kink test between row i and the last for output k (KINK_TAB), from
- * the row's values fp, fm, the change of D between the rows (dD) and their
- * noises (rsum); keeps fp, fm for the next row. A row that does
+ * the row's values fp, fm and the change of D between the rows (dD); keeps
+ * fp, fm for the next row. A row that does
  * not see a kink clears the last restart's gap (kfloor) only where its own
  * gap fell below KINK_CLEAR of it and its test could have seen one that
  * large: rows whose noise hides the kink (one at x0, where the gap stays,
  * the tableau shrunk to a few ulps of x0) keep it in the error. */
-static int row_kinked(entry *s, size_t k, const row_steps *rs, double fp, double fm, double dD,
-                      double rsum)
+static int row_kinked(entry *s, size_t k, const row_steps *rs, double fp, double fm, double dD)
 {
   work *w = s->w;
   const double f0 = w->f0[k];
   double rplus = (rs->cp * ((fp - f0) / rs->hp) - (w->fp[k] - f0) / s->hp_prev) / (rs->cp - 1.0);
   double rminus = (rs->cm * ((f0 - fm) / rs->hm) - (f0 - w->fm[k]) / s->hm_prev) / (rs->cm - 1.0);
-  double noise = sided_noise(w, k, f0, fp, w->fp[k], rs->cp, rs->hp, s->hp_prev) +
-                 sided_noise(w, k, f0, fm, w->fm[k], rs->cm, rs->hm, s->hm_prev) + KINK_TAB * rsum;
+  const double n = value_noise(w, k, fp, fm);
+  double noise =
+      sided_noise(n, rs->cp, rs->hp, s->hp_prev) + sided_noise(n, rs->cm, rs->hm, s->hm_prev);
   w->fp[k] = fp;
   w->fm[k] = fm;
   /* A kink moves R+ - R- by more than KINK_TAB changes of D. */
@@ -577,11 +575,11 @@ static int tableau_row(entry *s, int i, double *d, int *all_done)
     if (w->done[k])
       continue;
     double *a = w->cur + k * GV_RIDDERS_NTAB, *r = w->rcur + k * GV_RIDDERS_NTAB;
-    const double *p = w->prev + k * GV_RIDDERS_NTAB, *rp = w->rprev + k * GV_RIDDERS_NTAB;
+    const double *p = w->prev + k * GV_RIDDERS_NTAB;
     const double fp = w->f[k], fm = w->f[m + k], f0 = w->f0[k];
     a[0] = (fp - fm) / (rs.xp - rs.xm);
-    r[0] = value_noise(w, k, fp, fm) / (rs.xp - rs.xm);
-    if (row_kinked(s, k, &rs, fp, fm, fabs(a[0] - p[0]), r[0] + rp[0])) {
+    r[0] = DIFF_NOISE(value_noise(w, k, fp, fm)) / (rs.xp - rs.xm);
+    if (row_kinked(s, k, &rs, fp, fm, fabs(a[0] - p[0]))) {
       /* Restart the output's tableau here; until another row joins, its
        * error is the row's gap |S(h)| / h, which covers both slopes. */
       w->start[k] = (unsigned char)i;
