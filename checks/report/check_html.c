@@ -173,6 +173,10 @@ START_TEST(page_with_plots)
   /* a heat map is one image, whatever the number of blocks, not a rectangle per block */
   assert_heat_image(s, "plot-heat-grad_W_nomask");
   assert_heat_image(s, "plot-heat-grad_V_order");
+  /* gnuplot reads its data from memory files: a series titled by its plot
+   * command would show the reader '/dev/fd/N' using ... in a tooltip */
+  const char *fd = strstr(s, "/dev/fd/");
+  ck_assert_msg(fd == NULL, "the page shows a file descriptor: %.60s", fd ? fd - 20 : "");
   /* the settings at the top, the rule stated */
   ck_assert_ptr_nonnull(strstr(s, "rtol·max(|analytic|, |numeric|) + kerr·e"));
   char seed[64];

@@ -215,7 +215,12 @@ static void plot_hist(page *pg, size_t i)
     fprintf(m, "set label 'rtol = %g' at %g, graph 0.93 offset 0.6,0 tc rgb '#b2182b'\n", rtol,
             rtol);
   }
-  fprintf(m, "plot '%s' using 1:4:2:3:(0):4 with boxxyerror lc rgb '#5b9bd5'\n", name);
+  /* A title even with the key off: gnuplot's SVG shows it as the bars'
+   * tooltip, the plot command (a /dev/fd/N) otherwise. */
+  fprintf(m,
+          "plot '%s' using 1:4:2:3:(0):4 with boxxyerror lc rgb '#5b9bd5' "
+          "title 'entries per bin of relative error'\n",
+          name);
   script_draw(pg, pl, &sc, 620, 300);
 }
 
@@ -441,7 +446,10 @@ static void heat_script(FILE *m, const char *id, const char *formula_id, const g
         "set cblabel 'log_{10}(error / bound): above 0 fails'\n"
         "set tics out nomirror\nset key off\n",
         m);
-  fprintf(m, "plot '%s' nonuniform matrix using 1:2:3 with image\n", name);
+  fprintf(m,
+          "plot '%s' nonuniform matrix using 1:2:3 with image "
+          "title 'log10(error / bound) per entry'\n",
+          name); /* the image's tooltip, as the histogram's */
 }
 
 static void plot_heat(page *pg, plot *pl, const char *id, const char *formula_id,
