@@ -18,7 +18,10 @@
  * calling thread only) while a set changes hands. gv_report_set_abort_on_signal
  * removes the stage of one set in progress: the first begun while no other
  * was armed (the CLI writes one at a time); stages it misses are removed by
- * the next run's sweep.
+ * the next run's sweep. It must run in the thread writing that set: a signal
+ * sent to the process goes to any thread that does not block it, and one
+ * handled elsewhere meanwhile finds the set half changed (a handler passes it
+ * on with pthread_kill, as the CLI does).
  *
  * Errors are GSL_EFAILED with the errno value in *err_no and, in *what, the
  * step that failed ("create", "lock", "stage", "switch" ...), or GSL_ENOMEM.

@@ -1,0 +1,75 @@
+/* signal_thread.c: an LD_PRELOAD shim that sends gradverify a SIGTERM while
+ * its main thread holds the signal, with another thread there to take it. In
+ * a process named gradverify with GV_SIGNAL_AT set, a constructor starts a
+ * thread that blocks nothing and only waits, as OpenBLAS's workers do (on a
+ * machine with one core OpenBLAS starts none). Then, once:
+ *   GV_SIGNAL_AT=stage   after the staging directory's mkdirat (set.*),
+ *   GV_SIGNAL_AT=switch  after the renameat that switches `current`,
+ * the shim sends the process a SIGTERM and waits 0.2 s before returning: the
+ * main thread holds SIGTERM there, so the kernel hands it to the other thread
+ * at once, and a handler that acts in that thread finds the set half changed.
+ * Used by signal_thread.sh. */
+#define _GNU_SOURCE /* RTLD_NEXT, program_invocation_short_name */
+#include <dlfcn.h>
+#include <errno.h> /* program_invocation_short_name */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *at; /* GV_SIGNAL_AT in gradverify, else NULL */
+
+static void *wait_forever(void *arg)
+{
+  (void)arg;
+  for (;;)
+    pause();
+  return NULL;
+}
+
+__attribute__((constructor)) static void start(void)
+{
+  const char *v = getenv("GV_SIGNAL_AT");
+  if (!v || strcmp(program_invocation_short_name, "gradverify") != 0)
+    return;
+  at = v;
+  pthread_t t;
+  if (pthread_create(&t, NULL, wait_forever, NULL) == 0)
+    pthread_detach(t);
+}
+
+/* Sends the SIGTERM once, if this is the moment GV_SIGNAL_AT names. */
+static void signal_at(const char *moment)
+{
+  static int sent;
+  if (!at || sent || strcmp(at, moment) != 0)
+    return;
+  sent = 1;
+  kill(getpid(), SIGTERM);
+  nanosleep(&(struct timespec){.tv_nsec = 200000000}, NULL);
+}
+
+int mkdirat(int dfd, const char *name, mode_t mode)
+{
+  static int (*real)(int, const char *, mode_t);
+  if (!real)
+    *(void **)&real = dlsym(RTLD_NEXT, "mkdirat");
+  int rc = real(dfd, name, mode);
+  if (rc == 0 && strncmp(name, "set.", 4) == 0)
+    signal_at("stage");
+  return rc;
+}
+
+int renameat(int olddfd, const char *from, int newdfd, const char *to)
+{
+  static int (*real)(int, const char *, int, const char *);
+  if (!real)
+    *(void **)&real = dlsym(RTLD_NEXT, "renameat");
+  int rc = real(olddfd, from, newdfd, to);
+  if (rc == 0 && strcmp(to, "current") == 0)
+    signal_at("switch");
+  return rc;
+}

@@ -1,0 +1,43 @@
+#!/bin/bash
+# signal_thread.sh GRADVERIFY SHIM: a SIGTERM that arrives while the main
+# thread holds it, in a process with another thread (the LD_PRELOAD shim
+# signal_thread.c; OpenBLAS starts such threads). Sent after the staging
+# directory is made, the old set must stay, whole; sent after the switch,
+# the new one must stand, whole. Either way the run ends by the SIGTERM and
+# leaves nothing behind. Prints TAP.
+set -u
+bin=$1
+shim=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/gv-sigthread.XXXXXX") || exit 2
+out=$work/out
+export TMPDIR=$work/tmp
+mkdir "$TMPDIR"
+trap 'rm -rf "$work"' EXIT
+args=(--only grad_b2 --trials 1 -q --out "$out")
+rounds=3
+echo "1..$((2 * rounds))"
+
+. "$(dirname "$0")/report_set.sh" # seeds, leftovers
+
+"$bin" --seed 1 "${args[@]}" >/dev/null || exit 1
+fails=0 k=0 seed=1
+for ((r = 1; r <= rounds; r++)); do
+  for m in stage switch; do # the old set stays after stage, the new stands after switch
+    k=$((k + 1))
+    { # the braces take the shell's own "Terminated" line as well
+      GV_SIGNAL_AT=$m LD_PRELOAD=$shim ASAN_OPTIONS=verify_asan_link_order=0 \
+        "$bin" --seed $((k + 1)) "${args[@]}" >/dev/null
+    } 2>/dev/null
+    code=$?
+    [ $m = switch ] && seed=$((k + 1))
+    s=$(seeds | sort -u | tr '\n' ' ')
+    left=$(leftovers | tr '\n' ' ')
+    if [ $code -eq 143 ] && [ "$s" = "$seed " ] && [ -z "$left" ]; then
+      echo "ok $k - SIGTERM after the $m: the set of seed $seed, nothing left"
+    else
+      echo "not ok $k - SIGTERM after the $m: exit $code (want 143), seeds '$s' (want '$seed'), left: $left"
+      fails=$((fails + 1))
+    fi
+  done
+done
+[ $fails -eq 0 ]
