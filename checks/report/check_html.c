@@ -304,28 +304,39 @@ START_TEST(page_escapes_text)
 }
 END_TEST
 
-/* A failing formula's heat map of one row (a 1 x 3 derivative) is drawn:
- * gnuplot's image needs two points a side and drew none from one row. */
-START_TEST(page_one_row_heat)
+/* A failing formula's heat map of one row (a 1 x 3 derivative) or of one
+ * column (3 x 1, a bias gradient) is drawn as one image: gnuplot's image
+ * needs two points a side and drew none from one row. A single entry has no
+ * map: its one cell would say no more than the table. */
+static const struct {
+  size_t rows, cols, images;
+} vector_heat[] = {{1, 3, 1}, {3, 1, 1}, {1, 1, 0}};
+
+START_TEST(page_vector_heat)
 {
   ck_assert_int_eq(gv_plot_available(), GSL_SUCCESS);
-  static const gv_formula f = {"row_id", "d = 1", "it is", "x", .trial = NULL};
+  static const gv_formula f = {"vec_id", "d = 1", "it is", "x", .trial = NULL};
+  const size_t rows = vector_heat[_i].rows, cols = vector_heat[_i].cols;
   gv_tol tol = {1e-9, 1e-5, 2.0};
-  gv_formula_result fr = {.formula = &f, .trials = 1, .min_entries = 3, .max_entries = 3};
+  gv_formula_result fr = {
+      .formula = &f, .trials = 1, .min_entries = rows * cols, .max_entries = rows * cols};
   gv_cmp_init(&fr.cmp);
   gv_cmp_entry(&fr.cmp, 0, 0, 0.5, 0.7, 0.0, &tol);
-  fr.heat = gsl_matrix_alloc(1, 3);
+  fr.heat = gsl_matrix_alloc(rows, cols);
   ck_assert_ptr_nonnull(fr.heat);
-  for (size_t j = 0; j < 3; j++)
-    gsl_matrix_set(fr.heat, 0, j, pow(10.0, 2.0 * (double)j - 2.0));
+  for (size_t k = 0; k < rows * cols; k++)
+    gsl_matrix_set(fr.heat, k / cols, k % cols, pow(10.0, 2.0 * (double)k - 2.0));
   gv_run hand = {.seed = 3, .trials = 1, .tol = tol, .n_formulas = 1, .formulas = &fr};
   char path[256];
   int skipped = -1, err_no = 0;
-  snprintf(path, sizeof path, "%s/one_row.html", tmpdir);
+  snprintf(path, sizeof path, "%s/vector_%zux%zu.html", tmpdir, rows, cols);
   ck_assert_int_eq(gv_report_write_html(&hand, path, &skipped, &err_no), GSL_SUCCESS);
   gsl_matrix_free(fr.heat);
   char *s = slurp(path);
-  assert_heat_image(s, "plot-heat-row_id");
+  if (vector_heat[_i].images)
+    assert_heat_image(s, "plot-heat-vec_id");
+  else
+    ck_assert_msg(!strstr(s, "plot-heat-vec_id"), "a %zu x %zu map is drawn", rows, cols);
   free(s);
 }
 END_TEST
@@ -566,7 +577,7 @@ Suite *gv_test_suite(void)
   tcase_add_test(page, page_one_gnuplot);
   tcase_add_test(page, page_escapes_text);
   tcase_add_test(page, page_not_drawn);
-  tcase_add_test(page, page_one_row_heat);
+  tcase_add_loop_test(page, page_vector_heat, 0, (int)(sizeof vector_heat / sizeof vector_heat[0]));
   tcase_add_test(page, page_unwritable);
   tcase_add_test(page, plot_gnuplot_missing);
   suite_add_tcase(s, page);

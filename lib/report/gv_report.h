@@ -47,8 +47,9 @@ int gv_report_write_md(const gv_run *run, const char *path, int *err_no);
  *   - per formula, the histogram of relative errors over all trials, rtol marked;
  *   - the step-size curve of a central difference (gv_plot_data.h);
  *   - the Taylor test of the network gradient, right and wrong (gv_plot_data.h);
- *   - per negative control (and failing formula) with a matrix-shaped heat map,
- *     log10(error / bound) for each entry of the first trial that failed.
+ *   - per negative control (and failing formula) whose first failing trial
+ *     has more than one entry (a row, a column or a matrix), a heat map of
+ *     log10(error / bound) for each entry of that trial.
  * CSS is inline; there is no JavaScript and nothing is fetched. The markup is
  * XML-compatible (every element closed, attributes quoted, text escaped), so
  * an XML parser can check it.

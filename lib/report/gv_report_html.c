@@ -42,10 +42,13 @@ typedef struct {
 
 static const char failed_why[] = "this plot could not be drawn: gnuplot failed on it";
 
-/* Whether a result's heat map is worth a picture: a matrix, not a vector. */
+/* Whether a result's heat map is worth a picture: more than one entry, a
+ * row, a column (a bias gradient, delta_2 without its ReLU mask: the rows of
+ * the inactive units) or a matrix. A single entry's one cell says no more
+ * than the table. */
 static int has_heat_map(const gsl_matrix *heat)
 {
-  return heat && heat->size2 > 1;
+  return heat && heat->size1 * heat->size2 > 1;
 }
 
 /* Queues one plot from a script built in memory (taking the script). The
@@ -975,8 +978,8 @@ static void put_control_heat(FILE *f, const page *pg)
   for (size_t i = 0; i < run->n_controls; i++)
     any |= has_heat_map(run->controls[i].heat);
   if (any)
-    fputs("<h3>Where each mistake lives</h3>\n<p>For each control on a matrix-shaped "
-          "derivative, the error of every entry over its bound, log₁₀, in the first trial that "
+    fputs("<h3>Where each mistake lives</h3>\n<p>For each control whose derivative has more "
+          "than one entry, the error of every entry over its bound, log₁₀, in the first trial that "
           "caught it: blue entries pass, red ones fail. A forgotten ReLU mask corrupts exactly "
           "the rows of the inactive hidden units; a transposed ∂L/∂V scrambles the whole "
           "matrix.</p>\n",
