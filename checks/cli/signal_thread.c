@@ -5,9 +5,13 @@
  * machine with one core OpenBLAS starts none). Then, once:
  *   GV_SIGNAL_AT=stage   after the staging directory's mkdirat (set.*),
  *   GV_SIGNAL_AT=switch  after the renameat that switches `current`,
+ *   GV_SIGNAL_AT=abort   at the first unlinkat of the stage (set.*, after
+ *                        its mkdirat): its removal when a report could not
+ *                        be written (with full_disk.c, GV_FULL_AFTER=0),
  * the shim sends the process a SIGTERM and waits 0.2 s before returning: the
  * main thread holds SIGTERM there, so the kernel hands it to the other thread
- * at once, and a handler that acts in that thread finds the set half changed.
+ * at once, and a handler that acts in that thread finds the set half changed;
+ * a main thread that does not hold it handles it at once, in the midst.
  * Used by signal_thread.sh. */
 #define _GNU_SOURCE /* RTLD_NEXT, program_invocation_short_name */
 #include <dlfcn.h>
@@ -21,6 +25,7 @@
 #include <unistd.h>
 
 static const char *at; /* GV_SIGNAL_AT in gradverify, else NULL */
+static int staged;     /* the stage's mkdirat has been seen */
 
 static void *wait_forever(void *arg)
 {
@@ -58,9 +63,21 @@ int mkdirat(int dfd, const char *name, mode_t mode)
   if (!real)
     *(void **)&real = dlsym(RTLD_NEXT, "mkdirat");
   int rc = real(dfd, name, mode);
-  if (rc == 0 && strncmp(name, "set.", 4) == 0)
+  if (rc == 0 && strncmp(name, "set.", 4) == 0) {
+    staged = 1;
     signal_at("stage");
+  }
   return rc;
+}
+
+int unlinkat(int dfd, const char *name, int flags)
+{
+  static int (*real)(int, const char *, int);
+  if (!real)
+    *(void **)&real = dlsym(RTLD_NEXT, "unlinkat");
+  if (staged && strncmp(name, "set.", 4) == 0)
+    signal_at("abort");
+  return real(dfd, name, flags);
 }
 
 int renameat(int olddfd, const char *from, int newdfd, const char *to)

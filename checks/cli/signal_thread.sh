@@ -1,13 +1,15 @@
 #!/bin/bash
-# signal_thread.sh GRADVERIFY SHIM: a SIGTERM that arrives while the main
-# thread holds it, in a process with another thread (the LD_PRELOAD shim
-# signal_thread.c; OpenBLAS starts such threads). Sent after the staging
-# directory is made, the old set must stay, whole; sent after the switch,
-# the new one must stand, whole. Either way the run ends by the SIGTERM and
-# leaves nothing behind. Prints TAP.
+# signal_thread.sh GRADVERIFY SHIM FULL_DISK_SHIM: a SIGTERM that arrives
+# while the main thread holds it, in a process with another thread (the
+# LD_PRELOAD shim signal_thread.c; OpenBLAS starts such threads). Sent after
+# the staging directory is made, or while a run that could not write its
+# reports (full_disk.c) removes it, the old set must stay, whole; sent after
+# the switch, the new one must stand, whole. Every time the run ends by the
+# SIGTERM and leaves nothing behind. Prints TAP.
 set -u
 bin=$1
 shim=$2
+full_disk=$3
 work=$(mktemp -d "${TMPDIR:-/tmp}/gv-sigthread.XXXXXX") || exit 2
 out=$work/out
 export TMPDIR=$work/tmp
@@ -15,27 +17,31 @@ mkdir "$TMPDIR"
 trap 'rm -rf "$work"' EXIT
 args=(--only grad_b2 --trials 1 -q --out "$out")
 rounds=3
-echo "1..$((2 * rounds))"
+echo "1..$((3 * rounds))"
 
 . "$(dirname "$0")/report_set.sh" # seeds, leftovers
 
 "$bin" --seed 1 "${args[@]}" >/dev/null || exit 1
 fails=0 k=0 seed=1
 for ((r = 1; r <= rounds; r++)); do
-  for m in stage switch; do # the old set stays after stage, the new stands after switch
+  for m in stage switch abort; do # the new set stands after switch only
     k=$((k + 1))
+    vars=(GV_SIGNAL_AT=$m LD_PRELOAD="$shim $full_disk" ASAN_OPTIONS=verify_asan_link_order=0)
+    [ $m = abort ] && vars+=(GV_FULL_AFTER=0) # the first report cannot be written
     { # the braces take the shell's own "Terminated" line as well
-      GV_SIGNAL_AT=$m LD_PRELOAD=$shim ASAN_OPTIONS=verify_asan_link_order=0 \
-        "$bin" --seed $((k + 1)) "${args[@]}" >/dev/null
+      env "${vars[@]}" "$bin" --seed $((k + 1)) "${args[@]}" >/dev/null
     } 2>/dev/null
     code=$?
+    what=${m/stage/after the stage is made}
+    what=${what/switch/after the switch}
+    what=${what/abort/while a run that could not write removes its stage}
     [ $m = switch ] && seed=$((k + 1))
     s=$(seeds | sort -u | tr '\n' ' ')
     left=$(leftovers | tr '\n' ' ')
     if [ $code -eq 143 ] && [ "$s" = "$seed " ] && [ -z "$left" ]; then
-      echo "ok $k - SIGTERM after the $m: the set of seed $seed, nothing left"
+      echo "ok $k - SIGTERM $what: the set of seed $seed, nothing left"
     else
-      echo "not ok $k - SIGTERM after the $m: exit $code (want 143), seeds '$s' (want '$seed'), left: $left"
+      echo "not ok $k - SIGTERM $what: exit $code (want 143), seeds '$s' (want '$seed'), left: $left"
       fails=$((fails + 1))
     fi
   done

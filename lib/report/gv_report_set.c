@@ -100,9 +100,9 @@ static void disarm(gv_report_set *s)
 }
 
 /* SIGINT, SIGTERM and SIGHUP wait, in the calling thread, while the set
- * directory changes hands (the stage is created and armed, or switched in
- * and the old set removed): a handler then finds everything in one state or
- * the other. pthread_sigmask: the other threads' masks are theirs. */
+ * directory changes hands (the stage is created and armed, switched in and
+ * the old set removed, or disarmed and removed): a handler then finds
+ * everything in one state or the other. pthread_sigmask: the other threads' masks are theirs. */
 static void hold_signals(sigset_t *old)
 {
   sigset_t s;
@@ -231,9 +231,14 @@ void gv_report_set_abort(gv_report_set *set)
 {
   if (!set)
     return;
+  /* Held: a handler between the disarm and the end of the removal would
+   * find nothing armed and end the process with the stage half removed. */
+  sigset_t mask;
+  hold_signals(&mask);
   disarm(set);
   remove_tree_at(set->set_fd, set->stage_name, 0);
   release(set);
+  pthread_sigmask(SIG_SETMASK, &mask, NULL);
 }
 
 static int sync_dir(int dfd, const char *name)
