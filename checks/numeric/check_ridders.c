@@ -489,7 +489,7 @@ END_TEST
 
 /* 1e6 + 1e-6 x: the values differ by far less than their rounding at every
  * step the probe may take, so their fourth difference is rounding, no kink
- * (the probe's kink test allows KINK_ULPS ulps of each value): the slope is
+ * (the probe's kink test allows 4096 ulps of each value, KINK_ROUND): the slope is
  * found to within its estimate, and the estimate is below 1e-3 of it. */
 static int flat_linear_f(void *params, gsl_vector *fx)
 {
