@@ -351,14 +351,17 @@ static int odd_cubic_f(void *params, gsl_vector *fx)
   return GSL_SUCCESS;
 }
 
-/* The step grows "as far as T/V allows" (gv_ridders.h): from first steps 300
+/* The step grows "as far as T/V allows" (gv_ridders.h): from first steps 5
  * to 1e7 times shorter than h_max, where T/V reaches GV_RIDDERS_PROBE_RATIO,
  * the probe settles within a factor GROWN_MIN of h_max, and never above it
- * beyond the rounding it allows for. Measured on these rows: 0.3 to 0.6
- * h_max (0.3 where one growth is capped at 100); GROWN_MIN leaves a factor
- * 2.4 below that. A growth by the largest factor at every probe overshoots,
- * falls back and settles up to 100 times short (0.01 to 0.6 h_max). */
-#define GROWN_MIN 0.125
+ * beyond the rounding it allows for. Each growth aims at h_max / 2 and is
+ * taken when it is 2 or more, so that the step ends above h_max / 4.
+ * Measured on these rows: 0.3 to 0.6 h_max (0.3 where one growth is capped
+ * at 100). From 0.15 to 0.2 h_max only a growth of 2.5 to 3.3 is possible:
+ * a probe that grew only by 4 or more stayed there (planted). A growth by
+ * the largest factor at every probe overshoots, falls back and settles up to
+ * 100 times short (0.01 to 0.6 h_max). */
+#define GROWN_MIN 0.25
 static const struct {
   double x0, c, a, b, h0_rel;
 } growth_rows[] = {
@@ -367,6 +370,9 @@ static const struct {
     {2.213, 1e8, 13.0, -0.02, 1e-4}, {2.213, 1e8, 13.0, -0.02, 4e-7},
     {0.577, 1e5, 1.0, 1e-3, 4e-6},   {0.577, 1e5, 1.0, 1e-3, 3e-3},
     {-0.25, 3e6, -4.2, -11.0, 6e-5}, {-0.25, 3e6, -4.2, -11.0, 1e-7},
+    {0.3, 1e6, 2.5, 0.067, 0.2},     {-1.7, 1e4, -0.7, 3.1, 0.15},
+    {2.213, 1e8, 13.0, -0.02, 0.12}, {0.577, 1e5, 1.0, 1e-3, 0.1},
+    {-0.25, 3e6, -4.2, -11.0, 0.18},
 };
 
 START_TEST(test_probe_grows_to_scale)
