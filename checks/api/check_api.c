@@ -600,6 +600,47 @@ START_TEST(test_kinks)
 }
 END_TEST
 
+/* Smoothness is the function's, not the tolerance's: with kerr = 0 (the
+ * verdict allows the error bar nothing) and rtol = 0, the one-sided slopes
+ * of a smooth entry still differ by their truncation, within their error
+ * bars, and that is no kink. kink_f's x4^2 and Rosenbrock at (-1.2, 1) are
+ * smooth, its four kinks are kinks, under either method; the four
+ * conventional subgradients pass. */
+START_TEST(test_kink_kerr_zero)
+{
+  kinkp k = {{1.0, 2.3, 1.0, 0.0}};
+  gsl_multimin_function_fdf kinks = {.f = kink_f, .df = kink_df, .n = 5, .params = &k};
+  fparams rp = {.n = 2};
+  gsl_multimin_function_fdf rosen = {.f = rosen_f, .df = rosen_df, .n = 2, .params = &rp};
+  const double xk[5] = {0.0, 0.0, 0.7, 0.7, 1.3}, xr[2] = {-1.2, 1.0};
+  gsl_vector_const_view vk = gsl_vector_const_view_array(xk, 5),
+                        vr = gsl_vector_const_view_array(xr, 2);
+  gv_options o;
+  if (_i)
+    gv_options_central(&o);
+  else
+    gv_options_init(&o);
+  o.kerr = 0.0;
+  o.rtol = 0.0;
+  o.atol_scale = 1e-13;
+  gv_outcome *out = gv_outcome_alloc();
+  ck_assert_int_eq(gv_check_gradient(&kinks, &vk.vector, &o, out), GSL_SUCCESS);
+  for (size_t i = 0; i < 5; i++) {
+    gv_entry e;
+    ck_assert_int_eq(gv_outcome_entry(out, i, &e), GSL_SUCCESS);
+    ck_assert_msg(e.smooth == (i == 4),
+                  "method %d, kink_f entry %zu: smooth %d, left %.17g, right %.17g", _i, i,
+                  e.smooth, e.left, e.right);
+    if (i < 4)
+      ck_assert_msg(e.passed, "method %d: the subgradient of kink %zu fails", _i, i);
+  }
+  ck_assert_int_eq(gv_check_gradient(&rosen, &vr.vector, &o, out), GSL_SUCCESS);
+  ck_assert_msg(gv_outcome_nnonsmooth(out) == 0, "method %d: Rosenbrock has %zu kinks", _i,
+                gv_outcome_nnonsmooth(out));
+  gv_outcome_free(out);
+}
+END_TEST
+
 /* A kink within a step of x (relu at x = 1e-7 < h = 6e-6) is no kink at a
  * smaller step: the derivative there is 2.3 and 0 must fail. */
 START_TEST(test_kink_near)
@@ -1646,6 +1687,7 @@ Suite *gv_test_suite(void)
   tc = tcase_create("Kinks");
   tcase_add_loop_test(tc, test_kinks, 0, sizeof KINK_ROWS / sizeof KINK_ROWS[0]);
   tcase_add_test(tc, test_kink_near);
+  tcase_add_loop_test(tc, test_kink_kerr_zero, 0, 2);
   tcase_add_test(tc, test_jacobian_kinks);
   suite_add_tcase(s, tc);
 

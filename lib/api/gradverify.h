@@ -115,9 +115,11 @@
  *
  * Kinks. Where f is not differentiable in x_j (ReLU or |x| at 0, max with a
  * tie), the left and right one-sided derivatives disagree beyond their error
- * bars. Such an entry is marked non-smooth; it passes iff the analytic value
- * lies between the left and right derivatives, within the same tolerance
- * (any subgradient-like choice passes, a value outside the interval fails).
+ * bars (the tolerance with each bar counted kerr times, at least once: a
+ * kerr below 1 does not make a smooth entry a kink). Such an entry is marked
+ * non-smooth; it passes iff the analytic value lies between the left and
+ * right derivatives, within the same tolerance (any subgradient-like choice
+ * passes, a value outside the interval fails).
  *
  * Directional mode (opts->directions = k > 0): instead of every entry, k random
  * directions v (entries +-s_j, s_j the step scale of x_j, see gv_step_rule) are

@@ -87,9 +87,13 @@ static void judge_sided(gv_entry *e, double analytic, const gv_fd_sided *d, doub
   e->left = d->left;
   e->right = d->right;
   e->step = h;
-  /* A kink: the one-sided slopes differ by more than their error bars allow. */
+  /* A kink: the one-sided slopes differ by more than their error bars allow,
+   * each bar counted at least once: kerr below 1 tightens the verdict, but a
+   * smooth f's slopes still differ by their truncation (kerr 0 made
+   * Rosenbrock's two entries kinks, judged leniently against [left, right]). */
+  const gv_tol kink_tol = {tol.atol, tol.rtol, fmax(tol.kerr, 1.0)};
   e->smooth =
-      !kink && gv_cmp_entry_passes(d->left, d->right, d->left_err + d->right_err, &tol, NULL);
+      !kink && gv_cmp_entry_passes(d->left, d->right, d->left_err + d->right_err, &kink_tol, NULL);
   double ref = d->central, err = d->central_err;
   if (!e->smooth && isfinite(analytic)) {
     /* Any value between the two slopes is a defensible derivative there: the
