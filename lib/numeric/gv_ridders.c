@@ -191,7 +191,7 @@ static work work_over(size_t m, double *buf, unsigned char *bytes)
  * exceeds what the probe accepts (*excess, <= 1 to accept), and the step
  * below every kink seen (*kink_step; HUGE_VAL if none, 0 if a kink sits at
  * x0 or cannot be placed). */
-static void probe_judge(work *w, const double at[4], double h, double *grow, double *excess,
+static void probe_judge(work *w, const double *at, double h, double *grow, double *excess,
                         double *kink_step)
 {
   const size_t m = w->m;
@@ -419,7 +419,7 @@ static int probe(entry *s, int *row0)
   *row0 = 0;
   for (int probe = 0; probe < GV_RIDDERS_MAX_PROBES; probe++) {
     const double x0 = s->x0, h = s->h;
-    const double at[4] = {x0 + h, x0 - h, x0 + 0.5 * h, x0 - 0.5 * h};
+    const double at[] = {x0 + h, x0 - h, x0 + 0.5 * h, x0 - 0.5 * h};
     int status = GSL_SUCCESS;
     for (int k = 0; k < 4 && !status; k++)
       status = eval_at(s, at[k], w->f + (size_t)k * w->m);
