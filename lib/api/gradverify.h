@@ -119,7 +119,11 @@
  * kerr below 1 does not make a smooth entry a kink). Such an entry is marked
  * non-smooth; it passes iff the analytic value lies between the left and
  * right derivatives, within the same tolerance (any subgradient-like choice
- * passes, a value outside the interval fails).
+ * passes, a value outside the interval fails). Not seen: a kink near x_j but
+ * not at it, closer than the steps taken (about 1e-5 max(1, |x_j|)), whose
+ * slope jump is below what the one-sided estimates resolve there (about 1e-3
+ * of the slope): the numeric value blends the two slopes, off by up to half
+ * the jump, and a right gradient can fail (checks/bench/bench_small_kink.c).
  *
  * Directional mode (opts->directions = k > 0): instead of every entry, k random
  * directions v (entries +-s_j, s_j the step scale of x_j, see gv_step_rule) are
