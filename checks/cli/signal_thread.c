@@ -12,7 +12,12 @@
  * main thread holds SIGTERM there, so the kernel hands it to the other thread
  * at once, and a handler that acts in that thread finds the set half changed;
  * a main thread that does not hold it handles it at once, in the midst.
- * Used by signal_thread.sh. */
+ * And in the gnuplot child alone, which has the shim too (every time, no wait):
+ *   GV_SIGNAL_AT=fork    at once after fork, in the child,
+ *   GV_SIGNAL_AT=exec    in the child's execvp, before the real one:
+ * the child must die of it (or run gnuplot) with gradverify's set untouched,
+ * the parent carrying on; a child that ran gradverify's handler removed the
+ * parent's stage. Used by signal_thread.sh. */
 #define _GNU_SOURCE /* RTLD_NEXT, program_invocation_short_name */
 #include <dlfcn.h>
 #include <errno.h> /* program_invocation_short_name */
@@ -21,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,4 +95,32 @@ int renameat(int olddfd, const char *from, int newdfd, const char *to)
   if (rc == 0 && strcmp(to, "current") == 0)
     signal_at("switch");
   return rc;
+}
+
+/* In the gnuplot child: the SIGTERM to itself alone, if GV_SIGNAL_AT names
+ * this moment. */
+static void signal_child(const char *moment)
+{
+  if (at && strcmp(at, moment) == 0)
+    kill(getpid(), SIGTERM);
+}
+
+pid_t fork(void)
+{
+  static pid_t (*real)(void);
+  if (!real)
+    *(void **)&real = dlsym(RTLD_NEXT, "fork");
+  pid_t pid = real();
+  if (pid == 0)
+    signal_child("fork");
+  return pid;
+}
+
+int execvp(const char *file, char *const argv[])
+{
+  static int (*real)(const char *, char *const[]);
+  if (!real)
+    *(void **)&real = dlsym(RTLD_NEXT, "execvp");
+  signal_child("exec");
+  return real(file, argv);
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -118,10 +119,6 @@ typedef struct {
   int log;
 } child_files;
 
-/* In the child: stdin and stdout on /dev/null, stderr appended to the log,
- * the root as cwd (a script reads no file but those handed to it), killed
- * should gradverify die first; then exec. Any failure is written as an errno
- * value to fd and ends the child. */
 /* The child's descriptors before exec: cf's files kept open across it,
  * standard input and output /dev/null, standard error the log (or
  * /dev/null), and / as the working directory. 0, or the errno that failed. */
@@ -138,8 +135,31 @@ static int child_files_setup(const child_files *cf)
   return 0;
 }
 
-static void exec_gnuplot(char *const argv[], const child_files *cf, pid_t parent, int fd)
+/* In the child, with every signal held since before fork: each signal the
+ * parent catches goes back to its default action (ignored ones stay
+ * ignored, as exec keeps them), then the mask is the parent's again. A
+ * signal sent to the child alone before this waits, and then takes the
+ * default course: the parent's handler (the CLI removes its report stage)
+ * never runs here. sigaction and sigprocmask are async-signal-safe. */
+static void child_signals_reset(const sigset_t *mask)
 {
+  struct sigaction dfl = {.sa_handler = SIG_DFL}, now;
+  sigemptyset(&dfl.sa_mask);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sigaction(sig, NULL, &now) == 0 && now.sa_handler != SIG_DFL && now.sa_handler != SIG_IGN)
+      sigaction(sig, &dfl, NULL);
+  sigprocmask(SIG_SETMASK, mask, NULL);
+}
+
+/* In the child: signals as exec finds them in a fresh process, stdin and
+ * stdout on /dev/null, stderr appended to the log, the root as cwd (a script
+ * reads no file but those handed to it), killed should gradverify die first;
+ * then exec. Any failure is written as an errno value to fd and ends the
+ * child. */
+static void exec_gnuplot(char *const argv[], const child_files *cf, pid_t parent, int fd,
+                         const sigset_t *mask)
+{
+  child_signals_reset(mask);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
     _exit(127); /* the parent is already gone: nothing to draw for */
   int e = child_files_setup(cf);
@@ -165,13 +185,21 @@ static int spawn_gnuplot(char *const argv[], const child_files *cf, int *status,
     *err_no = errno;
     return GSL_EFAILED;
   }
+  /* Every signal held across fork (as posix_spawn does): the child must not
+   * run a handler of ours before it has reset them, and the parent's
+   * handler finds gnuplot_pid set when the child exists. */
+  sigset_t all, mask;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &mask);
   pid_t parent = getpid(), pid = fork();
   if (pid == 0)
-    exec_gnuplot(argv, cf, parent, fds[1]);
-  close(fds[1]);
+    exec_gnuplot(argv, cf, parent, fds[1], &mask);
   int e = pid < 0 ? errno : 0;
-  if (pid > 0) {
+  if (pid > 0)
     gnuplot_pid = pid;
+  pthread_sigmask(SIG_SETMASK, &mask, NULL);
+  close(fds[1]);
+  if (pid > 0) {
     /* The pipe closes on a successful exec (O_CLOEXEC) and brings an errno otherwise. */
     while (read(fds[0], &e, sizeof e) < 0 && errno == EINTR)
       ;

@@ -9,6 +9,9 @@
  * that is no data file names nothing), and reads back the SVG it drew.
  * gnuplot's stdout and stdin are /dev/null and its stderr goes to a log
  * memory file: nothing is ever printed. gv_plot_free closes them all.
+ * Every signal is held in the calling thread across fork; gnuplot starts with
+ * the caller's mask and every caught signal at its default action, so that a
+ * signal sent to it alone never runs the caller's handler there.
  *
  * The SVG is made fit for inlining into an HTML page: the XML declaration
  * before <svg is dropped, and every id (and every reference to one) gets a
