@@ -7,16 +7,11 @@
 set -u
 bin=$1
 shim=$2
-work=$(mktemp -d "${TMPDIR:-/tmp}/gv-full.XXXXXX") || exit 2
-out=$work/out
-export TMPDIR=$work/tmp
-mkdir "$TMPDIR"
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/report_set.sh" # scratch, seeds, leftovers
+scratch full
 args=(--only grad_b2,softmax_jacobian --trials 1 -q --out "$out")
 budgets=(0 100 1000 5000 20000 50000 100000 200000 400000 1000000000)
 echo "1..$((${#budgets[@]} + 4))"
-
-. "$(dirname "$0")/report_set.sh" # seeds, leftovers
 
 "$bin" --seed 1 "${args[@]}" >/dev/null || exit 1
 fails=0

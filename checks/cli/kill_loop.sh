@@ -9,17 +9,12 @@
 set -u
 bin=$1
 runs=${2:-100}
-work=$(mktemp -d "${TMPDIR:-/tmp}/gv-kill.XXXXXX") || exit 2
-out=$work/out
-export TMPDIR=$work/tmp # so that a stray gv-plot directory would be seen
-mkdir "$TMPDIR"
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/report_set.sh" # scratch, seeds, leftovers
+scratch kill
 args=(--only grad_b2 --trials 1 -q --out "$out")
 fails=0
 
 echo "1..$((runs + 2))"
-
-. "$(dirname "$0")/report_set.sh" # seeds, leftovers
 
 # gnuplot processes of our runs: they inherit our TMPDIR (their working
 # directory is /, chosen by gradverify, so it names no run).

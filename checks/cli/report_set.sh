@@ -1,5 +1,15 @@
-# report_set.sh: sourced by kill_loop.sh and full_disk.sh, which set $out
-# (gradverify's --out) and $TMPDIR (the run's own, empty at the start).
+# report_set.sh: sourced by kill_loop.sh, full_disk.sh and signal_thread.sh.
+
+# The script's scratch directory $work, removed on exit, named gv-$1.XXXXXX:
+# $out (gradverify's --out) in it and TMPDIR, exported and empty, so that
+# whatever a run leaves in its TMPDIR (a stray temporary file) is seen.
+scratch() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/gv-$1.XXXXXX") || exit 2
+  out=$work/out
+  export TMPDIR=$work/tmp
+  mkdir "$TMPDIR" || exit 2
+  trap 'rm -rf "$work"' EXIT
+}
 
 # The seed report $2 names, found by the pattern $1; "none:$2" when the report
 # is missing or names none, so a lost report can never look like a whole set.

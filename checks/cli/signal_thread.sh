@@ -13,16 +13,11 @@ set -u
 bin=$1
 shim=$2
 full_disk=$3
-work=$(mktemp -d "${TMPDIR:-/tmp}/gv-sigthread.XXXXXX") || exit 2
-out=$work/out
-export TMPDIR=$work/tmp
-mkdir "$TMPDIR"
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/report_set.sh" # scratch, seeds, leftovers
+scratch sigthread
 args=(--only grad_b2 --trials 1 -q --out "$out")
 rounds=3
 echo "1..$((3 * rounds + 2))"
-
-. "$(dirname "$0")/report_set.sh" # seeds, leftovers
 
 "$bin" --seed 1 "${args[@]}" >/dev/null || exit 1
 fails=0 k=0 seed=1
