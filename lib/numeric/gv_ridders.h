@@ -58,7 +58,11 @@
  *    kink, as at a kink at x0 once the rows are a few ulps long). The
  *    tableau stops where x0 +- h rounds to x0. Small
  *    jumps (below ~1e-3 of the slope, or of h f'') the probe misses and the
- *    tableau cannot shrink below: their estimate is covered, not resolved.
+ *    tableau cannot shrink below: where such a kink lies within every row's
+ *    step, the value blends the two slopes (off by up to half the jump) and
+ *    the error estimate, of the smooth part, does not cover it (a jump of
+ *    1e-6 at 1e-5 from x0: off by 5e-7, estimate 1e-9;
+ *    checks/bench/bench_small_kink.c).
  *
  * 1b. Noise. f is evaluated at 10 points x0 + j delta (x0 itself known), delta ~ 1e-4 h a
  *    power of two (exact abscissae); the mean square of their fourth
