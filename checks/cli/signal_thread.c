@@ -12,12 +12,14 @@
  * main thread holds SIGTERM there, so the kernel hands it to the other thread
  * at once, and a handler that acts in that thread finds the set half changed;
  * a main thread that does not hold it handles it at once, in the midst.
- * And in the gnuplot child alone, which has the shim too (every time, no wait):
+ * And in a child alone (gnuplot, or the grader's sandboxed child), which has
+ * the shim too (every time, no wait):
  *   GV_SIGNAL_AT=fork    at once after fork, in the child,
- *   GV_SIGNAL_AT=exec    in the child's execvp, before the real one:
- * the child must die of it (or run gnuplot) with gradverify's set untouched,
- * the parent carrying on; a child that ran gradverify's handler removed the
- * parent's stage. Used by signal_thread.sh. */
+ *   GV_SIGNAL_AT=exec    in the child's execvp (gnuplot) or execve (the
+ *                        sandbox), before the real one:
+ * the child must die of it with gradverify's files untouched, the parent
+ * carrying on; a child that ran gradverify's handler removed the parent's
+ * stage, or lost the signal and ran its program. Used by signal_thread.sh. */
 #define _GNU_SOURCE /* RTLD_NEXT, program_invocation_short_name */
 #include <dlfcn.h>
 #include <errno.h> /* program_invocation_short_name */
@@ -97,7 +99,7 @@ int renameat(int olddfd, const char *from, int newdfd, const char *to)
   return rc;
 }
 
-/* In the gnuplot child: the SIGTERM to itself alone, if GV_SIGNAL_AT names
+/* In a child: the SIGTERM to itself alone, if GV_SIGNAL_AT names
  * this moment. */
 static void signal_child(const char *moment)
 {
@@ -123,4 +125,13 @@ int execvp(const char *file, char *const argv[])
     *(void **)&real = dlsym(RTLD_NEXT, "execvp");
   signal_child("exec");
   return real(file, argv);
+}
+
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+  static int (*real)(const char *, char *const[], char *const[]);
+  if (!real)
+    *(void **)&real = dlsym(RTLD_NEXT, "execve");
+  signal_child("exec");
+  return real(path, argv, envp);
 }

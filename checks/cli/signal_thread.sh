@@ -8,7 +8,10 @@
 # SIGTERM and leaves nothing behind. Then a SIGTERM to the gnuplot child
 # alone, right after fork and in its execvp: the child dies of it (the page
 # says some plots failed), the run carries on and its set stands, whole, exit
-# 0. Prints TAP.
+# 0. Then the same to the grader's sandboxed child (its first: the runner
+# listing a compiled submission) after fork and in its execve: it dies of it
+# (the report says so), the grading goes on, its reports are written, exit 1.
+# Prints TAP.
 set -u
 bin=$1
 shim=$2
@@ -17,7 +20,7 @@ full_disk=$3
 scratch sigthread
 args=(--only grad_b2 --trials 1 -q --out "$out")
 rounds=3
-echo "1..$((3 * rounds + 2))"
+echo "1..$((3 * rounds + 4))"
 
 "$bin" --seed 1 "${args[@]}" >/dev/null || exit 1
 fails=0 k=0 seed=1
@@ -56,6 +59,27 @@ for m in fork exec; do # a handler left in the child removed the parent's stage
   else
     echo "not ok $k - SIGTERM to the gnuplot child at $m: exit $code (want 0), seeds '$s'" \
       "(want '$seed'), left: $left, stderr: $err"
+    fails=$((fails + 1))
+  fi
+done
+src=$(dirname "$0")/../..
+cc -shared -fPIC -I "$src/lib/grade/include" "$src/checks/grade/submissions/right.c" \
+  -o "$work/right.so" -lgsl -lgslcblas -lm || exit 2
+for m in fork exec; do # a handler left in the child lost the signal: the runner ran
+  k=$((k + 1)) g=$work/grades-$m
+  line=$(GV_SIGNAL_AT=$m LD_PRELOAD=$shim ASAN_OPTIONS=verify_asan_link_order=0 \
+    "$bin" grade "$work/right.so" --out "$g" 2>/dev/null)
+  code=$?
+  why=$(grep -c "killed by signal 15" "$g/right.md" 2>/dev/null)
+  files=$(ls "$g" | tr '\n' ' ')
+  want="gradebook.csv gradebook.json junit.xml right.html right.json right.md "
+  left=$(ls -A "$TMPDIR" | tr '\n' ' ')
+  if [ $code -eq 1 ] && [[ $line == *"did not compile or load"* ]] && [ "${why:-0}" -gt 0 ] &&
+    [ "$files" = "$want" ] && [ -z "$left" ]; then
+    echo "ok $k - SIGTERM to the sandboxed child at $m: it died of it, the reports say so"
+  else
+    echo "not ok $k - SIGTERM to the sandboxed child at $m: exit $code (want 1), '$line'," \
+      "'killed by signal 15' in right.md: ${why:-0}, files: $files, left: $left"
     fails=$((fails + 1))
   fi
 done

@@ -7,6 +7,7 @@
 #include <ftw.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include <gsl/gsl_errno.h>
+
+#include "gv_fork.h"
 
 void gv_sandbox_limits_call(gv_sandbox_limits *lim)
 {
@@ -83,7 +86,8 @@ static void set_limit(int resource, rlim_t soft, rlim_t hard)
   setrlimit(resource, &r);
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
+/* In the child, between fork and exec: async-signal-safe calls only. Its
+ * signals are already at their default actions (gv_fork_held). */
 static void child(const channels *c, const char *dir, const char *const argv[], char *const envp[],
                   const gv_sandbox_limits *lim)
 {
@@ -271,9 +275,13 @@ static int start(const char *const argv[], const gv_sandbox_limits *lim, channel
   char **env = child_env(dir);
   if (!env)
     return GSL_ENOMEM;
-  *pid = fork();
+  /* A signal sent to the child alone before execve must take its default
+   * course there, not run the caller's handler (gv_fork.h). */
+  sigset_t mask;
+  *pid = gv_fork_held(&mask);
   if (*pid == 0)
     child(c, dir, argv, env, lim);
+  pthread_sigmask(SIG_SETMASK, &mask, NULL);
   free(env[2]);
   free(env);
   if (*pid < 0)

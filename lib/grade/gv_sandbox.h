@@ -16,8 +16,11 @@
  *
  * The library never prints, exits or changes signal dispositions: the input
  * goes through a socket written with MSG_NOSIGNAL, so a child that dies early
- * cannot raise SIGPIPE in the caller. Safe to call from several threads at
- * once (every descriptor is close-on-exec in the parent). */
+ * cannot raise SIGPIPE in the caller. The child starts with every signal the
+ * caller catches at its default action (gv_fork_held): one sent to it alone
+ * before exec kills it as it would after, never running the caller's handler.
+ * Safe to call from several threads at once (every descriptor is
+ * close-on-exec in the parent). */
 #ifndef GV_SANDBOX_H
 #define GV_SANDBOX_H
 

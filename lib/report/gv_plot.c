@@ -18,6 +18,8 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "gv_fork.h"
+
 /* A data file: its name in scripts and the memory file holding it. */
 typedef struct {
   char *name;
@@ -135,31 +137,13 @@ static int child_files_setup(const child_files *cf)
   return 0;
 }
 
-/* In the child, with every signal held since before fork: each signal the
- * parent catches goes back to its default action (ignored ones stay
- * ignored, as exec keeps them), then the mask is the parent's again. A
- * signal sent to the child alone before this waits, and then takes the
- * default course: the parent's handler (the CLI removes its report stage)
- * never runs here. sigaction and sigprocmask are async-signal-safe. */
-static void child_signals_reset(const sigset_t *mask)
-{
-  struct sigaction dfl = {.sa_handler = SIG_DFL}, now;
-  sigemptyset(&dfl.sa_mask);
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sigaction(sig, NULL, &now) == 0 && now.sa_handler != SIG_DFL && now.sa_handler != SIG_IGN)
-      sigaction(sig, &dfl, NULL);
-  sigprocmask(SIG_SETMASK, mask, NULL);
-}
-
-/* In the child: signals as exec finds them in a fresh process, stdin and
+/* In the child (signals as exec finds them in a fresh process: gv_fork_held), stdin and
  * stdout on /dev/null, stderr appended to the log, the root as cwd (a script
  * reads no file but those handed to it), killed should gradverify die first;
  * then exec. Any failure is written as an errno value to fd and ends the
  * child. */
-static void exec_gnuplot(char *const argv[], const child_files *cf, pid_t parent, int fd,
-                         const sigset_t *mask)
+static void exec_gnuplot(char *const argv[], const child_files *cf, pid_t parent, int fd)
 {
-  child_signals_reset(mask);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
     _exit(127); /* the parent is already gone: nothing to draw for */
   int e = child_files_setup(cf);
@@ -188,12 +172,10 @@ static int spawn_gnuplot(char *const argv[], const child_files *cf, int *status,
   /* Every signal held across fork (as posix_spawn does): the child must not
    * run a handler of ours before it has reset them, and the parent's
    * handler finds gnuplot_pid set when the child exists. */
-  sigset_t all, mask;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &mask);
-  pid_t parent = getpid(), pid = fork();
+  sigset_t mask;
+  pid_t parent = getpid(), pid = gv_fork_held(&mask);
   if (pid == 0)
-    exec_gnuplot(argv, cf, parent, fds[1], &mask);
+    exec_gnuplot(argv, cf, parent, fds[1]);
   int e = pid < 0 ? errno : 0;
   if (pid > 0)
     gnuplot_pid = pid;
