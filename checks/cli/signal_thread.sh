@@ -11,7 +11,8 @@
 # 0. Then the same to the grader's sandboxed child (its first: the runner
 # listing a compiled submission) after fork and in its execve: it dies of it
 # (the report says so), the grading goes on, its reports are written, exit 1.
-# Prints TAP.
+# Last, a SIGTERM to the grader while a submission's function sleeps in the
+# sandbox: the sandboxed child must die with the grader. Prints TAP.
 set -u
 bin=$1
 shim=$2
@@ -20,7 +21,7 @@ full_disk=$3
 scratch sigthread
 args=(--only grad_b2 --trials 1 -q --out "$out")
 rounds=3
-echo "1..$((3 * rounds + 4))"
+echo "1..$((3 * rounds + 5))"
 
 "$bin" --seed 1 "${args[@]}" >/dev/null || exit 1
 fails=0 k=0 seed=1
@@ -83,4 +84,37 @@ for m in fork exec; do # a handler left in the child lost the signal: the runner
     fails=$((fails + 1))
   fi
 done
+k=$((k + 1)) # the wall clock is the grader's: a child left behind ran on
+cat >"$work/sleepy.c" <<'EOF'
+#include <time.h>
+#include "gradverify/assignment.h"
+int relu_forward(const gsl_matrix *X, gsl_matrix *out)
+{
+  (void)X, (void)out;
+  nanosleep(&(struct timespec){.tv_sec = 30}, NULL);
+  return 0;
+}
+EOF
+"$bin" grade "$work/sleepy.c" --out "$work/grades-sleepy" >/dev/null 2>&1 &
+grader=$!
+for ((i = 0; i < 200; i++)); do # up to 20 s for the compile and the call to start
+  pgrep -f "$work/.*call relu_forward" >/dev/null && break
+  sleep 0.1
+done
+started=$(pgrep -f "$work/.*call relu_forward" | wc -l)
+{ kill -TERM $grader && wait $grader; } 2>/dev/null
+code=$?
+for ((i = 0; i < 50; i++)); do # up to 5 s for the kernel's SIGKILL to land
+  pgrep -f "$work/.*call relu_forward" >/dev/null || break
+  sleep 0.1
+done
+left=$(pgrep -f "$work/.*call relu_forward" | tr '\n' ' ')
+if [ "$started" -eq 1 ] && [ $code -eq 143 ] && [ -z "$left" ]; then
+  echo "ok $k - SIGTERM to the grader: its sandboxed child died with it"
+else
+  echo "not ok $k - SIGTERM to the grader: runner seen $started (want 1), exit $code (want 143)," \
+    "still running: $left"
+  [ -n "$left" ] && kill -KILL $left
+  fails=$((fails + 1))
+fi
 [ $fails -eq 0 ]

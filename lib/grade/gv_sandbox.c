@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -87,10 +88,14 @@ static void set_limit(int resource, rlim_t soft, rlim_t hard)
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. Its
- * signals are already at their default actions (gv_fork_held). */
+ * signals are already at their default actions (gv_fork_held). Killed when
+ * the thread that forked it ends (it waits for the child: only if the
+ * grader dies first), since the wall clock is the grader's to enforce. */
 static void child(const channels *c, const char *dir, const char *const argv[], char *const envp[],
-                  const gv_sandbox_limits *lim)
+                  const gv_sandbox_limits *lim, pid_t parent)
 {
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+    _exit(126); /* the grader is already gone */
   setpgid(0, 0);
   if (dup2(c->in[1], 0) < 0 || dup2(c->out[1], 1) < 0 || dup2(c->err[1], 2) < 0 ||
       dup2(c->rep[1], 3) < 0 || chdir(dir) != 0)
@@ -278,9 +283,10 @@ static int start(const char *const argv[], const gv_sandbox_limits *lim, channel
   /* A signal sent to the child alone before execve must take its default
    * course there, not run the caller's handler (gv_fork.h). */
   sigset_t mask;
+  pid_t parent = getpid();
   *pid = gv_fork_held(&mask);
   if (*pid == 0)
-    child(c, dir, argv, env, lim);
+    child(c, dir, argv, env, lim, parent);
   pthread_sigmask(SIG_SETMASK, &mask, NULL);
   free(env[2]);
   free(env);

@@ -8,7 +8,8 @@
  * RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_NPROC, RLIMIT_CORE = 0. The
  * parent enforces a wall-clock limit: when it passes, the whole process group
  * is killed (SIGKILL), and it is killed again after the child ends so that
- * nothing the child started outlives the run.
+ * nothing the child started outlives the run. The child is killed (SIGKILL)
+ * should the calling thread end first (PR_SET_PDEATHSIG: the process killed).
  *
  * RLIMIT_NPROC counts the user's processes and does not bind root; the
  * runner (gv_runner.c) therefore also forbids creating processes with a
