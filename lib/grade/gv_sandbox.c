@@ -332,8 +332,11 @@ int gv_sandbox_run(const char *const argv[], const void *input, size_t input_len
   child_state cs = {.pid = pid};
   int timed_out = pump(&c, &f, lim, res, &cs, deadline);
   kill(-pid, SIGKILL); /* the child's group: whatever it left running */
-  if (!cs.reaped)
-    waitpid(pid, &cs.wstatus, 0);
+  /* The CLI's handlers pass a signal taken by this thread on to the main
+   * thread and return: a wait they interrupt is resumed, so that the child
+   * is always reaped. */
+  while (!cs.reaped && waitpid(pid, &cs.wstatus, 0) < 0 && errno == EINTR)
+    ;
   res->wall = now() - t0;
   classify(res, cs.wstatus, timed_out, lim);
   close_channels(&c);
