@@ -298,6 +298,15 @@ static int run_controls(const gv_driver_options *o, const gv_suite *suite, gsl_r
   return GSL_SUCCESS;
 }
 
+/* Whether every id of o->only names one of the suite's formulas or controls. */
+static int only_known(const gv_driver_options *o, const gv_suite *suite)
+{
+  for (size_t i = 0; o->only && i < o->n_only; i++)
+    if (!gv_suite_knows(suite, o->only[i]))
+      return 0;
+  return 1;
+}
+
 int gv_driver_run(const gv_driver_options *o, gv_run *run)
 {
   *run = (gv_run){.seed = o->seed,
@@ -311,11 +320,10 @@ int gv_driver_run(const gv_driver_options *o, gv_run *run)
   const gv_suite *suite = o->suite;
   if (!suite && !(suite = run->owned_suite = gv_suite_alloc_default()))
     return GSL_ENOMEM;
-  for (size_t i = 0; o->only && i < o->n_only; i++)
-    if (!gv_suite_knows(suite, o->only[i])) {
-      gv_run_free(run);
-      return GSL_EINVAL;
-    }
+  if (!only_known(o, suite)) {
+    gv_run_free(run);
+    return GSL_EINVAL;
+  }
 
   size_t nf = suite->n_formulas, nc = suite->n_controls;
   run->formulas = calloc(nf ? nf : 1, sizeof *run->formulas);
